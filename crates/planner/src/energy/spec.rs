@@ -1,0 +1,136 @@
+//! Drone type parameters: what the energy model, the trajectory generator and the
+//! dispatcher need to know about an airframe.
+
+use serde::{Deserialize, Serialize};
+
+/// Physical and operational parameters of one drone type. All SI units.
+///
+/// Presets live in `assets/drones.ron` (see [`crate::energy::presets`]); a mission can
+/// name a preset or give a full `DroneSpec` inline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DroneSpec {
+    /// Human-readable type name, e.g. `"dji-m100"`.
+    pub name: String,
+    /// Airframe mass without battery and payload, kg.
+    pub airframe_mass_kg: f64,
+    /// Battery mass, kg.
+    pub battery_mass_kg: f64,
+    /// Maximum take-off mass (airframe + battery + payload), kg.
+    pub max_takeoff_mass_kg: f64,
+    /// Largest payload the type may carry, kg.
+    pub max_payload_kg: f64,
+    /// Number of rotors.
+    pub rotor_count: u32,
+    /// Rotor diameter, m.
+    pub rotor_diameter_m: f64,
+    /// Blades per rotor.
+    #[serde(default = "default_blades")]
+    pub blades_per_rotor: u32,
+    /// Mean blade chord, m (for blade profile power).
+    pub blade_chord_m: f64,
+    /// Blade profile drag coefficient.
+    #[serde(default = "default_profile_cd")]
+    pub blade_profile_drag_coefficient: f64,
+    /// Body drag area (drag coefficient x frontal area), m^2.
+    pub body_drag_area_m2: f64,
+    /// Nominal battery energy, Wh.
+    pub battery_capacity_wh: f64,
+    /// Nominal battery voltage, V.
+    pub battery_voltage_v: f64,
+    /// Share of the nominal capacity that is usable (0..1].
+    #[serde(default = "default_usable")]
+    pub usable_capacity_fraction: f64,
+    /// Overall propulsion efficiency (motors, ESCs, propellers beyond ideal), (0..1].
+    pub propulsion_efficiency: f64,
+    /// Constant avionics / payload electronics draw, W.
+    #[serde(default)]
+    pub avionics_power_w: f64,
+    /// Cruise speed the planner uses by default, m/s (ground-relative when calm).
+    pub cruise_speed_mps: f64,
+    /// Maximum horizontal speed, m/s.
+    pub max_speed_mps: f64,
+    /// Maximum climb rate, m/s.
+    pub max_climb_mps: f64,
+    /// Maximum descent rate, m/s.
+    pub max_descent_mps: f64,
+    /// Maximum acceleration, m/s^2.
+    pub max_accel_mps2: f64,
+    /// Charger power at the depot, W (time to recharge = energy / this).
+    pub charge_power_w: f64,
+}
+
+fn default_blades() -> u32 {
+    2
+}
+fn default_profile_cd() -> f64 {
+    0.012
+}
+fn default_usable() -> f64 {
+    0.9
+}
+
+impl DroneSpec {
+    /// Empty mass (airframe + battery), kg.
+    pub fn empty_mass_kg(&self) -> f64 {
+        self.airframe_mass_kg + self.battery_mass_kg
+    }
+
+    /// Usable battery energy at 20 degC, Wh.
+    pub fn usable_energy_wh(&self) -> f64 {
+        self.battery_capacity_wh * self.usable_capacity_fraction
+    }
+
+    /// Every problem with the parameters, as `(field, message)` pairs.
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        let positive = [
+            ("airframe_mass_kg", self.airframe_mass_kg),
+            ("battery_mass_kg", self.battery_mass_kg),
+            ("max_takeoff_mass_kg", self.max_takeoff_mass_kg),
+            ("rotor_diameter_m", self.rotor_diameter_m),
+            ("blade_chord_m", self.blade_chord_m),
+            ("body_drag_area_m2", self.body_drag_area_m2),
+            ("battery_capacity_wh", self.battery_capacity_wh),
+            ("battery_voltage_v", self.battery_voltage_v),
+            ("cruise_speed_mps", self.cruise_speed_mps),
+            ("max_speed_mps", self.max_speed_mps),
+            ("max_climb_mps", self.max_climb_mps),
+            ("max_descent_mps", self.max_descent_mps),
+            ("max_accel_mps2", self.max_accel_mps2),
+            ("charge_power_w", self.charge_power_w),
+        ];
+        for (field, v) in positive {
+            if !(v.is_finite() && v > 0.0) {
+                out.push((field, format!("must be a positive number, got {v}")));
+            }
+        }
+        if !(self.max_payload_kg.is_finite() && self.max_payload_kg >= 0.0) {
+            out.push(("max_payload_kg", format!("must be >= 0, got {}", self.max_payload_kg)));
+        }
+        if !(self.avionics_power_w.is_finite() && self.avionics_power_w >= 0.0) {
+            out.push(("avionics_power_w", format!("must be >= 0, got {}", self.avionics_power_w)));
+        }
+        for (field, v) in [
+            ("usable_capacity_fraction", self.usable_capacity_fraction),
+            ("propulsion_efficiency", self.propulsion_efficiency),
+        ] {
+            if !(v > 0.0 && v <= 1.0) {
+                out.push((field, format!("must be in (0, 1], got {v}")));
+            }
+        }
+        if self.rotor_count == 0 {
+            out.push(("rotor_count", "must be at least 1".to_string()));
+        }
+        if self.cruise_speed_mps > self.max_speed_mps {
+            out.push(("cruise_speed_mps", "must not exceed max_speed_mps".to_string()));
+        }
+        if self.empty_mass_kg() + self.max_payload_kg > self.max_takeoff_mass_kg + 1e-9 {
+            out.push((
+                "max_payload_kg",
+                "airframe + battery + max payload exceeds max_takeoff_mass_kg".to_string(),
+            ));
+        }
+        out
+    }
+}

@@ -1,0 +1,13 @@
+//! # skylane-planner
+//!
+//! The drone delivery planning engine: mission files, the city world, 3D path search,
+//! trajectories, the battery model, dispatch, van routing, plan files and an
+//! independent verifier. No CLI, no global state; I/O only in explicit load/save
+//! functions.
+
+#![warn(missing_docs)]
+
+pub mod energy;
+pub mod geo;
+pub mod mission;
+mod ron_locate;
