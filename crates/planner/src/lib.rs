@@ -11,3 +11,4 @@ pub mod energy;
 pub mod geo;
 pub mod mission;
 mod ron_locate;
+pub mod world;

@@ -162,7 +162,7 @@ mod tests {
         let text = "Mission(\n  name: \"x\",\n  orders: [\n    (id: \"a\", payload_kg: 1.0),\n    (id: \"b\",\n     payload_kg: -2.0),\n  ],\n)";
         let idx = FieldIndex::build(text);
         assert_eq!(idx.locate("name"), (2, 3));
-        assert_eq!(idx.locate("orders[0].payload_kg"), (4, 16));
+        assert_eq!(idx.locate("orders[0].payload_kg"), (4, 15));
         assert_eq!(idx.locate("orders[1]"), (5, 5));
         assert_eq!(idx.locate("orders[1].payload_kg"), (6, 6));
         // A defaulted field falls back to its element.

@@ -1,0 +1,413 @@
+//! The city as the planner sees it: buildings, no-fly volumes, the ceiling and the roads,
+//! in local metres, with fast clearance queries.
+//!
+//! Entry points: [`World::load`] builds the world of a mission from its `.osm.pbf` map;
+//! [`World::clearance`] and [`World::segment_clear`] are the validity checker every
+//! planner queries (OMPL style: planners never look at geometry themselves).
+//!
+//! Every obstacle is a vertical prism: a footprint polygon between a bottom and a top
+//! height. The distance from a point to a prism is exact: `sqrt(d_xy^2 + d_z^2)` where
+//! `d_xy` is the planar distance to the footprint and `d_z` the distance to the height
+//! interval (the prism is a Cartesian product of the two sets). A parry3d BVH over the
+//! prisms' boxes is the broad phase. The ground is the flat datum `z = 0`: OSM carries
+//! no terrain.
+
+pub mod osm;
+pub mod polygon;
+
+use std::path::{Path, PathBuf};
+
+use parry3d_f64::bounding_volume::Aabb;
+use parry3d_f64::math::Vector;
+use parry3d_f64::partitioning::{Bvh, BvhBuildStrategy};
+use serde::{Deserialize, Serialize};
+
+use crate::geo::LocalFrame;
+use crate::mission::{Mission, Problem};
+pub use osm::{HeightSource, MapBuilding, MapRoad, OneWay, OsmMap};
+pub use polygon::{Polygon, Rect};
+
+/// A no-fly volume in local metres.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Zone {
+    /// Name used in reports (mission id, or `osm:heliport/<id>`).
+    pub id: String,
+    /// Footprint.
+    pub footprint: Polygon,
+    /// Bottom, m above ground.
+    pub floor_m: f64,
+    /// Top, m above ground.
+    pub ceiling_m: f64,
+    /// Active window `(from_s, to_s)`, seconds since midnight; always when `None`.
+    pub window_s: Option<(f64, f64)>,
+}
+
+impl Zone {
+    /// Whether the zone is active at any moment of `span`.
+    pub fn active_during(&self, span: TimeSpan) -> bool {
+        match self.window_s {
+            None => true,
+            Some((from, to)) => span.from_s <= to && span.to_s >= from,
+        }
+    }
+}
+
+/// A closed interval of mission time, seconds since midnight.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TimeSpan {
+    /// Start.
+    pub from_s: f64,
+    /// End.
+    pub to_s: f64,
+}
+
+impl TimeSpan {
+    /// A single instant.
+    pub fn at(t_s: f64) -> TimeSpan {
+        TimeSpan { from_s: t_s, to_s: t_s }
+    }
+    /// The whole day and beyond: every time-windowed zone counts as active.
+    pub fn always() -> TimeSpan {
+        TimeSpan { from_s: f64::NEG_INFINITY, to_s: f64::INFINITY }
+    }
+}
+
+/// Which obstacle a query hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObstacleRef {
+    /// Index into [`World::buildings`].
+    Building(usize),
+    /// Index into [`World::zones`].
+    Zone(usize),
+}
+
+/// Result of a clearance query.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Clearance {
+    /// Distance to the nearest active obstacle, m, capped at the query radius.
+    pub distance_m: f64,
+    /// That obstacle, if one was within the radius.
+    pub nearest: Option<ObstacleRef>,
+}
+
+/// Why a world could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum WorldError {
+    /// The map file could not be read or decoded.
+    #[error("{path}: cannot read OpenStreetMap extract: {message} (is it a complete .osm.pbf file?)")]
+    Map {
+        /// The map file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// The map holds no nodes at all.
+    #[error("{path}: the map has no nodes; point the mission at a city extract")]
+    EmptyMap {
+        /// The map file.
+        path: PathBuf,
+    },
+}
+
+/// The static world of a mission.
+#[derive(Debug, Clone)]
+pub struct World {
+    /// Local frame (mission origin).
+    pub frame: LocalFrame,
+    /// Buildings and building parts.
+    pub buildings: Vec<MapBuilding>,
+    /// No-fly volumes: mission zones, then map heliports/helipads.
+    pub zones: Vec<Zone>,
+    /// Car roads (for vans and the replay).
+    pub roads: Vec<MapRoad>,
+    /// Altitude ceiling, m above ground.
+    pub ceiling_m: f64,
+    /// Extent of the map, local metres.
+    pub bounds: Rect,
+    prisms: Vec<Prism>,
+    bvh: Bvh,
+}
+
+#[derive(Debug, Clone)]
+struct Prism {
+    obstacle: ObstacleRef,
+    bounds: Rect,
+    base_m: f64,
+    top_m: f64,
+}
+
+impl World {
+    /// Reads the mission's map (relative to `base_dir`) and builds the world.
+    pub fn load(mission: &Mission, base_dir: &Path) -> Result<World, WorldError> {
+        let path = base_dir.join(&mission.map);
+        let frame = LocalFrame::new(mission.origin.lat_deg, mission.origin.lon_deg);
+        // A decoder panic on a corrupt file must still end as an error for the user.
+        let read = std::panic::catch_unwind(|| osm::read_pbf(&path, &frame));
+        let map = match read {
+            Ok(Ok(map)) => map,
+            Ok(Err(message)) => return Err(WorldError::Map { path, message }),
+            Err(_) => {
+                return Err(WorldError::Map { path, message: "the file is corrupt".to_string() })
+            }
+        };
+        if map.bounds.is_none() {
+            return Err(WorldError::EmptyMap { path });
+        }
+        Ok(World::from_map(map, mission))
+    }
+
+    /// Builds the world from an already read map.
+    pub fn from_map(map: OsmMap, mission: &Mission) -> World {
+        let frame = LocalFrame::new(mission.origin.lat_deg, mission.origin.lon_deg);
+        let mut zones: Vec<Zone> = mission
+            .airspace
+            .no_fly
+            .iter()
+            .map(|z| Zone {
+                id: z.id.clone(),
+                footprint: Polygon::new(
+                    z.polygon.iter().map(|p| frame.to_local(p.lat_deg, p.lon_deg)).collect(),
+                ),
+                floor_m: z.floor_m,
+                ceiling_m: z.ceiling_m,
+                window_s: z.window.map(|w| (w.from.seconds(), w.to.seconds())),
+            })
+            .collect();
+        if mission.airspace.osm_helipads_no_fly {
+            for h in &map.helipads {
+                zones.push(Zone {
+                    id: format!("osm:{}/{}", h.kind, h.osm_id),
+                    footprint: h.footprint.clone(),
+                    floor_m: 0.0,
+                    ceiling_m: f64::INFINITY,
+                    window_s: None,
+                });
+            }
+        }
+        let bounds = map.bounds.unwrap_or(Rect { min: [0.0; 2], max: [0.0; 2] });
+        World::new(frame, map.buildings, zones, map.roads, mission.airspace.ceiling_agl_m, bounds)
+    }
+
+    /// Builds a world from parts (tests, synthetic scenes).
+    pub fn new(
+        frame: LocalFrame,
+        buildings: Vec<MapBuilding>,
+        zones: Vec<Zone>,
+        roads: Vec<MapRoad>,
+        ceiling_m: f64,
+        bounds: Rect,
+    ) -> World {
+        let mut prisms = Vec::with_capacity(buildings.len() + zones.len());
+        for (i, b) in buildings.iter().enumerate() {
+            prisms.push(Prism {
+                obstacle: ObstacleRef::Building(i),
+                bounds: b.footprint.bounds(),
+                base_m: b.base_m,
+                top_m: b.top_m,
+            });
+        }
+        for (i, z) in zones.iter().enumerate() {
+            prisms.push(Prism {
+                obstacle: ObstacleRef::Zone(i),
+                bounds: z.footprint.bounds(),
+                base_m: z.floor_m,
+                top_m: z.ceiling_m,
+            });
+        }
+        let boxes: Vec<Aabb> = prisms
+            .iter()
+            .map(|p| {
+                Aabb::new(
+                    Vector::new(p.bounds.min[0], p.bounds.min[1], p.base_m),
+                    Vector::new(p.bounds.max[0], p.bounds.max[1], p.top_m.min(1e6)),
+                )
+            })
+            .collect();
+        let bvh = Bvh::from_leaves(BvhBuildStrategy::Binned, &boxes);
+        World { frame, buildings, zones, roads, ceiling_m, bounds, prisms, bvh }
+    }
+
+    /// Footprint of an obstacle.
+    pub fn footprint(&self, o: ObstacleRef) -> &Polygon {
+        match o {
+            ObstacleRef::Building(i) => &self.buildings[i].footprint,
+            ObstacleRef::Zone(i) => &self.zones[i].footprint,
+        }
+    }
+
+    /// Human-readable name of an obstacle, e.g. `building osm 1234 (45 m)`.
+    pub fn describe(&self, o: ObstacleRef) -> String {
+        match o {
+            ObstacleRef::Building(i) => {
+                let b = &self.buildings[i];
+                format!("building osm {} ({:.0} m tall)", b.osm_id, b.top_m)
+            }
+            ObstacleRef::Zone(i) => format!("no-fly zone {}", self.zones[i].id),
+        }
+    }
+
+    /// Distance from `p` (local metres, z above ground) to the nearest obstacle active
+    /// during `span`, looking no further than `radius_m`.
+    pub fn clearance(&self, p: [f64; 3], span: TimeSpan, radius_m: f64) -> Clearance {
+        let query = Aabb::new(
+            Vector::new(p[0] - radius_m, p[1] - radius_m, p[2] - radius_m),
+            Vector::new(p[0] + radius_m, p[1] + radius_m, p[2] + radius_m),
+        );
+        let mut best = Clearance { distance_m: radius_m, nearest: None };
+        for leaf in self.bvh.intersect_aabb(&query) {
+            let prism = &self.prisms[leaf as usize];
+            if let ObstacleRef::Zone(z) = prism.obstacle {
+                if !self.zones[z].active_during(span) {
+                    continue;
+                }
+            }
+            let dz = if p[2] < prism.base_m {
+                prism.base_m - p[2]
+            } else if p[2] > prism.top_m {
+                p[2] - prism.top_m
+            } else {
+                0.0
+            };
+            if dz >= best.distance_m {
+                continue;
+            }
+            let dxy = self.footprint(prism.obstacle).distance([p[0], p[1]]);
+            let d = (dxy * dxy + dz * dz).sqrt();
+            if d < best.distance_m {
+                best = Clearance { distance_m: d, nearest: Some(prism.obstacle) };
+            }
+        }
+        best
+    }
+
+    /// Whether every point of the segment `a`-`b` keeps at least `margin_m` from every
+    /// obstacle active during `span`.
+    ///
+    /// Sphere tracing: from a point with clearance `c`, every point within `c - margin`
+    /// still has clearance of at least `margin`, so the walk may jump that far. Points
+    /// closer than 1 cm to the margin count as blocked (a conservative cut-off that keeps
+    /// the walk finite).
+    pub fn segment_clear(&self, a: [f64; 3], b: [f64; 3], span: TimeSpan, margin_m: f64) -> bool {
+        let d = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
+        let len = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
+        let radius = margin_m + 25.0;
+        let mut s = 0.0;
+        loop {
+            let f = if len > 0.0 { (s / len).min(1.0) } else { 0.0 };
+            let p = [a[0] + d[0] * f, a[1] + d[1] * f, a[2] + d[2] * f];
+            let c = self.clearance(p, span, radius).distance_m;
+            let slack = c - margin_m;
+            if slack < 0.01 {
+                return false;
+            }
+            if s >= len {
+                return true;
+            }
+            s = (s + slack).min(len);
+        }
+    }
+
+    /// Problems with a mission that need the map to see: positions off the map, depots
+    /// and drop points inside buildings. Field paths as in [`Mission::problems`].
+    pub fn mission_problems(&self, mission: &Mission) -> Vec<Problem> {
+        let mut out = Vec::new();
+        let slack = 200.0; // a destination just outside the extract's nodes is still served
+        let on_map = |p: [f64; 2]| {
+            p[0] >= self.bounds.min[0] - slack
+                && p[0] <= self.bounds.max[0] + slack
+                && p[1] >= self.bounds.min[1] - slack
+                && p[1] <= self.bounds.max[1] + slack
+        };
+        let mut push = |field: String, message: String| {
+            out.push(Problem { field, line: 0, column: 0, message });
+        };
+        for (i, d) in mission.depots.iter().enumerate() {
+            let p = self.frame.to_local(d.lat_deg, d.lon_deg);
+            if !on_map(p) {
+                push(format!("depots[{i}]"), format!("depot {:?} lies outside the map", d.id));
+            } else if let Some(b) = self.building_at(p) {
+                push(
+                    format!("depots[{i}]"),
+                    format!("depot {:?} lies inside {}; move it to open ground", d.id, self.describe(b)),
+                );
+            }
+        }
+        for (i, o) in mission.orders.iter().enumerate() {
+            let p = self.frame.to_local(o.lat_deg, o.lon_deg);
+            if !on_map(p) {
+                let (la, lo) = self.frame.to_geodetic(self.bounds.min);
+                let (ha, ho) = self.frame.to_geodetic(self.bounds.max);
+                push(
+                    format!("orders[{i}]"),
+                    format!(
+                        "destination of order {:?} is outside the map (lat {la:.4}..{ha:.4}, lon {lo:.4}..{ho:.4})",
+                        o.id
+                    ),
+                );
+            }
+        }
+        out
+    }
+
+    /// A building whose footprint contains `p` at ground level, if any.
+    pub fn building_at(&self, p: [f64; 2]) -> Option<ObstacleRef> {
+        let c = self.clearance([p[0], p[1], 0.0], TimeSpan::always(), 0.5);
+        c.nearest.filter(|o| matches!(o, ObstacleRef::Building(_)) && c.distance_m <= 0.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+
+    fn block_world() -> World {
+        let b = MapBuilding {
+            osm_id: 1,
+            footprint: Polygon::new(vec![[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0]]),
+            base_m: 0.0,
+            top_m: 30.0,
+            height_source: HeightSource::HeightTag,
+        };
+        let z = Zone {
+            id: "z".into(),
+            footprint: Polygon::new(vec![[50.0, 0.0], [60.0, 0.0], [60.0, 10.0], [50.0, 10.0]]),
+            floor_m: 0.0,
+            ceiling_m: 100.0,
+            window_s: Some((100.0, 200.0)),
+        };
+        let frame = LocalFrame::new(0.0, 0.0);
+        let bounds = Rect { min: [-100.0; 2], max: [100.0; 2] };
+        World::new(frame, vec![b], vec![z], vec![], 120.0, bounds)
+    }
+
+    #[test]
+    fn prism_distance_is_exact() {
+        let w = block_world();
+        let c = w.clearance([15.0, 5.0, 10.0], TimeSpan::at(0.0), 50.0);
+        assert_relative_eq!(c.distance_m, 5.0);
+        let c = w.clearance([15.0, 5.0, 34.0], TimeSpan::at(0.0), 50.0);
+        assert_relative_eq!(c.distance_m, (25.0f64 + 16.0).sqrt());
+        let c = w.clearance([5.0, 5.0, 5.0], TimeSpan::at(0.0), 50.0);
+        assert_relative_eq!(c.distance_m, 0.0);
+        assert_eq!(c.nearest, Some(ObstacleRef::Building(0)));
+    }
+
+    #[test]
+    fn zones_only_in_their_window() {
+        let w = block_world();
+        let p = [55.0, 5.0, 50.0];
+        assert_relative_eq!(w.clearance(p, TimeSpan::at(50.0), 10.0).distance_m, 10.0);
+        assert_relative_eq!(w.clearance(p, TimeSpan::at(150.0), 10.0).distance_m, 0.0);
+    }
+
+    #[test]
+    fn segments_blocked_and_clear() {
+        let w = block_world();
+        let t = TimeSpan::at(0.0);
+        assert!(!w.segment_clear([-10.0, 5.0, 10.0], [20.0, 5.0, 10.0], t, 5.0));
+        assert!(w.segment_clear([-10.0, 20.0, 10.0], [20.0, 20.0, 10.0], t, 5.0));
+        assert!(!w.segment_clear([-10.0, 14.0, 10.0], [20.0, 14.0, 10.0], t, 5.0));
+        assert!(w.segment_clear([-10.0, 5.0, 40.0], [20.0, 5.0, 40.0], t, 5.0));
+    }
+}

@@ -1,0 +1,390 @@
+//! Reading an OpenStreetMap `.osm.pbf` extract: buildings, helipads and car roads, in
+//! local metres.
+//!
+//! Entry point: [`read_pbf`]. Nothing here knows about any particular city.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use osmpbf::{Element, ElementReader, RelMemberType};
+
+use super::polygon::{Polygon, Rect};
+use crate::geo::LocalFrame;
+
+/// Height of a building with neither `height` nor `building:levels`, metres. Four storeys:
+/// erring high keeps drones clear of untagged buildings (most city buildings are 2-6
+/// storeys; Monaco's tagged median is 12.5 m).
+pub const DEFAULT_BUILDING_HEIGHT_M: f64 = 12.0;
+/// Storey height used to turn `building:levels` into metres.
+pub const METRES_PER_LEVEL: f64 = 3.0;
+/// Radius of the no-fly disc around a helipad mapped as a single node, metres.
+pub const HELIPAD_NODE_RADIUS_M: f64 = 15.0;
+
+/// Where a building's height came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum HeightSource {
+    /// The `height` tag.
+    HeightTag,
+    /// `building:levels` (+ `roof:levels`) x 3 m.
+    Levels,
+    /// [`DEFAULT_BUILDING_HEIGHT_M`].
+    Default,
+}
+
+/// A building or building part as read from the map.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MapBuilding {
+    /// OSM way or relation id.
+    pub osm_id: i64,
+    /// Footprint.
+    pub footprint: Polygon,
+    /// Bottom of the volume (`min_height` / `building:min_level`), m.
+    pub base_m: f64,
+    /// Top of the volume, m.
+    pub top_m: f64,
+    /// How `top_m` was found.
+    pub height_source: HeightSource,
+}
+
+/// Travel direction allowed on a road way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum OneWay {
+    /// Both directions.
+    No,
+    /// Only in the order of the way's nodes.
+    Forward,
+    /// Only against the order of the way's nodes (`oneway=-1`).
+    Backward,
+}
+
+/// A car-accessible road way.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MapRoad {
+    /// OSM way id.
+    pub osm_id: i64,
+    /// The `highway` class, e.g. `residential`.
+    pub class: String,
+    /// OSM node ids along the way (shared ids are the junctions).
+    pub node_ids: Vec<i64>,
+    /// Local positions of the nodes.
+    pub points: Vec<[f64; 2]>,
+    /// One-way restriction.
+    pub oneway: OneWay,
+    /// `maxspeed` in km/h when tagged and readable.
+    pub maxspeed_kmh: Option<f64>,
+}
+
+/// A helicopter landing site from the map.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MapHelipad {
+    /// OSM id.
+    pub osm_id: i64,
+    /// `heliport` or `helipad`.
+    pub kind: String,
+    /// Area (a disc for point features).
+    pub footprint: Polygon,
+}
+
+/// Everything the planner reads from a map.
+#[derive(Debug, Clone, Default)]
+pub struct OsmMap {
+    /// Buildings and building parts.
+    pub buildings: Vec<MapBuilding>,
+    /// Heliports and helipads.
+    pub helipads: Vec<MapHelipad>,
+    /// Car roads.
+    pub roads: Vec<MapRoad>,
+    /// Extent of all nodes, local metres.
+    pub bounds: Option<Rect>,
+}
+
+/// Car-accessible `highway` classes.
+const CAR_CLASSES: &[&str] = &[
+    "motorway",
+    "motorway_link",
+    "trunk",
+    "trunk_link",
+    "primary",
+    "primary_link",
+    "secondary",
+    "secondary_link",
+    "tertiary",
+    "tertiary_link",
+    "unclassified",
+    "residential",
+    "living_street",
+    "service",
+];
+
+/// Reads buildings, helipads and car roads of a `.osm.pbf` file into local metres.
+pub fn read_pbf(path: &Path, frame: &LocalFrame) -> Result<OsmMap, String> {
+    let reader = ElementReader::from_path(path).map_err(|e| e.to_string())?;
+    let mut nodes: HashMap<i64, [f64; 2]> = HashMap::new();
+    let mut ways: HashMap<i64, Vec<i64>> = HashMap::new();
+    let mut tagged_ways: Vec<(i64, Vec<(String, String)>)> = Vec::new();
+    let mut relations: Vec<(i64, Vec<(String, String)>, Vec<(i64, String)>)> = Vec::new();
+    let mut helipad_nodes: Vec<(i64, String, [f64; 2])> = Vec::new();
+    let mut bounds = Rect::empty();
+
+    let mut node = |id: i64, lat: f64, lon: f64, tags: &mut dyn Iterator<Item = (&str, &str)>| {
+        let p = frame.to_local(lat, lon);
+        nodes.insert(id, p);
+        bounds.include(p);
+        for (k, v) in tags {
+            if k == "aeroway" && (v == "helipad" || v == "heliport") {
+                helipad_nodes.push((id, v.to_string(), p));
+            }
+        }
+    };
+    // osmpbf reports malformed blobs as errors; a panic inside a decoder would be a bug
+    // in that crate, and is turned into an error by the caller.
+    reader
+        .for_each(|element| match element {
+            Element::DenseNode(n) => node(n.id(), n.lat(), n.lon(), &mut n.tags()),
+            Element::Node(n) => node(n.id(), n.lat(), n.lon(), &mut n.tags()),
+            Element::Way(w) => {
+                let refs: Vec<i64> = w.refs().collect();
+                let tags: Vec<(String, String)> =
+                    w.tags().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+                if !tags.is_empty() {
+                    tagged_ways.push((w.id(), tags));
+                }
+                ways.insert(w.id(), refs);
+            }
+            Element::Relation(r) => {
+                let tags: Vec<(String, String)> =
+                    r.tags().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+                let members = r
+                    .members()
+                    .filter(|m| m.member_type == RelMemberType::Way)
+                    .map(|m| (m.member_id, m.role().unwrap_or("").to_string()))
+                    .collect();
+                relations.push((r.id(), tags, members));
+            }
+        })
+        .map_err(|e| e.to_string())?;
+
+    let mut map = OsmMap::default();
+    if bounds.min[0].is_finite() {
+        map.bounds = Some(bounds);
+    }
+    let ring_of = |refs: &[i64]| -> Option<Vec<[f64; 2]>> {
+        let mut pts: Vec<[f64; 2]> = Vec::with_capacity(refs.len());
+        for r in refs {
+            pts.push(*nodes.get(r)?);
+        }
+        if pts.len() > 1 && pts.first() == pts.last() {
+            pts.pop();
+        }
+        (pts.len() >= 3).then_some(pts)
+    };
+
+    for (id, tags) in &tagged_ways {
+        let tags = Tags(tags);
+        let tag = |k: &str| tags.get(k);
+        let refs = &ways[id];
+        let closed = refs.len() >= 4 && refs.first() == refs.last();
+        if closed && is_building(&tags) {
+            if let Some(ring) = ring_of(refs) {
+                map.buildings.push(building(*id, Polygon::new(ring), &tags));
+            }
+        }
+        if closed {
+            if let Some(kind @ ("heliport" | "helipad")) = tag("aeroway") {
+                if let Some(ring) = ring_of(refs) {
+                    map.helipads.push(MapHelipad {
+                        osm_id: *id,
+                        kind: kind.to_string(),
+                        footprint: Polygon::new(ring),
+                    });
+                }
+            }
+        }
+        if let Some(class) = tag("highway") {
+            if CAR_CLASSES.contains(&class) && car_allowed(&tags) {
+                let pts: Option<Vec<[f64; 2]>> = refs.iter().map(|r| nodes.get(r).copied()).collect();
+                if let Some(points) = pts.filter(|p| p.len() >= 2) {
+                    map.roads.push(MapRoad {
+                        osm_id: *id,
+                        class: class.to_string(),
+                        node_ids: refs.clone(),
+                        points,
+                        oneway: oneway(&tags, class),
+                        maxspeed_kmh: tag("maxspeed").and_then(parse_speed_kmh),
+                    });
+                }
+            }
+        }
+    }
+
+    for (id, tags, members) in &relations {
+        let tags = Tags(tags);
+        let tag = |k: &str| tags.get(k);
+        if tag("type") != Some("multipolygon") {
+            continue;
+        }
+        let want_building = is_building(&tags);
+        let helipad = matches!(tag("aeroway"), Some("heliport" | "helipad"));
+        if !want_building && !helipad {
+            continue;
+        }
+        let pick = |role: &str| -> Vec<Vec<i64>> {
+            members
+                .iter()
+                .filter(|(_, r)| r == role || (role == "outer" && r.is_empty()))
+                .filter_map(|(w, _)| ways.get(w).cloned())
+                .collect()
+        };
+        let outers: Vec<Vec<[f64; 2]>> =
+            assemble_rings(pick("outer")).iter().filter_map(|r| ring_of(r)).collect();
+        let inners: Vec<Vec<[f64; 2]>> =
+            assemble_rings(pick("inner")).iter().filter_map(|r| ring_of(r)).collect();
+        for outer in outers {
+            let mut poly = Polygon::new(outer);
+            let holes = inners.iter().filter(|h| poly.contains(h[0])).cloned().collect();
+            poly.holes = holes;
+            if want_building {
+                map.buildings.push(building(*id, poly.clone(), &tags));
+            }
+            if helipad {
+                let kind = tag("aeroway").unwrap_or("helipad").to_string();
+                map.helipads.push(MapHelipad { osm_id: *id, kind, footprint: poly });
+            }
+        }
+    }
+
+    for (id, kind, p) in helipad_nodes {
+        map.helipads.push(MapHelipad {
+            osm_id: id,
+            kind,
+            footprint: Polygon::circle(p, HELIPAD_NODE_RADIUS_M, 12),
+        });
+    }
+    Ok(map)
+}
+
+fn is_building(tags: &Tags) -> bool {
+    let tag = |k: &str| tags.get(k);
+    let yes = |k: &str| tag(k).is_some_and(|v| v != "no");
+    yes("building") || yes("building:part")
+}
+
+fn car_allowed(tags: &Tags) -> bool {
+    let tag = |k: &str| tags.get(k);
+    let no = |k: &str| matches!(tag(k), Some("no" | "private"));
+    !(no("access") || no("motor_vehicle") || no("motorcar") || tag("area") == Some("yes"))
+}
+
+fn oneway(tags: &Tags, class: &str) -> OneWay {
+    let tag = |k: &str| tags.get(k);
+    match tag("oneway") {
+        Some("yes" | "true" | "1") => OneWay::Forward,
+        Some("-1" | "reverse") => OneWay::Backward,
+        Some(_) => OneWay::No,
+        None if tag("junction") == Some("roundabout") || class == "motorway" => OneWay::Forward,
+        None => OneWay::No,
+    }
+}
+
+fn building(id: i64, footprint: Polygon, tags: &Tags) -> MapBuilding {
+    let tag = |k: &str| tags.get(k);
+    let levels = tag("building:levels").and_then(parse_number);
+    let roof_levels = tag("roof:levels").and_then(parse_number).unwrap_or(0.0);
+    let (top_m, height_source) = if let Some(h) = tag("height").and_then(parse_length_m) {
+        (h, HeightSource::HeightTag)
+    } else if let Some(l) = levels {
+        ((l + roof_levels).max(1.0) * METRES_PER_LEVEL, HeightSource::Levels)
+    } else {
+        (DEFAULT_BUILDING_HEIGHT_M, HeightSource::Default)
+    };
+    let base_m = tag("min_height")
+        .and_then(parse_length_m)
+        .or_else(|| tag("building:min_level").and_then(parse_number).map(|l| l * METRES_PER_LEVEL))
+        .unwrap_or(0.0)
+        .clamp(0.0, top_m);
+    MapBuilding { osm_id: id, footprint, base_m, top_m: top_m.max(base_m), height_source }
+}
+
+/// Tag list of one OSM element.
+struct Tags<'a>(&'a [(String, String)]);
+
+impl Tags<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+}
+
+fn parse_number(s: &str) -> Option<f64> {
+    let v: f64 = s.trim().replace(',', ".").parse().ok()?;
+    (v.is_finite() && v >= 0.0).then_some(v)
+}
+
+/// Parses OSM lengths: `12`, `12.5 m`, `12m`, `40 ft`, `40'`.
+fn parse_length_m(s: &str) -> Option<f64> {
+    let s = s.trim().replace(',', ".");
+    let num_end = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+    let v: f64 = s[..num_end].parse().ok()?;
+    let unit = s[num_end..].trim();
+    let metres = match unit {
+        "" | "m" | "meter" | "metre" | "meters" | "metres" => v,
+        "ft" | "'" | "feet" => v * 0.3048,
+        _ => return None,
+    };
+    (metres.is_finite() && metres >= 0.0 && metres < 1000.0).then_some(metres)
+}
+
+fn parse_speed_kmh(s: &str) -> Option<f64> {
+    let s = s.trim();
+    if let Some(mph) = s.strip_suffix("mph") {
+        return parse_number(mph).map(|v| v * 1.609_344);
+    }
+    parse_number(s.trim_end_matches("km/h").trim()).filter(|v| *v > 0.0)
+}
+
+/// Joins way node lists that share end nodes into closed rings (multipolygon members are
+/// often split into several ways).
+fn assemble_rings(mut parts: Vec<Vec<i64>>) -> Vec<Vec<i64>> {
+    let mut rings = Vec::new();
+    while let Some(mut ring) = parts.pop() {
+        loop {
+            if ring.len() >= 4 && ring.first() == ring.last() {
+                rings.push(ring);
+                break;
+            }
+            let end = *ring.last().unwrap_or(&0);
+            let Some(pos) = parts.iter().position(|p| p.first() == Some(&end) || p.last() == Some(&end))
+            else {
+                break; // an open ring: the relation is broken in the extract; skip it
+            };
+            let mut next = parts.swap_remove(pos);
+            if next.first() != Some(&end) {
+                next.reverse();
+            }
+            ring.extend_from_slice(&next[1..]);
+        }
+    }
+    rings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lengths_and_speeds() {
+        assert_eq!(parse_length_m("12"), Some(12.0));
+        assert_eq!(parse_length_m("12.5 m"), Some(12.5));
+        assert!((parse_length_m("100 ft").unwrap() - 30.48).abs() < 1e-9);
+        assert_eq!(parse_length_m("tall"), None);
+        assert_eq!(parse_speed_kmh("50"), Some(50.0));
+        assert!((parse_speed_kmh("30 mph").unwrap() - 48.28).abs() < 0.01);
+    }
+
+    #[test]
+    fn rings_join_split_ways() {
+        let rings = assemble_rings(vec![vec![1, 2, 3], vec![3, 4, 1]]);
+        assert_eq!(rings.len(), 1);
+        assert_eq!(rings[0].first(), rings[0].last());
+        assert_eq!(rings[0].len(), 5);
+    }
+}

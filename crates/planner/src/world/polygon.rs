@@ -1,0 +1,182 @@
+//! Planar polygons in local metres: containment and distance, the narrow phase of every
+//! clearance query.
+
+use serde::{Deserialize, Serialize};
+
+/// A polygon with holes, local `[east_m, north_m]` vertices, rings not repeated at the end.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Polygon {
+    /// Outer ring.
+    pub outer: Vec<[f64; 2]>,
+    /// Inner rings (courtyards).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holes: Vec<Vec<[f64; 2]>>,
+}
+
+/// An axis-aligned rectangle in local metres.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Rect {
+    /// South-west corner.
+    pub min: [f64; 2],
+    /// North-east corner.
+    pub max: [f64; 2],
+}
+
+impl Rect {
+    /// The empty rectangle (grows with [`Rect::include`]).
+    pub fn empty() -> Rect {
+        Rect { min: [f64::INFINITY; 2], max: [f64::NEG_INFINITY; 2] }
+    }
+
+    /// Grows to include `p`.
+    pub fn include(&mut self, p: [f64; 2]) {
+        for k in 0..2 {
+            self.min[k] = self.min[k].min(p[k]);
+            self.max[k] = self.max[k].max(p[k]);
+        }
+    }
+
+    /// Whether `p` is inside (closed).
+    pub fn contains(&self, p: [f64; 2]) -> bool {
+        p[0] >= self.min[0] && p[0] <= self.max[0] && p[1] >= self.min[1] && p[1] <= self.max[1]
+    }
+}
+
+impl Polygon {
+    /// A polygon without holes.
+    pub fn new(outer: Vec<[f64; 2]>) -> Polygon {
+        Polygon { outer, holes: Vec::new() }
+    }
+
+    /// A regular polygon approximating a circle (used for point features like helipads).
+    pub fn circle(centre: [f64; 2], radius_m: f64, sides: usize) -> Polygon {
+        let outer = (0..sides)
+            .map(|i| {
+                let a = i as f64 / sides as f64 * std::f64::consts::TAU;
+                // Circumscribed so that the polygon contains the circle.
+                let r = radius_m / (std::f64::consts::PI / sides as f64).cos();
+                [centre[0] + r * a.cos(), centre[1] + r * a.sin()]
+            })
+            .collect();
+        Polygon::new(outer)
+    }
+
+    /// Bounding rectangle.
+    pub fn bounds(&self) -> Rect {
+        let mut r = Rect::empty();
+        for p in &self.outer {
+            r.include(*p);
+        }
+        r
+    }
+
+    /// Whether `p` is inside the polygon (on the boundary counts as inside).
+    pub fn contains(&self, p: [f64; 2]) -> bool {
+        ring_contains(&self.outer, p) && !self.holes.iter().any(|h| ring_contains(h, p))
+    }
+
+    /// Distance from `p` to the polygon's region: 0 inside, else to the nearest edge.
+    pub fn distance(&self, p: [f64; 2]) -> f64 {
+        if self.contains(p) {
+            return 0.0;
+        }
+        self.boundary_distance(p)
+    }
+
+    /// Distance from `p` to the nearest edge of any ring.
+    pub fn boundary_distance(&self, p: [f64; 2]) -> f64 {
+        let mut best = ring_distance(&self.outer, p);
+        for h in &self.holes {
+            best = best.min(ring_distance(h, p));
+        }
+        best
+    }
+
+    /// Area of the outer ring minus holes, m^2.
+    pub fn area_m2(&self) -> f64 {
+        ring_area(&self.outer).abs() - self.holes.iter().map(|h| ring_area(h).abs()).sum::<f64>()
+    }
+}
+
+fn ring_area(ring: &[[f64; 2]]) -> f64 {
+    let n = ring.len();
+    (0..n)
+        .map(|i| {
+            let (a, b) = (ring[i], ring[(i + 1) % n]);
+            a[0] * b[1] - b[0] * a[1]
+        })
+        .sum::<f64>()
+        / 2.0
+}
+
+fn ring_contains(ring: &[[f64; 2]], p: [f64; 2]) -> bool {
+    let n = ring.len();
+    if n < 3 {
+        return false;
+    }
+    let mut inside = false;
+    let mut j = n - 1;
+    for i in 0..n {
+        let (a, b) = (ring[i], ring[j]);
+        if segment_point_distance(a, b, p) < 1e-9 {
+            return true;
+        }
+        if (a[1] > p[1]) != (b[1] > p[1]) {
+            let x = a[0] + (p[1] - a[1]) / (b[1] - a[1]) * (b[0] - a[0]);
+            if p[0] < x {
+                inside = !inside;
+            }
+        }
+        j = i;
+    }
+    inside
+}
+
+fn ring_distance(ring: &[[f64; 2]], p: [f64; 2]) -> f64 {
+    let n = ring.len();
+    let mut best = f64::INFINITY;
+    for i in 0..n {
+        best = best.min(segment_point_distance(ring[i], ring[(i + 1) % n], p));
+    }
+    best
+}
+
+/// Distance from `p` to the segment `a`-`b`.
+pub fn segment_point_distance(a: [f64; 2], b: [f64; 2], p: [f64; 2]) -> f64 {
+    let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
+    let len2 = dx * dx + dy * dy;
+    let t = if len2 > 0.0 {
+        (((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / len2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let (cx, cy) = (a[0] + t * dx - p[0], a[1] + t * dy - p[1]);
+    (cx * cx + cy * cy).sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+
+    #[test]
+    fn square_with_hole() {
+        let mut sq = Polygon::new(vec![[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0]]);
+        sq.holes.push(vec![[4.0, 4.0], [6.0, 4.0], [6.0, 6.0], [4.0, 6.0]]);
+        assert!(sq.contains([1.0, 1.0]));
+        assert!(!sq.contains([5.0, 5.0]));
+        assert_relative_eq!(sq.distance([5.0, 5.0]), 1.0);
+        assert_relative_eq!(sq.distance([13.0, 14.0]), 5.0);
+        assert_relative_eq!(sq.distance([2.0, 2.0]), 0.0);
+        assert_relative_eq!(sq.area_m2(), 96.0);
+    }
+
+    #[test]
+    fn circle_contains_its_disc() {
+        let c = Polygon::circle([0.0, 0.0], 10.0, 12);
+        for k in 0..36 {
+            let a = k as f64 * 10f64.to_radians();
+            assert!(c.contains([9.99 * a.cos(), 9.99 * a.sin()]));
+        }
+    }
+}
