@@ -10,5 +10,6 @@
 pub mod energy;
 pub mod geo;
 pub mod mission;
+pub mod plan;
 mod ron_locate;
 pub mod world;

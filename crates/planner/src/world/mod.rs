@@ -94,7 +94,9 @@ pub struct Clearance {
 #[derive(Debug, thiserror::Error)]
 pub enum WorldError {
     /// The map file could not be read or decoded.
-    #[error("{path}: cannot read OpenStreetMap extract: {message} (is it a complete .osm.pbf file?)")]
+    #[error(
+        "{path}: cannot read OpenStreetMap extract: {message} (is it a complete .osm.pbf file?)"
+    )]
     Map {
         /// The map file.
         path: PathBuf,
@@ -328,7 +330,11 @@ impl World {
             } else if let Some(b) = self.building_at(p) {
                 push(
                     format!("depots[{i}]"),
-                    format!("depot {:?} lies inside {}; move it to open ground", d.id, self.describe(b)),
+                    format!(
+                        "depot {:?} lies inside {}; move it to open ground",
+                        d.id,
+                        self.describe(b)
+                    ),
                 );
             }
         }

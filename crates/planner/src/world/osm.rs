@@ -202,7 +202,8 @@ pub fn read_pbf(path: &Path, frame: &LocalFrame) -> Result<OsmMap, String> {
         }
         if let Some(class) = tag("highway") {
             if CAR_CLASSES.contains(&class) && car_allowed(&tags) {
-                let pts: Option<Vec<[f64; 2]>> = refs.iter().map(|r| nodes.get(r).copied()).collect();
+                let pts: Option<Vec<[f64; 2]>> =
+                    refs.iter().map(|r| nodes.get(r).copied()).collect();
                 if let Some(points) = pts.filter(|p| p.len() >= 2) {
                     map.roads.push(MapRoad {
                         osm_id: *id,
@@ -352,7 +353,8 @@ fn assemble_rings(mut parts: Vec<Vec<i64>>) -> Vec<Vec<i64>> {
                 break;
             }
             let end = *ring.last().unwrap_or(&0);
-            let Some(pos) = parts.iter().position(|p| p.first() == Some(&end) || p.last() == Some(&end))
+            let Some(pos) =
+                parts.iter().position(|p| p.first() == Some(&end) || p.last() == Some(&end))
             else {
                 break; // an open ring: the relation is broken in the extract; skip it
             };

@@ -1,0 +1,164 @@
+//! Plan writers: RON, GeoJSON and CSV, each written to a temporary file and renamed into
+//! place so a reader never sees half a file.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+use super::{Outcome, Plan};
+use crate::geo::LocalFrame;
+
+/// Why outputs could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: cannot write: {message}")]
+pub struct OutputError {
+    /// The file or folder.
+    pub path: PathBuf,
+    /// OS error.
+    pub message: String,
+}
+
+/// Writes `plan.ron`, `flights.geojson` and `timeline.csv` into `dir` (created if
+/// missing). Each file is written to a temporary name first, then renamed.
+pub fn write_outputs(plan: &Plan, dir: &Path) -> Result<(), OutputError> {
+    let err =
+        |path: &Path, e: std::io::Error| OutputError { path: path.into(), message: e.to_string() };
+    std::fs::create_dir_all(dir).map_err(|e| err(dir, e))?;
+    let files = [
+        ("plan.ron", plan.to_ron()),
+        ("flights.geojson", geojson_string(plan)),
+        ("timeline.csv", timeline_csv(plan)),
+    ];
+    for (name, text) in files {
+        let path = dir.join(name);
+        let tmp = dir.join(format!(".{name}.tmp"));
+        let write = || -> std::io::Result<()> {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(text.as_bytes())?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, &path)
+        };
+        if let Err(e) = write() {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(err(&path, e));
+        }
+    }
+    Ok(())
+}
+
+fn round(v: f64, digits: i32) -> f64 {
+    let k = 10f64.powi(digits);
+    (v * k).round() / k
+}
+
+/// The plan as a GeoJSON `FeatureCollection`: one `LineString` per flight and per van
+/// route, coordinates `[lon_deg, lat_deg, alt_m]`, with `times_s` per coordinate.
+pub fn geojson_string(plan: &Plan) -> String {
+    let frame = LocalFrame::new(plan.mission.origin.lat_deg, plan.mission.origin.lon_deg);
+    let lonlat = |x: f64, y: f64| {
+        let (lat, lon) = frame.to_geodetic([x, y]);
+        (round(lon, 7), round(lat, 7))
+    };
+    let mut features = Vec::new();
+    for f in &plan.flights {
+        let coords: Vec<Value> = f
+            .samples
+            .iter()
+            .map(|s| {
+                let (lon, lat) = lonlat(s.pos_m[0], s.pos_m[1]);
+                json!([lon, lat, round(s.pos_m[2], 2)])
+            })
+            .collect();
+        let times: Vec<f64> = f.samples.iter().map(|s| round(s.t_s, 3)).collect();
+        features.push(json!({
+            "type": "Feature",
+            "geometry": {"type": "LineString", "coordinates": coords},
+            "properties": {
+                "kind": "drone",
+                "order_id": f.order_id,
+                "drone_id": f.drone_id,
+                "times_s": times,
+                "energy_wh": round(f.energy_wh, 3),
+                "soc_end": round(f.soc_end, 4),
+            }
+        }));
+    }
+    for r in &plan.van_routes {
+        let coords: Vec<Value> = r
+            .path_m
+            .iter()
+            .map(|p| {
+                let (lon, lat) = lonlat(p[0], p[1]);
+                json!([lon, lat, 0.0])
+            })
+            .collect();
+        let times: Vec<f64> = r.times_s.iter().map(|t| round(*t, 3)).collect();
+        let orders: Vec<&str> = r.stops.iter().map(|s| s.order_id.as_str()).collect();
+        features.push(json!({
+            "type": "Feature",
+            "geometry": {"type": "LineString", "coordinates": coords},
+            "properties": {
+                "kind": "van",
+                "van_id": r.van_id,
+                "order_ids": orders,
+                "times_s": times,
+                "distance_m": round(r.distance_m, 1),
+            }
+        }));
+    }
+    let fc = json!({"type": "FeatureCollection", "features": features});
+    let mut text = serde_json::to_string(&fc).expect("JSON values serialise");
+    text.push('\n');
+    text
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// One row per order: `order_id,placed_s,dispatched_s,delivered_s,mode,vehicle,reason`
+/// (times in seconds since midnight; empty where not applicable).
+pub fn timeline_csv(plan: &Plan) -> String {
+    let mut out = String::from("order_id,placed_s,dispatched_s,delivered_s,mode,vehicle,reason\n");
+    for o in &plan.outcomes {
+        let (dispatched, delivered, mode, vehicle, reason) = match &o.outcome {
+            Outcome::Drone { flight } => {
+                let f = &plan.flights[*flight];
+                (
+                    format!("{:.1}", f.takeoff_s),
+                    format!("{:.1}", f.delivered_s),
+                    "drone",
+                    f.drone_id.clone(),
+                    String::new(),
+                )
+            }
+            Outcome::Van { route } => {
+                let r = &plan.van_routes[*route];
+                let stop = r.stops.iter().find(|s| s.order_id == o.order_id);
+                let start = r.times_s.first().copied().unwrap_or(0.0);
+                let delivered =
+                    stop.map(|s| format!("{:.1}", s.service_start_s)).unwrap_or_default();
+                (format!("{start:.1}"), delivered, "van", r.van_id.clone(), String::new())
+            }
+            Outcome::Rejected { reason } => {
+                (String::new(), String::new(), "rejected", String::new(), reason.clone())
+            }
+        };
+        out.push_str(&format!(
+            "{},{:.1},{},{},{},{},{}\n",
+            csv_field(&o.order_id),
+            o.placed_s,
+            dispatched,
+            delivered,
+            mode,
+            csv_field(&vehicle),
+            csv_field(&reason)
+        ));
+    }
+    out
+}
