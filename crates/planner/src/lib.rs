@@ -12,4 +12,6 @@ pub mod geo;
 pub mod mission;
 pub mod plan;
 mod ron_locate;
+pub mod search;
+pub mod trajectory;
 pub mod world;

@@ -1,0 +1,535 @@
+//! Depot-to-door path search over a city.
+//!
+//! Entry point: [`CityPlanner::new`] rasterises the world once per mission into
+//! occupancy layers (one per cruise altitude); [`CityPlanner::plan_delivery`] then
+//! answers one depot -> drop point query: it picks the drop point, the cruise altitude
+//! and a collision-free polyline.
+//!
+//! Method: at each cruise altitude the world is a 2D occupancy grid where a cell is
+//! blocked when its centre is closer than `margin + half cell diagonal + buffer` to an
+//! obstacle reaching that altitude, so any point inside a free cell keeps the margin.
+//! An 8-connected A* (octile heuristic) finds a grid path, which is then shortened by
+//! string pulling with exact line-of-sight checks against the world
+//! ([`World::segment_clear`]). Layers are tried from the lowest up; a layer is skipped
+//! when its climb alone costs more than the best path found so far. A tower taller
+//! than the ceiling blocks every layer, so paths go around it.
+
+use std::cell::RefCell;
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use crate::world::{ObstacleRef, Rect, TimeSpan, World};
+
+/// Tuning of the city planner.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CityPlannerConfig {
+    /// Grid cell size, m.
+    pub cell_m: f64,
+    /// Extra distance kept beyond the clearance margin by the grid, m (absorbs the
+    /// trajectory's rounding to millimetres).
+    pub buffer_m: f64,
+    /// Vertical spacing of cruise layers, m.
+    pub layer_step_m: f64,
+}
+
+impl Default for CityPlannerConfig {
+    fn default() -> Self {
+        CityPlannerConfig { cell_m: 2.0, buffer_m: 0.25, layer_step_m: 20.0 }
+    }
+}
+
+/// The clearance rules a query must respect.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Clearances {
+    /// Margin in cruise, take-off and landing, m.
+    pub cruise_margin_m: f64,
+    /// Margin for the vertical delivery descent, hover and climb, m.
+    pub delivery_margin_m: f64,
+    /// Hover height while lowering, m.
+    pub hover_m: f64,
+    /// The package may be lowered this far from the address, m.
+    pub drop_radius_m: f64,
+}
+
+/// A planned depot -> drop -> depot geometry (no timing yet).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryPath {
+    /// Cruise altitude, m.
+    pub cruise_alt_m: f64,
+    /// Where the package is lowered (ground), local metres.
+    pub drop_point_m: [f64; 2],
+    /// Distance from the address to the drop point, m.
+    pub drop_offset_m: f64,
+    /// Horizontal polyline at cruise altitude from above the depot to above the drop
+    /// point (the return flies it backwards).
+    pub cruise_path_m: Vec<[f64; 2]>,
+    /// Length of `cruise_path_m`, m.
+    pub cruise_length_m: f64,
+}
+
+/// Why no path was found.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum NoPath {
+    /// The depot column itself lacks the cruise margin.
+    #[error("the climb above the depot is within the clearance margin of {0}")]
+    DepotBlocked(String),
+    /// No spot within the drop radius has the delivery clearance.
+    #[error("no drop point within {radius_m} m of the address has {margin_m} m clearance for the descent (nearest obstacle: {obstacle})")]
+    NoDropPoint {
+        /// Drop radius, m.
+        radius_m: f64,
+        /// Delivery margin, m.
+        margin_m: f64,
+        /// What is in the way.
+        obstacle: String,
+    },
+    /// Every cruise layer is cut off between depot and drop point.
+    #[error(
+        "no collision-free route at any cruise altitude between {min_alt_m} and {max_alt_m} m"
+    )]
+    Unreachable {
+        /// Lowest layer tried, m.
+        min_alt_m: f64,
+        /// Highest layer tried, m.
+        max_alt_m: f64,
+    },
+    /// Depot or destination outside the planner's area.
+    #[error("the position lies outside the planning area")]
+    OutsideArea,
+}
+
+struct Layer {
+    alt_m: f64,
+    blocked: Vec<bool>,
+}
+
+/// Occupancy layers of one world for one mission, ready for queries. `Sync`: share it
+/// across threads and query in parallel.
+pub struct CityPlanner<'w> {
+    world: &'w World,
+    config: CityPlannerConfig,
+    cruise_margin_m: f64,
+    span: TimeSpan,
+    area: Rect,
+    nx: usize,
+    ny: usize,
+    layers: Vec<Layer>,
+}
+
+impl<'w> CityPlanner<'w> {
+    /// Rasterises `world` over `area` (local metres) for cruise altitudes
+    /// `alt_min_m..=alt_max_m` (capped below the ceiling), treating every zone active
+    /// during `span` as blocked.
+    pub fn new(
+        world: &'w World,
+        area: Rect,
+        alt_min_m: f64,
+        alt_max_m: f64,
+        cruise_margin_m: f64,
+        span: TimeSpan,
+        config: CityPlannerConfig,
+    ) -> CityPlanner<'w> {
+        let cell = config.cell_m;
+        let nx = (((area.max[0] - area.min[0]) / cell).ceil() as usize).max(1);
+        let ny = (((area.max[1] - area.min[1]) / cell).ceil() as usize).max(1);
+        let top = alt_max_m.min(world.ceiling_m - cruise_margin_m);
+        let mut alts = Vec::new();
+        let mut a = alt_min_m;
+        while a <= top + 1e-9 {
+            alts.push(a);
+            a += config.layer_step_m;
+        }
+        if alts.last().is_some_and(|l| top - l > 1.0) {
+            alts.push(top);
+        }
+        let inflate = cruise_margin_m + cell * std::f64::consts::SQRT_2 / 2.0 + config.buffer_m;
+        let layers = alts
+            .iter()
+            .map(|&alt_m| {
+                let mut blocked = vec![false; nx * ny];
+                let mut mark = |footprint: &crate::world::Polygon, base: f64, top: f64| {
+                    let dz = if alt_m < base {
+                        base - alt_m
+                    } else if alt_m > top {
+                        alt_m - top
+                    } else {
+                        0.0
+                    };
+                    if dz >= inflate {
+                        return;
+                    }
+                    let reach = (inflate * inflate - dz * dz).sqrt();
+                    let b = footprint.bounds();
+                    let i0 = (((b.min[0] - reach - area.min[0]) / cell).floor().max(0.0)) as usize;
+                    let j0 = (((b.min[1] - reach - area.min[1]) / cell).floor().max(0.0)) as usize;
+                    let i1 = ((((b.max[0] + reach - area.min[0]) / cell).ceil()) as isize)
+                        .clamp(0, nx as isize) as usize;
+                    let j1 = ((((b.max[1] + reach - area.min[1]) / cell).ceil()) as isize)
+                        .clamp(0, ny as isize) as usize;
+                    for j in j0..j1 {
+                        for i in i0..i1 {
+                            let c = [
+                                area.min[0] + (i as f64 + 0.5) * cell,
+                                area.min[1] + (j as f64 + 0.5) * cell,
+                            ];
+                            if !blocked[j * nx + i] && footprint.distance(c) < reach {
+                                blocked[j * nx + i] = true;
+                            }
+                        }
+                    }
+                };
+                for b in &world.buildings {
+                    mark(&b.footprint, b.base_m, b.top_m);
+                }
+                for z in world.zones.iter().filter(|z| z.active_during(span)) {
+                    mark(&z.footprint, z.floor_m, z.ceiling_m);
+                }
+                Layer { alt_m, blocked }
+            })
+            .collect();
+        CityPlanner { world, config, cruise_margin_m, span, area, nx, ny, layers }
+    }
+
+    /// Cruise altitudes of the layers, m.
+    pub fn layer_altitudes_m(&self) -> Vec<f64> {
+        self.layers.iter().map(|l| l.alt_m).collect()
+    }
+
+    fn cell_of(&self, p: [f64; 2]) -> Option<usize> {
+        let i = ((p[0] - self.area.min[0]) / self.config.cell_m).floor();
+        let j = ((p[1] - self.area.min[1]) / self.config.cell_m).floor();
+        (i >= 0.0 && j >= 0.0 && (i as usize) < self.nx && (j as usize) < self.ny)
+            .then(|| j as usize * self.nx + i as usize)
+    }
+
+    fn centre(&self, c: usize) -> [f64; 2] {
+        let (i, j) = (c % self.nx, c / self.nx);
+        [
+            self.area.min[0] + (i as f64 + 0.5) * self.config.cell_m,
+            self.area.min[1] + (j as f64 + 0.5) * self.config.cell_m,
+        ]
+    }
+
+    /// Plans the geometry of a delivery from `depot_m` to the address `dest_m`.
+    pub fn plan_delivery(
+        &self,
+        depot_m: [f64; 2],
+        dest_m: [f64; 2],
+        rules: &Clearances,
+    ) -> Result<DeliveryPath, NoPath> {
+        if self.cell_of(depot_m).is_none() || self.cell_of(dest_m).is_none() {
+            return Err(NoPath::OutsideArea);
+        }
+        let straight = dist(depot_m, dest_m);
+        let mut best: Option<(f64, DeliveryPath)> = None;
+        let mut last_error = None;
+        for layer in &self.layers {
+            // Climbing to this layer and back costs at least 2 x altitude: a higher layer
+            // cannot beat the best path unless its horizontal length could be shorter.
+            if let Some((cost, _)) = &best {
+                if straight + 2.0 * layer.alt_m >= *cost {
+                    break;
+                }
+            }
+            match self.plan_in_layer(layer, depot_m, dest_m, rules) {
+                Ok(path) => {
+                    let cost = path.cruise_length_m + 2.0 * layer.alt_m;
+                    if best.as_ref().is_none_or(|(c, _)| cost < *c) {
+                        best = Some((cost, path));
+                    }
+                }
+                Err(e) => last_error = Some(e),
+            }
+        }
+        match best {
+            Some((_, p)) => Ok(p),
+            None => Err(match last_error {
+                Some(NoPath::Unreachable { .. }) | None => NoPath::Unreachable {
+                    min_alt_m: self.layers.first().map_or(0.0, |l| l.alt_m),
+                    max_alt_m: self.layers.last().map_or(0.0, |l| l.alt_m),
+                },
+                Some(e) => e,
+            }),
+        }
+    }
+
+    fn plan_in_layer(
+        &self,
+        layer: &Layer,
+        depot_m: [f64; 2],
+        dest_m: [f64; 2],
+        rules: &Clearances,
+    ) -> Result<DeliveryPath, NoPath> {
+        let alt = layer.alt_m;
+        let start = self.cell_of(depot_m).ok_or(NoPath::OutsideArea)?;
+        let climb_ok = self.world.segment_clear(
+            [depot_m[0], depot_m[1], 0.0],
+            [depot_m[0], depot_m[1], alt],
+            self.span,
+            self.cruise_margin_m,
+        );
+        if !climb_ok || layer.blocked[start] {
+            let c = self.world.clearance([depot_m[0], depot_m[1], alt], self.span, 50.0);
+            return Err(NoPath::DepotBlocked(self.name(c.nearest)));
+        }
+        let (drop, goal) = self.find_drop_point(layer, dest_m, rules)?;
+        let cells = self
+            .astar(layer, start, goal)
+            .ok_or(NoPath::Unreachable { min_alt_m: alt, max_alt_m: alt })?;
+        let mut pts: Vec<[f64; 2]> = Vec::with_capacity(cells.len());
+        pts.push(depot_m);
+        if cells.len() > 2 {
+            pts.extend(cells[1..cells.len() - 1].iter().map(|&c| self.centre(c)));
+        }
+        pts.push(drop);
+        let path = self.string_pull(&pts, alt);
+        let cruise_length_m = path.windows(2).map(|w| dist(w[0], w[1])).sum();
+        Ok(DeliveryPath {
+            cruise_alt_m: alt,
+            drop_point_m: drop,
+            drop_offset_m: dist(drop, dest_m),
+            cruise_path_m: path,
+            cruise_length_m,
+        })
+    }
+
+    fn name(&self, o: Option<ObstacleRef>) -> String {
+        o.map_or_else(|| "an obstacle".to_string(), |o| self.world.describe(o))
+    }
+
+    /// The nearest spot within the drop radius whose column keeps the delivery margin
+    /// from hover height to the cruise layer, whose package drop line stays outside
+    /// buildings, and whose cell at the cruise layer is free.
+    fn find_drop_point(
+        &self,
+        layer: &Layer,
+        dest_m: [f64; 2],
+        rules: &Clearances,
+    ) -> Result<([f64; 2], usize), NoPath> {
+        let mut nearest_obstacle = None;
+        let step = 1.0;
+        let rings = (rules.drop_radius_m / step).floor() as usize;
+        for ring in 0..=rings {
+            let r = ring as f64 * step;
+            let n = if ring == 0 { 1 } else { (8 * ring).max(8) };
+            for k in 0..n {
+                let a = k as f64 / n as f64 * std::f64::consts::TAU;
+                let p = [dest_m[0] + r * a.cos(), dest_m[1] + r * a.sin()];
+                let Some(cell) = self.cell_of(p) else { continue };
+                if layer.blocked[cell] {
+                    continue;
+                }
+                let column_ok = self.world.segment_clear(
+                    [p[0], p[1], rules.hover_m],
+                    [p[0], p[1], layer.alt_m],
+                    self.span,
+                    rules.delivery_margin_m,
+                );
+                // The package hangs below the drone: its line must not touch a building.
+                let tether_ok = column_ok
+                    && self.world.segment_clear(
+                        [p[0], p[1], 0.0],
+                        [p[0], p[1], rules.hover_m],
+                        self.span,
+                        0.1,
+                    );
+                if tether_ok {
+                    return Ok((p, cell));
+                }
+                if nearest_obstacle.is_none() {
+                    nearest_obstacle =
+                        self.world.clearance([p[0], p[1], rules.hover_m], self.span, 50.0).nearest;
+                }
+            }
+        }
+        Err(NoPath::NoDropPoint {
+            radius_m: rules.drop_radius_m,
+            margin_m: rules.delivery_margin_m,
+            obstacle: self.name(nearest_obstacle),
+        })
+    }
+
+    fn astar(&self, layer: &Layer, start: usize, goal: usize) -> Option<Vec<usize>> {
+        thread_local! {
+            static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+        }
+        SCRATCH.with(|s| {
+            let mut s = s.borrow_mut();
+            s.reset(self.nx * self.ny);
+            self.astar_with(layer, start, goal, &mut s)
+        })
+    }
+
+    fn astar_with(
+        &self,
+        layer: &Layer,
+        start: usize,
+        goal: usize,
+        s: &mut Scratch,
+    ) -> Option<Vec<usize>> {
+        let (nx, ny) = (self.nx as isize, self.ny as isize);
+        let (gx, gy) = ((goal % self.nx) as isize, (goal / self.nx) as isize);
+        let h = |c: usize| {
+            let dx = ((c % self.nx) as isize - gx).unsigned_abs() as f64;
+            let dy = ((c / self.nx) as isize - gy).unsigned_abs() as f64;
+            let (lo, hi) = if dx < dy { (dx, dy) } else { (dy, dx) };
+            hi + (std::f64::consts::SQRT_2 - 1.0) * lo
+        };
+        s.set_g(start, 0.0, u32::MAX);
+        s.open.push(Node { f: h(start), g: 0.0, cell: start as u32 });
+        const STEPS: [(isize, isize, f64); 8] = [
+            (1, 0, 1.0),
+            (-1, 0, 1.0),
+            (0, 1, 1.0),
+            (0, -1, 1.0),
+            (1, 1, std::f64::consts::SQRT_2),
+            (1, -1, std::f64::consts::SQRT_2),
+            (-1, 1, std::f64::consts::SQRT_2),
+            (-1, -1, std::f64::consts::SQRT_2),
+        ];
+        while let Some(Node { g, cell, .. }) = s.open.pop() {
+            let cell = cell as usize;
+            if g > s.g(cell) {
+                continue;
+            }
+            if cell == goal {
+                let mut out = vec![goal];
+                let mut c = goal;
+                while s.parent[c] != u32::MAX {
+                    c = s.parent[c] as usize;
+                    out.push(c);
+                }
+                out.reverse();
+                return Some(out);
+            }
+            let (x, y) = ((cell % self.nx) as isize, (cell / self.nx) as isize);
+            for (dx, dy, cost) in STEPS {
+                let (x2, y2) = (x + dx, y + dy);
+                if x2 < 0 || y2 < 0 || x2 >= nx || y2 >= ny {
+                    continue;
+                }
+                let n = (y2 * nx + x2) as usize;
+                if layer.blocked[n] {
+                    continue;
+                }
+                // No corner cutting: both side cells of a diagonal must be free.
+                if dx != 0
+                    && dy != 0
+                    && (layer.blocked[(y * nx + x2) as usize]
+                        || layer.blocked[(y2 * nx + x) as usize])
+                {
+                    continue;
+                }
+                let g2 = g + cost;
+                if g2 < s.g(n) {
+                    s.set_g(n, g2, cell as u32);
+                    s.open.push(Node { f: g2 + h(n) * 1.0001, g: g2, cell: n as u32 });
+                }
+            }
+        }
+        None
+    }
+
+    /// Greedy string pulling: from each kept point, jump to the farthest later point
+    /// still in exact line of sight.
+    fn string_pull(&self, pts: &[[f64; 2]], alt: f64) -> Vec<[f64; 2]> {
+        let los = |a: [f64; 2], b: [f64; 2]| {
+            self.world.segment_clear(
+                [a[0], a[1], alt],
+                [b[0], b[1], alt],
+                self.span,
+                self.cruise_margin_m + self.config.buffer_m * 0.5,
+            )
+        };
+        let mut out = vec![pts[0]];
+        let mut i = 0;
+        while i + 1 < pts.len() {
+            // Binary search is unsound (visibility is not monotone), so scan down from the
+            // far end in halving steps, then linearly.
+            let mut best = i + 1;
+            let mut j = pts.len() - 1;
+            while j > i + 1 {
+                if los(pts[i], pts[j]) {
+                    best = j;
+                    break;
+                }
+                j = i + 1 + (j - i - 1) / 2;
+            }
+            // Extend linearly past the found point while still visible.
+            while best + 1 < pts.len() && los(pts[i], pts[best + 1]) {
+                best += 1;
+            }
+            out.push(pts[best]);
+            i = best;
+        }
+        out
+    }
+}
+
+fn dist(a: [f64; 2], b: [f64; 2]) -> f64 {
+    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Node {
+    f: f64,
+    g: f64,
+    cell: u32,
+}
+
+impl Eq for Node {}
+
+impl Ord for Node {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // Min-heap on f, ties broken towards larger g (deeper nodes reach the goal sooner).
+        other.f.total_cmp(&self.f).then(self.g.total_cmp(&other.g))
+    }
+}
+
+impl PartialOrd for Node {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Per-thread search memory, reused across queries: a generation stamp per cell replaces
+/// clearing the arrays.
+#[derive(Default)]
+struct Scratch {
+    g: Vec<f64>,
+    parent: Vec<u32>,
+    stamp: Vec<u32>,
+    generation: u32,
+    open: BinaryHeap<Node>,
+}
+
+impl Scratch {
+    fn reset(&mut self, cells: usize) {
+        if self.g.len() != cells {
+            self.g = vec![f64::INFINITY; cells];
+            self.parent = vec![u32::MAX; cells];
+            self.stamp = vec![0; cells];
+            self.generation = 0;
+        }
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            self.stamp.iter_mut().for_each(|s| *s = 0);
+            self.generation = 1;
+        }
+        self.open.clear();
+    }
+
+    fn g(&self, c: usize) -> f64 {
+        if self.stamp[c] == self.generation {
+            self.g[c]
+        } else {
+            f64::INFINITY
+        }
+    }
+
+    fn set_g(&mut self, c: usize, g: f64, parent: u32) {
+        self.stamp[c] = self.generation;
+        self.g[c] = g;
+        self.parent[c] = parent;
+    }
+}
