@@ -15,9 +15,17 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Plan every order of a mission and write plan.ron, flights.geojson, timeline.csv.
+    Plan(cmd::plan::PlanArgs),
+    /// Verify a plan file against its mission and map.
+    Check(cmd::check::CheckArgs),
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {}
+    match cli.command {
+        Command::Plan(args) => cmd::plan::run(args),
+        Command::Check(args) => cmd::check::run(args),
+    }
 }

@@ -7,11 +7,14 @@
 
 #![warn(missing_docs)]
 
+pub mod dispatch;
 pub mod energy;
 pub mod geo;
+pub mod load;
 pub mod mission;
 pub mod plan;
 mod ron_locate;
 pub mod search;
 pub mod trajectory;
+pub mod verify;
 pub mod world;

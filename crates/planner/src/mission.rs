@@ -879,7 +879,9 @@ fn clean_serde_path(p: &str) -> String {
     }
 }
 
-fn locate_all(text: &str, problems: &mut [Problem]) {
+/// Fills in line and column of `problems` (found by [`Mission::problems`] or
+/// [`crate::world::World::mission_problems`]) from the mission text, and sorts them.
+pub fn locate_all(text: &str, problems: &mut [Problem]) {
     let index = crate::ron_locate::FieldIndex::build(text);
     for p in problems.iter_mut() {
         let (line, col) = index.locate(&p.field);

@@ -1,0 +1,604 @@
+//! An independent checker of a plan against its mission.
+//!
+//! Entry point: [`verify`]. It shares no code with `search` or `trajectory`: it samples
+//! every flight densely on its own (every [`CHECK_STEP_M`] along the straight lines
+//! between stored samples) and asks the world's validity checker for clearance, and it
+//! re-integrates each flight's energy from its samples with the energy model. Every
+//! violation names the order, the vehicle, the time and the place.
+
+use std::collections::HashMap;
+
+use nalgebra::Vector3;
+
+use crate::energy::model::{self, Atmosphere, EnergySample};
+use crate::mission::{Mission, Service};
+use crate::plan::{Outcome, Phase, Plan};
+use crate::world::{TimeSpan, World};
+
+/// Longest step between two clearance checks along a flight, m.
+pub const CHECK_STEP_M: f64 = 0.5;
+/// Turn time constant of the corner speed rule (see the trajectory module docs), s.
+const TURN_TIME_S: f64 = 1.0;
+const TOL: f64 = 1e-6;
+
+/// What rule a violation breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Rule {
+    /// Closer to a building or active zone than the margin.
+    Clearance,
+    /// Above the airspace ceiling or below ground.
+    Altitude,
+    /// Time not strictly increasing, gaps over 1 s, or a jump between samples.
+    Timing,
+    /// Over the speed, climb, descent, acceleration or corner speed limit.
+    Dynamics,
+    /// Not starting or ending on a depot pad.
+    Depot,
+    /// Package lowered outside the drop radius, or lowered too briefly.
+    Drop,
+    /// Delivered after the promise or the window.
+    Promise,
+    /// Stored energy/SoC disagrees with re-integration, or lands under the reserve.
+    Energy,
+    /// Orders missing, duplicated or referring to wrong flights/routes.
+    Accounting,
+    /// A drone or van in two places at once.
+    Vehicle,
+    /// Van capacity, windows or road continuity.
+    Van,
+}
+
+/// One broken rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Violation {
+    /// Which rule.
+    pub rule: Rule,
+    /// Order concerned.
+    pub order_id: String,
+    /// Drone or van concerned (empty for accounting problems).
+    pub vehicle: String,
+    /// When, s since midnight (when meaningful).
+    pub t_s: Option<f64>,
+    /// Where, local metres (when meaningful).
+    pub pos_m: Option<[f64; 3]>,
+    /// What is wrong, with numbers.
+    pub message: String,
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "[{:?}] order {}", self.rule, self.order_id)?;
+        if !self.vehicle.is_empty() {
+            write!(f, ", {}", self.vehicle)?;
+        }
+        if let Some(t) = self.t_s {
+            write!(f, ", t={}", crate::mission::ClockTime(t))?;
+        }
+        if let Some(p) = self.pos_m {
+            write!(f, ", at ({:.1}, {:.1}, {:.1}) m", p[0], p[1], p[2])?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Checks `plan` against its own mission in `world`; an empty list means it passes.
+pub fn verify(plan: &Plan, world: &World) -> Vec<Violation> {
+    let mut out = Vec::new();
+    check_accounting(plan, &mut out);
+    for i in 0..plan.flights.len() {
+        check_flight(plan, world, i, &mut out);
+    }
+    check_vehicle_overlap(plan, &mut out);
+    out
+}
+
+fn v(
+    rule: Rule,
+    order: &str,
+    vehicle: &str,
+    t: Option<f64>,
+    p: Option<[f64; 3]>,
+    msg: String,
+) -> Violation {
+    Violation {
+        rule,
+        order_id: order.to_string(),
+        vehicle: vehicle.to_string(),
+        t_s: t,
+        pos_m: p,
+        message: msg,
+    }
+}
+
+fn check_accounting(plan: &Plan, out: &mut Vec<Violation>) {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for o in &plan.outcomes {
+        *seen.entry(o.order_id.as_str()).or_default() += 1;
+    }
+    for order in &plan.mission.orders {
+        match seen.get(order.id.as_str()) {
+            None => out.push(v(
+                Rule::Accounting,
+                &order.id,
+                "",
+                None,
+                None,
+                "order has no outcome".into(),
+            )),
+            Some(n) if *n > 1 => out.push(v(
+                Rule::Accounting,
+                &order.id,
+                "",
+                None,
+                None,
+                format!("order has {n} outcomes"),
+            )),
+            _ => {}
+        }
+    }
+    for o in &plan.outcomes {
+        if !plan.mission.orders.iter().any(|m| m.id == o.order_id) {
+            out.push(v(
+                Rule::Accounting,
+                &o.order_id,
+                "",
+                None,
+                None,
+                "outcome for an order not in the mission".into(),
+            ));
+        }
+    }
+    let mut flight_refs = vec![0usize; plan.flights.len()];
+    for o in &plan.outcomes {
+        match &o.outcome {
+            Outcome::Drone { flight } => match plan.flights.get(*flight) {
+                Some(f) if f.order_id == o.order_id => flight_refs[*flight] += 1,
+                Some(f) => out.push(v(
+                    Rule::Accounting,
+                    &o.order_id,
+                    &f.drone_id,
+                    None,
+                    None,
+                    format!("points to flight {flight}, which serves order {}", f.order_id),
+                )),
+                None => out.push(v(
+                    Rule::Accounting,
+                    &o.order_id,
+                    "",
+                    None,
+                    None,
+                    format!("points to missing flight {flight}"),
+                )),
+            },
+            Outcome::Van { route } => match plan.van_routes.get(*route) {
+                Some(r) if r.stops.iter().any(|s| s.order_id == o.order_id) => {}
+                _ => out.push(v(
+                    Rule::Accounting,
+                    &o.order_id,
+                    "",
+                    None,
+                    None,
+                    format!("van route {route} does not stop for this order"),
+                )),
+            },
+            Outcome::Rejected { reason } => {
+                if reason.trim().is_empty() {
+                    out.push(v(
+                        Rule::Accounting,
+                        &o.order_id,
+                        "",
+                        None,
+                        None,
+                        "rejected without a reason".into(),
+                    ));
+                }
+            }
+        }
+    }
+    for (i, n) in flight_refs.iter().enumerate() {
+        if *n != 1 {
+            let f = &plan.flights[i];
+            out.push(v(
+                Rule::Accounting,
+                &f.order_id,
+                &f.drone_id,
+                None,
+                None,
+                format!("flight {i} is referenced by {n} outcomes"),
+            ));
+        }
+    }
+}
+
+fn check_flight(plan: &Plan, world: &World, index: usize, out: &mut Vec<Violation>) {
+    let m: &Mission = &plan.mission;
+    let f = &plan.flights[index];
+    let (oid, did) = (f.order_id.as_str(), f.drone_id.as_str());
+    let s = &f.samples;
+    if s.len() < 2 {
+        out.push(v(Rule::Timing, oid, did, None, None, "flight has fewer than 2 samples".into()));
+        return;
+    }
+    let Some(group) =
+        m.fleet.drones.iter().find(|g| m.drone_spec(g).is_some_and(|s| s.name == f.drone_type))
+    else {
+        out.push(v(
+            Rule::Vehicle,
+            oid,
+            did,
+            None,
+            None,
+            format!("unknown drone type {}", f.drone_type),
+        ));
+        return;
+    };
+    let Some(spec) = m.drone_spec(group) else { return };
+    let order = m.orders.iter().find(|o| o.id == f.order_id);
+    let depot = m.depots.iter().find(|d| d.id == f.depot_id);
+
+    // Depot pads.
+    match depot {
+        None => {
+            out.push(v(Rule::Depot, oid, did, None, None, format!("unknown depot {}", f.depot_id)))
+        }
+        Some(d) => {
+            let pad = world.frame.to_local(d.lat_deg, d.lon_deg);
+            for (name, smp) in [("starts", &s[0]), ("ends", &s[s.len() - 1])] {
+                let off =
+                    ((smp.pos_m[0] - pad[0]).powi(2) + (smp.pos_m[1] - pad[1]).powi(2)).sqrt();
+                if off > 0.5 || smp.pos_m[2].abs() > 0.01 {
+                    out.push(v(
+                        Rule::Depot,
+                        oid,
+                        did,
+                        Some(smp.t_s),
+                        Some(smp.pos_m),
+                        format!(
+                            "flight {name} {off:.1} m from the pad of depot {} at height {:.1} m",
+                            d.id, smp.pos_m[2]
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+
+    // Timing, continuity, dynamics.
+    let horiz = |x: [f64; 3]| (x[0] * x[0] + x[1] * x[1]).sqrt();
+    for (i, w) in s.windows(2).enumerate() {
+        let (a, b) = (&w[0], &w[1]);
+        let dt = b.t_s - a.t_s;
+        if !(dt > 0.0) {
+            out.push(v(
+                Rule::Timing,
+                oid,
+                did,
+                Some(b.t_s),
+                Some(b.pos_m),
+                format!(
+                    "time does not increase between samples {i} and {} ({} -> {} s)",
+                    i + 1,
+                    a.t_s,
+                    b.t_s
+                ),
+            ));
+            continue;
+        }
+        if dt > 1.0 + TOL {
+            out.push(v(
+                Rule::Timing,
+                oid,
+                did,
+                Some(a.t_s),
+                Some(a.pos_m),
+                format!("{dt:.2} s between samples (max 1 s)"),
+            ));
+        }
+        let d = Vector3::from(b.pos_m) - Vector3::from(a.pos_m);
+        let vmax = spec.max_speed_mps.max(spec.max_climb_mps).max(spec.max_descent_mps);
+        if d.norm() > vmax * dt * 1.01 + 0.01 {
+            out.push(v(
+                Rule::Timing,
+                oid,
+                did,
+                Some(a.t_s),
+                Some(a.pos_m),
+                format!("jumps {:.1} m in {dt:.2} s", d.norm()),
+            ));
+        }
+        let (va, vb) = (Vector3::from(a.vel_mps), Vector3::from(b.vel_mps));
+        if (vb.norm() - va.norm()).abs() / dt > spec.max_accel_mps2 + TOL {
+            out.push(v(
+                Rule::Dynamics,
+                oid,
+                did,
+                Some(b.t_s),
+                Some(b.pos_m),
+                format!(
+                    "speed changes by {:.2} m/s^2 (max {})",
+                    (vb.norm() - va.norm()).abs() / dt,
+                    spec.max_accel_mps2
+                ),
+            ));
+        }
+        if va.norm() > 1e-6 && vb.norm() > 1e-6 {
+            let turn = (va.dot(&vb) / (va.norm() * vb.norm())).clamp(-1.0, 1.0).acos();
+            if turn > 1f64.to_radians() {
+                let limit = spec.max_accel_mps2 * TURN_TIME_S / (2.0 * (turn / 2.0).sin());
+                if va.norm().min(vb.norm()) > limit + TOL {
+                    out.push(v(
+                        Rule::Dynamics,
+                        oid,
+                        did,
+                        Some(b.t_s),
+                        Some(b.pos_m),
+                        format!(
+                            "turns {:.0} deg at {:.1} m/s (corner limit {limit:.1} m/s)",
+                            turn.to_degrees(),
+                            va.norm().min(vb.norm())
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    for x in s {
+        let vel = Vector3::from(x.vel_mps);
+        if horiz(x.vel_mps) > spec.max_speed_mps + TOL {
+            out.push(v(
+                Rule::Dynamics,
+                oid,
+                did,
+                Some(x.t_s),
+                Some(x.pos_m),
+                format!("ground speed {:.1} m/s over max {}", horiz(x.vel_mps), spec.max_speed_mps),
+            ));
+        }
+        if vel.z > spec.max_climb_mps + TOL || -vel.z > spec.max_descent_mps + TOL {
+            out.push(v(
+                Rule::Dynamics,
+                oid,
+                did,
+                Some(x.t_s),
+                Some(x.pos_m),
+                format!("vertical speed {:.1} m/s out of limits", vel.z),
+            ));
+        }
+        if x.pos_m[2] > world.ceiling_m + TOL || x.pos_m[2] < -TOL {
+            out.push(v(
+                Rule::Altitude,
+                oid,
+                did,
+                Some(x.t_s),
+                Some(x.pos_m),
+                format!("altitude {:.1} m outside 0..{} m", x.pos_m[2], world.ceiling_m),
+            ));
+        }
+    }
+
+    // Clearance, densely along every piece.
+    let cruise = m.airspace.clearance_margin_m;
+    let delivery = m.policy.delivery_margin_m;
+    let mut reported = 0;
+    for w in s.windows(2) {
+        let (a, b) = (&w[0], &w[1]);
+        // A sample's phase is that of the motion to the next sample.
+        let margin = if a.phase.is_delivery() { delivery } else { cruise };
+        let d = Vector3::from(b.pos_m) - Vector3::from(a.pos_m);
+        let steps = (d.norm() / CHECK_STEP_M).ceil().max(1.0) as usize;
+        for k in 0..=steps {
+            let u = k as f64 / steps as f64;
+            let p = Vector3::from(a.pos_m) + d * u;
+            let t = a.t_s + (b.t_s - a.t_s) * u;
+            let p = [p.x, p.y, p.z];
+            let c = world.clearance(p, TimeSpan::at(t), margin + 1.0);
+            if c.distance_m < margin - 1e-6 && reported < 5 {
+                reported += 1;
+                let what = c.nearest.map(|o| world.describe(o)).unwrap_or_default();
+                out.push(v(
+                    Rule::Clearance,
+                    oid,
+                    did,
+                    Some(t),
+                    Some(p),
+                    format!("{:.2} m from {what} (margin {margin} m)", c.distance_m),
+                ));
+            }
+        }
+    }
+
+    // Drop point and promise.
+    let lowering: Vec<_> = s.iter().filter(|x| x.phase == Phase::Lowering).collect();
+    if let Some(order) = order {
+        let dest = world.frame.to_local(order.lat_deg, order.lon_deg);
+        match (lowering.first(), lowering.last()) {
+            (Some(first), Some(_)) => {
+                let off = ((first.pos_m[0] - dest[0]).powi(2) + (first.pos_m[1] - dest[1]).powi(2))
+                    .sqrt();
+                if off > m.policy.drop_radius_m + 1e-6 {
+                    out.push(v(
+                        Rule::Drop,
+                        oid,
+                        did,
+                        Some(first.t_s),
+                        Some(first.pos_m),
+                        format!(
+                            "package lowered {off:.1} m from the address (drop radius {} m)",
+                            m.policy.drop_radius_m
+                        ),
+                    ));
+                }
+                let end = s
+                    .iter()
+                    .find(|x| x.t_s > first.t_s && x.phase != Phase::Lowering)
+                    .map(|x| x.t_s)
+                    .unwrap_or(first.t_s);
+                if end - first.t_s < m.policy.lowering_s - 1e-6 {
+                    out.push(v(
+                        Rule::Drop,
+                        oid,
+                        did,
+                        Some(first.t_s),
+                        Some(first.pos_m),
+                        format!(
+                            "hovered {:.1} s, lowering needs {} s",
+                            end - first.t_s,
+                            m.policy.lowering_s
+                        ),
+                    ));
+                }
+                let due = match order.service {
+                    Service::Window(w) => w.to.seconds().max(order.due_s()),
+                    _ => order.due_s(),
+                };
+                if end > due + 1e-6 || (f.delivered_s - end).abs() > 1e-3 {
+                    if end > due + 1e-6 {
+                        out.push(v(
+                            Rule::Promise,
+                            oid,
+                            did,
+                            Some(end),
+                            None,
+                            format!(
+                                "delivered at {} after the promise {}",
+                                crate::mission::ClockTime(end),
+                                crate::mission::ClockTime(due)
+                            ),
+                        ));
+                    } else {
+                        out.push(v(
+                            Rule::Promise,
+                            oid,
+                            did,
+                            Some(end),
+                            None,
+                            format!(
+                                "flight claims delivery at {:.1} s but lowering ends at {end:.1} s",
+                                f.delivered_s
+                            ),
+                        ));
+                    }
+                }
+                if s[0].t_s < order.placed_at.seconds() + m.policy.pick_load_s - 1e-6 {
+                    out.push(v(
+                        Rule::Promise,
+                        oid,
+                        did,
+                        Some(s[0].t_s),
+                        None,
+                        "takes off before the order is picked and loaded".into(),
+                    ));
+                }
+            }
+            _ => out.push(v(
+                Rule::Drop,
+                oid,
+                did,
+                None,
+                None,
+                "flight never lowers the package".into(),
+            )),
+        }
+    }
+
+    // Energy, re-integrated from the samples.
+    let atm = Atmosphere {
+        temperature_c: m.weather.temperature_c,
+        wind_mps: Vector3::new(m.weather.wind_east_mps, m.weather.wind_north_mps, 0.0),
+    };
+    let es: Vec<EnergySample> = s
+        .iter()
+        .map(|x| EnergySample {
+            t_s: x.t_s,
+            ground_velocity_mps: Vector3::from(x.vel_mps),
+            alt_m: x.pos_m[2],
+            payload_kg: x.payload_kg,
+        })
+        .collect();
+    match (
+        model::integrate_energy_wh(&spec, &atm, &es),
+        model::usable_energy_wh(&spec, m.weather.temperature_c),
+    ) {
+        (Ok(cum), Ok(usable)) => {
+            let total = *cum.last().unwrap_or(&0.0);
+            if (total - f.energy_wh).abs() > 0.01 * total.max(1e-9) {
+                out.push(v(
+                    Rule::Energy,
+                    oid,
+                    did,
+                    None,
+                    None,
+                    format!(
+                        "stored energy {:.2} Wh, re-integrated {total:.2} Wh (over 1 %)",
+                        f.energy_wh
+                    ),
+                ));
+            }
+            if let Some((i, x)) =
+                s.iter().enumerate().find(|(i, x)| (x.soc - (1.0 - cum[*i] / usable)).abs() > 0.01)
+            {
+                out.push(v(
+                    Rule::Energy,
+                    oid,
+                    did,
+                    Some(x.t_s),
+                    Some(x.pos_m),
+                    format!(
+                        "stored SoC {:.3} at sample {i}, re-integrated {:.3}",
+                        x.soc,
+                        1.0 - cum[i] / usable
+                    ),
+                ));
+            }
+            let soc_end = 1.0 - total / usable;
+            if soc_end < m.policy.battery_reserve_fraction - 1e-9 {
+                out.push(v(
+                    Rule::Energy,
+                    oid,
+                    did,
+                    s.last().map(|x| x.t_s),
+                    None,
+                    format!(
+                        "lands with {:.1} % of usable energy, reserve is {:.0} %",
+                        soc_end * 100.0,
+                        m.policy.battery_reserve_fraction * 100.0
+                    ),
+                ));
+            }
+        }
+        (Err(e), _) | (_, Err(e)) => out.push(v(
+            Rule::Energy,
+            oid,
+            did,
+            None,
+            None,
+            format!("energy cannot be computed: {e}"),
+        )),
+    }
+}
+
+fn check_vehicle_overlap(plan: &Plan, out: &mut Vec<Violation>) {
+    let mut by_drone: HashMap<&str, Vec<(f64, f64, &str)>> = HashMap::new();
+    for f in &plan.flights {
+        if let (Some(a), Some(b)) = (f.samples.first(), f.samples.last()) {
+            by_drone.entry(&f.drone_id).or_default().push((a.t_s, b.t_s, &f.order_id));
+        }
+    }
+    let mut drones: Vec<_> = by_drone.into_iter().collect();
+    drones.sort_by(|a, b| a.0.cmp(b.0));
+    for (drone, mut spans) in drones {
+        spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for w in spans.windows(2) {
+            if w[1].0 < w[0].1 - 1e-6 {
+                out.push(v(
+                    Rule::Vehicle,
+                    w[1].2,
+                    drone,
+                    Some(w[1].0),
+                    None,
+                    format!("takes off before its previous flight (order {}) has landed", w[0].2),
+                ));
+            }
+        }
+    }
+}

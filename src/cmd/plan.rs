@@ -1,0 +1,108 @@
+//! `skylane plan MISSION -o DIR`: plan every order, verify, write the outputs.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use skylane_planner::dispatch::plan_mission;
+use skylane_planner::load::load_mission;
+use skylane_planner::plan::write_outputs;
+use skylane_planner::verify::verify;
+
+use super::{EXIT_BAD_INPUT, EXIT_NOT_ALL_GOOD};
+
+/// Arguments of `skylane plan`.
+#[derive(clap::Args)]
+pub struct PlanArgs {
+    /// Mission file (.ron).
+    pub mission: PathBuf,
+    /// Output folder for plan.ron, flights.geojson and timeline.csv.
+    #[arg(short = 'o', long = "out")]
+    pub out: PathBuf,
+    /// Worker threads (default: all cores). Outputs are identical for any count.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// Runs `skylane plan`.
+pub fn run(args: PlanArgs) -> ExitCode {
+    let loaded = match load_mission(&args.mission) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = args.threads {
+        pool = pool.num_threads(n.max(1));
+    }
+    let pool = match pool.build() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: cannot start worker threads: {e}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let bar = if args.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(loaded.mission.orders.len() as u64)
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} planning {pos}/{len} orders [{bar:30}] {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let started = std::time::Instant::now();
+    let plan = pool.install(|| {
+        plan_mission(&loaded.mission, &loaded.world, loaded.map.clone(), &|done, _| {
+            bar.set_position(done as u64)
+        })
+    });
+    bar.finish_and_clear();
+    let planned_s = started.elapsed().as_secs_f64();
+    let violations = pool.install(|| verify(&plan, &loaded.world));
+    if let Err(e) = write_outputs(&plan, &args.out) {
+        eprintln!("error: {e}");
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
+    let s = &plan.summary;
+    println!("mission   {}", plan.mission.name);
+    println!("orders    {}", s.orders);
+    println!("drone     {} ({:.0} %)", s.by_drone, pct(s.by_drone, s.orders));
+    println!("van       {} ({:.0} %)", s.by_van, pct(s.by_van, s.orders));
+    println!("rejected  {} ({:.0} %)", s.rejected, pct(s.rejected, s.orders));
+    for (reason, n) in &s.rejected_by_reason {
+        println!("  {reason:<12} {n}");
+    }
+    println!("late      {}", s.late);
+    println!("drone km  {:.1}", s.drone_km);
+    println!("van km    {:.1}", s.van_km);
+    println!("energy    {:.0} Wh", s.energy_wh);
+    println!("planned   in {planned_s:.2} s");
+    println!("written   {}", args.out.display());
+    if violations.is_empty() {
+        println!("verifier  ok: every flight and route passes");
+    } else {
+        println!("verifier  {} violation(s):", violations.len());
+        for v in violations.iter().take(20) {
+            println!("  {v}");
+        }
+    }
+    if violations.is_empty() && s.rejected == 0 && s.late == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_NOT_ALL_GOOD)
+    }
+}
+
+fn pct(n: usize, total: usize) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        100.0 * n as f64 / total as f64
+    }
+}
