@@ -386,22 +386,29 @@ fn check_flight(plan: &Plan, world: &World, index: usize, out: &mut Vec<Violatio
         let margin = if a.phase.is_delivery() { delivery } else { cruise };
         let d = Vector3::from(b.pos_m) - Vector3::from(a.pos_m);
         let steps = (d.norm() / CHECK_STEP_M).ceil().max(1.0) as usize;
+        let mut worst: Option<(f64, f64, [f64; 3], String)> = None;
         for k in 0..=steps {
             let u = k as f64 / steps as f64;
             let p = Vector3::from(a.pos_m) + d * u;
             let t = a.t_s + (b.t_s - a.t_s) * u;
             let p = [p.x, p.y, p.z];
             let c = world.clearance(p, TimeSpan::at(t), margin + 1.0);
-            if c.distance_m < margin - 1e-6 && reported < 5 {
-                reported += 1;
+            if c.distance_m < margin - 1e-6 && worst.as_ref().is_none_or(|w| c.distance_m < w.0) {
                 let what = c.nearest.map(|o| world.describe(o)).unwrap_or_default();
+                worst = Some((c.distance_m, t, p, what));
+            }
+        }
+        // One violation per piece between samples, at its closest approach.
+        if let Some((dist, t, p, what)) = worst {
+            if reported < 20 {
+                reported += 1;
                 out.push(v(
                     Rule::Clearance,
                     oid,
                     did,
                     Some(t),
                     Some(p),
-                    format!("{:.2} m from {what} (margin {margin} m)", c.distance_m),
+                    format!("{dist:.2} m from {what} (margin {margin} m)"),
                 ));
             }
         }

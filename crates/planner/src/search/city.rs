@@ -317,6 +317,10 @@ impl<'w> CityPlanner<'w> {
                 let p = [dest_m[0] + r * a.cos(), dest_m[1] + r * a.sin()];
                 let Some(cell) = self.cell_of(p) else { continue };
                 if layer.blocked[cell] {
+                    if nearest_obstacle.is_none() {
+                        let top = [p[0], p[1], layer.alt_m];
+                        nearest_obstacle = self.world.clearance(top, self.span, 50.0).nearest;
+                    }
                     continue;
                 }
                 let column_ok = self.world.segment_clear(

@@ -1,0 +1,114 @@
+//! The verifier passes the Monaco plan and catches deliberately broken ones.
+
+mod common_monaco;
+
+use common_monaco::{monaco, monaco_plan};
+use skylane_planner::plan::{Outcome, Phase, Plan};
+use skylane_planner::verify::{verify, Rule};
+use skylane_planner::world::ObstacleRef;
+
+fn rules(plan: &Plan) -> Vec<Rule> {
+    verify(plan, &monaco().world).into_iter().map(|v| v.rule).collect()
+}
+
+/// Index of a mid-cruise sample of the first flight.
+fn cruise_sample(plan: &Plan) -> usize {
+    let s = &plan.flights[0].samples;
+    let outbound: Vec<usize> = (0..s.len()).filter(|&i| s[i].phase == Phase::Outbound).collect();
+    outbound[outbound.len() / 2]
+}
+
+#[test]
+fn monaco_plan_passes_and_serves_most_orders() {
+    let plan = monaco_plan();
+    let violations = verify(plan, &monaco().world);
+    assert!(violations.is_empty(), "{violations:#?}");
+    assert_eq!(plan.outcomes.len(), plan.mission.orders.len());
+    assert!(plan.summary.by_drone * 10 >= plan.summary.orders * 6, "{:?}", plan.summary);
+    for f in &plan.flights {
+        assert!(f.path_length_m >= f.straight_line_m);
+        assert!(f.soc_end >= plan.mission.policy.battery_reserve_fraction);
+        assert!(f.drop_offset_m <= plan.mission.policy.drop_radius_m);
+    }
+}
+
+#[test]
+fn sample_moved_into_a_building_is_a_clearance_violation() {
+    let mut plan = monaco_plan().clone();
+    let world = &monaco().world;
+    let (bi, inside) = world
+        .buildings
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.top_m >= 20.0)
+        .find_map(|(i, b)| {
+            let n = b.footprint.outer.len() as f64;
+            let c = b
+                .footprint
+                .outer
+                .iter()
+                .fold([0.0, 0.0], |a, p| [a[0] + p[0] / n, a[1] + p[1] / n]);
+            b.footprint.contains(c).then_some((i, c))
+        })
+        .expect("Monaco has a convex-ish tall building");
+    let k = cruise_sample(&plan);
+    plan.flights[0].samples[k].pos_m = [inside[0], inside[1], 10.0];
+    let violations = verify(&plan, world);
+    let name = world.describe(ObstacleRef::Building(bi));
+    let hit = violations
+        .iter()
+        .find(|v| v.rule == Rule::Clearance && v.message.contains(&name))
+        .expect("clearance violation naming the building");
+    assert_eq!(hit.order_id, plan.flights[0].order_id);
+    assert!(hit.message.starts_with("0.00 m"), "{}", hit.message);
+}
+
+#[test]
+fn sample_above_the_ceiling_is_an_altitude_violation() {
+    let mut plan = monaco_plan().clone();
+    let k = cruise_sample(&plan);
+    plan.flights[0].samples[k].pos_m[2] = plan.mission.airspace.ceiling_agl_m + 10.0;
+    assert!(rules(&plan).contains(&Rule::Altitude));
+}
+
+#[test]
+fn time_going_backwards_is_a_timing_violation() {
+    let mut plan = monaco_plan().clone();
+    let k = cruise_sample(&plan);
+    plan.flights[0].samples[k].t_s = plan.flights[0].samples[k - 1].t_s - 0.5;
+    let violations = verify(&plan, &monaco().world);
+    assert!(violations
+        .iter()
+        .any(|v| v.rule == Rule::Timing && v.message.contains("does not increase")));
+}
+
+#[test]
+fn tampered_energy_is_an_energy_violation() {
+    let mut plan = monaco_plan().clone();
+    plan.flights[0].energy_wh *= 1.05;
+    assert!(rules(&plan).contains(&Rule::Energy));
+}
+
+#[test]
+fn late_delivery_and_lost_orders_are_caught() {
+    let mut plan = monaco_plan().clone();
+    let id = plan.flights[0].order_id.clone();
+    let order = plan.mission.orders.iter_mut().find(|o| o.id == id).unwrap();
+    order.placed_at.0 -= 3600.0;
+    assert!(rules(&plan).contains(&Rule::Promise));
+
+    let mut plan = monaco_plan().clone();
+    let lost =
+        plan.outcomes.iter().position(|o| matches!(o.outcome, Outcome::Rejected { .. })).unwrap();
+    plan.outcomes.remove(lost);
+    assert!(rules(&plan).contains(&Rule::Accounting));
+}
+
+#[test]
+fn plan_round_trips_through_ron() {
+    let plan = monaco_plan();
+    let dir = tempfile::tempdir().unwrap();
+    skylane_planner::plan::write_outputs(plan, dir.path()).unwrap();
+    let back = Plan::load(&dir.path().join("plan.ron")).unwrap();
+    assert_eq!(&back, plan);
+}
