@@ -15,9 +15,14 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Electrical power of a drone preset in one flight condition, by component.
+    Power(cmd::power::PowerArgs),
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {}
+    match cli.command {
+        Command::Power(args) => cmd::power::run(args),
+    }
 }

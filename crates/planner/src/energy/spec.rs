@@ -29,9 +29,19 @@ pub struct DroneSpec {
     pub blades_per_rotor: u32,
     /// Mean blade chord, m (for blade profile power).
     pub blade_chord_m: f64,
-    /// Blade profile drag coefficient.
+    /// Mean blade profile drag coefficient `C_d0` (blade element theory).
     #[serde(default = "default_profile_cd")]
     pub blade_profile_drag_coefficient: f64,
+    /// Rotor thrust coefficient in the helicopter convention,
+    /// `C_T = T / (rho A (Omega R)^2)`; sets the tip speed a fixed-pitch rotor needs for
+    /// a given thrust. Multiply a propeller-convention `C_T = T / (rho n^2 D^4)` by
+    /// `4 / pi^3` (about 0.129) to convert.
+    #[serde(default = "default_thrust_coefficient")]
+    pub rotor_thrust_coefficient: f64,
+    /// Induced power factor `kappa` (>= 1): induced power over ideal momentum-theory
+    /// power, for non-uniform inflow and tip losses.
+    #[serde(default = "default_induced_factor")]
+    pub induced_power_factor: f64,
     /// Body drag area (drag coefficient x frontal area), m^2.
     pub body_drag_area_m2: f64,
     /// Nominal battery energy, Wh.
@@ -41,7 +51,9 @@ pub struct DroneSpec {
     /// Share of the nominal capacity that is usable (0..1].
     #[serde(default = "default_usable")]
     pub usable_capacity_fraction: f64,
-    /// Overall propulsion efficiency (motors, ESCs, propellers beyond ideal), (0..1].
+    /// Overall propulsion efficiency, (0..1]: rotor shaft power (induced, profile,
+    /// parasite and climb, as modelled in [`crate::energy::model`]) over the battery
+    /// power drawn by the motors and ESCs.
     pub propulsion_efficiency: f64,
     /// Constant avionics / payload electronics draw, W.
     #[serde(default)]
@@ -66,6 +78,15 @@ fn default_blades() -> u32 {
 fn default_profile_cd() -> f64 {
     0.012
 }
+fn default_thrust_coefficient() -> f64 {
+    // A typical fixed-pitch multirotor propeller has a propeller-convention static
+    // C_T near 0.09-0.11, i.e. 0.012-0.014 in the helicopter convention.
+    0.012
+}
+fn default_induced_factor() -> f64 {
+    // Leishman (2006), Principles of Helicopter Aerodynamics, sec. 3.3: 1.15 typical.
+    1.15
+}
 fn default_usable() -> f64 {
     0.9
 }
@@ -76,7 +97,8 @@ impl DroneSpec {
         self.airframe_mass_kg + self.battery_mass_kg
     }
 
-    /// Usable battery energy at 20 degC, Wh.
+    /// Usable battery energy at 20 degC or warmer, Wh (see
+    /// [`crate::energy::model::usable_energy_wh`] for the temperature derating).
     pub fn usable_energy_wh(&self) -> f64 {
         self.battery_capacity_wh * self.usable_capacity_fraction
     }
@@ -90,6 +112,8 @@ impl DroneSpec {
             ("max_takeoff_mass_kg", self.max_takeoff_mass_kg),
             ("rotor_diameter_m", self.rotor_diameter_m),
             ("blade_chord_m", self.blade_chord_m),
+            ("blade_profile_drag_coefficient", self.blade_profile_drag_coefficient),
+            ("rotor_thrust_coefficient", self.rotor_thrust_coefficient),
             ("body_drag_area_m2", self.body_drag_area_m2),
             ("battery_capacity_wh", self.battery_capacity_wh),
             ("battery_voltage_v", self.battery_voltage_v),
@@ -118,6 +142,15 @@ impl DroneSpec {
             if !(v > 0.0 && v <= 1.0) {
                 out.push((field, format!("must be in (0, 1], got {v}")));
             }
+        }
+        if !(self.induced_power_factor.is_finite() && self.induced_power_factor >= 1.0) {
+            out.push((
+                "induced_power_factor",
+                format!("must be a number >= 1, got {}", self.induced_power_factor),
+            ));
+        }
+        if self.blades_per_rotor == 0 {
+            out.push(("blades_per_rotor", "must be at least 1".to_string()));
         }
         if self.rotor_count == 0 {
             out.push(("rotor_count", "must be at least 1".to_string()));

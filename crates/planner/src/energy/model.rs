@@ -1,0 +1,596 @@
+//! Electrical power and energy of a multirotor in quasi-steady flight.
+//!
+//! Entry points: [`power`] (one flight condition, returns a [`PowerBreakdown`]),
+//! [`integrate_energy_wh`] (cumulative energy along a sampled flight),
+//! [`usable_energy_wh`] (battery energy available at a temperature) and [`Atmosphere`]
+//! (temperature, wind, ISA air density).
+//!
+//! ```
+//! use nalgebra::Vector3;
+//! use skylane_planner::energy::{model, presets};
+//!
+//! let m100 = presets::find("dji-m100").unwrap();
+//! let calm = model::Atmosphere::calm(20.0);
+//! let hover = model::power(&m100, 0.0, Vector3::zeros(), 300.0, &calm).unwrap();
+//! let cruise = model::power(&m100, 0.0, Vector3::new(4.0, 0.0, 0.0), 300.0, &calm).unwrap();
+//! // Translational lift: flying slowly forward needs less power than hovering.
+//! assert!(cruise.electrical_w < hover.electrical_w);
+//! ```
+//!
+//! # Units and frames
+//!
+//! SI throughout: kg, m, s, W, N; energy in Wh. Vectors are local east-north-up
+//! (`z` up). `alt_m` is altitude above mean sea level (it only sets the air density).
+//!
+//! # Model
+//!
+//! The model family is actuator-disk momentum theory plus blade-element profile power,
+//! as in Stolaroff et al. (2018), "Energy use and life cycle greenhouse gas emissions of
+//! drones for commercial package delivery", Nature Communications 9:409 (supplementary information), and Liu et al. (2017), "Power consumption estimation of multirotor UAVs"
+//! (International Conference on Unmanned Aircraft Systems, ICUAS), both after
+//! Leishman (2006), *Principles of Helicopter Aerodynamics*, 2nd ed., ch. 2-5.
+//!
+//! With mass `m` (airframe + battery + payload), air velocity `v = v_ground - v_wind`,
+//! air density `rho` and body drag area `CdA`:
+//!
+//! 1. Quasi-steady force balance (acceleration neglected: the kinetic energy of a
+//!    delivery drone at cruise is well under 1 % of a flight's energy). The rotors carry
+//!    weight and body drag `D = -1/2 rho CdA |v| v`:
+//!    `T = m g z + 1/2 rho CdA |v| v`, thrust `T = |T|`; the rotor disks are normal
+//!    to `n = T / |T|` (tilted forward in cruise, as in Stolaroff et al.).
+//! 2. Inflow through the disks: axial `V_c = v . n` (positive when the air enters from
+//!    above, as in climb) and edgewise `V_e = |v - V_c n|`.
+//! 3. Induced velocity from Glauert's momentum equation, per rotor of area `A`
+//!    carrying `T_r = T / N`: `v_i = v_h^2 / sqrt(V_e^2 + (V_c + v_i)^2)`,
+//!    `v_h = sqrt(T_r / (2 rho A))` (Leishman ch. 2 and 5; Stolaroff et al.). In the
+//!    normalised form `l sqrt(e^2 + (x + l)^2) = 1` (`l = v_i / v_h`, `x = V_c / v_h`,
+//!    `e = V_e / v_h`) it is a quartic in `l`; the root on the physical branch (normal
+//!    working state for `x > -2`, windmill-brake state for `x <= -2`) is found by
+//!    bisection on a bracket that always contains it, so it never fails or yields NaN.
+//! 4. Descent and vortex ring state: momentum theory has no physical solution for
+//!    `-2 <= x < 0` in axial flight. There the empirical fit of flight-test data is used,
+//!    `kappa l = kappa - 1.125 x - 1.372 x^2 - 1.718 x^3 - 0.655 x^4` (Leishman ch. 2,
+//!    fitted to the flight-test data of Castles & Gray and Washizu et al.), with a linear correction so that it meets the
+//!    windmill-brake solution `l = -x/2 - sqrt(x^2/4 - 1)` at `x = -2`, and capped at
+//!    `kappa l + x <= kappa` (no more than hover power); below `x = -2`
+//!    momentum theory (windmill brake) is used. Edgewise flow blows the ring away: the
+//!    empirical correction (fit minus axial momentum theory) is added with weight
+//!    `(1 - e)^2` for `e < 1` (vortex ring state is confined to edgewise speeds below
+//!    about `v_h`: Johnson (2005), NASA TP-2005-213477). Known limitation: with
+//!    `0 < e < 1` a step remains at `x = -2`, a descent faster than 10 m/s for every
+//!    preset, beyond their maximum descent rates.
+//! 5. Powers:
+//!    - induced `P_i = kappa T v_i` (`kappa` = [`DroneSpec::induced_power_factor`]);
+//!    - climb `P_c = m g v_z` (negative in descent: the air does work on the rotors);
+//!    - parasite `P_p = 1/2 rho CdA |v|^3`, so that `P_c + P_p = T . v = T V_c`
+//!      exactly (Stolaroff et al.: `P = T (V sin(alpha) + v_i)`);
+//!    - profile `P_0 = N sigma C_d0 / 8 rho A (Omega R)^3 (1 + 4.65 mu^2)` with solidity
+//!      `sigma = b c / (pi R)`, advance ratio `mu = V_e / (Omega R)` (Leishman ch. 5,
+//!      the `4.65 mu^2` term after Stepniewski & Keys), and the tip speed of a
+//!      fixed-pitch rotor `Omega R = sqrt(T_r / (rho A C_T))`.
+//! 6. Electrical `P_el = max(0, P_i + P_0 + P_p + P_c) / eta + P_avionics`. The shaft
+//!    sum is clamped at zero because multirotor ESCs do not regenerate; it can only go
+//!    negative in a windmill-brake descent faster than `2 v_h` (above 10 m/s for the
+//!    presets, beyond their maximum descent rates).
+//!
+//! The hover limit is `P_el = (kappa T^(3/2) / sqrt(2 rho N A) + P_0) / eta + P_av`,
+//! Dorling et al. (2017), "Vehicle routing problems for drone delivery", IEEE Trans.
+//! SMC: Systems 47(1), plus profile power.
+//!
+//! Air density follows the ISA troposphere: `T(h) = T_sl - 0.0065 h`,
+//! `p(h) = 101325 (1 - 0.0065 h / 288.15)^5.25588`, `rho = p / (287.05 T(h))`, where
+//! `T_sl` is [`Atmosphere::temperature_c`] (the sea-level temperature of the day).
+
+use std::ops::RangeInclusive;
+
+use nalgebra::Vector3;
+use serde::{Deserialize, Serialize};
+
+use super::DroneSpec;
+
+/// Standard gravity, m/s^2.
+pub const G_MPS2: f64 = 9.806_65;
+/// Temperatures the model accepts, degC (the operating range of Li-ion packs).
+pub const TEMPERATURE_RANGE_C: RangeInclusive<f64> = -40.0..=55.0;
+/// Altitudes above mean sea level the model accepts, m (ISA troposphere).
+pub const ALTITUDE_RANGE_M: RangeInclusive<f64> = -500.0..=9_000.0;
+/// Largest airspeed magnitude accepted, m/s (well above any multirotor's top speed).
+pub const MAX_AIRSPEED_MPS: f64 = 60.0;
+/// Largest wind speed accepted, m/s (storm force 10).
+pub const MAX_WIND_MPS: f64 = 30.0;
+/// Largest ground speed accepted, m/s.
+pub const MAX_GROUND_SPEED_MPS: f64 = 60.0;
+
+/// ISA sea-level pressure, Pa.
+const P_SEA_LEVEL_PA: f64 = 101_325.0;
+/// ISA sea-level temperature, K.
+const T_SEA_LEVEL_K: f64 = 288.15;
+/// ISA tropospheric lapse rate, K/m.
+const LAPSE_K_PER_M: f64 = 0.0065;
+/// Barometric exponent g / (R L) of the ISA troposphere.
+const BARO_EXPONENT: f64 = 5.255_88;
+/// Specific gas constant of dry air, J/(kg K).
+const R_AIR: f64 = 287.05;
+/// Advance-ratio coefficient of profile power (Leishman ch. 5, Stepniewski & Keys).
+const PROFILE_MU_COEFF: f64 = 4.65;
+/// Vortex-ring correction is faded out over edgewise speeds `0..EDGEWISE_VRS_LIMIT * v_h`.
+const EDGEWISE_VRS_LIMIT: f64 = 1.0;
+
+/// Why a power or energy query was refused. Inputs out of range are errors, never NaN.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EnergyError {
+    /// The drone type's parameters are invalid (see [`DroneSpec::problems`]).
+    #[error("drone type {name:?}: {field} {message}")]
+    InvalidSpec {
+        /// Type name.
+        name: String,
+        /// Offending field.
+        field: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// Payload negative, not a number, or above the type's maximum.
+    #[error("payload {payload_kg} kg is out of range 0..={max_kg} kg for {name:?}")]
+    Payload {
+        /// Type name.
+        name: String,
+        /// Given payload, kg.
+        payload_kg: f64,
+        /// The type's maximum payload, kg.
+        max_kg: f64,
+    },
+    /// A velocity is not finite or its magnitude exceeds the accepted bound.
+    #[error("{what} {speed_mps} m/s is out of range (must be finite and at most {max_mps} m/s)")]
+    Speed {
+        /// Which velocity (ground velocity, wind, airspeed).
+        what: &'static str,
+        /// Its magnitude (NaN if a component was not finite), m/s.
+        speed_mps: f64,
+        /// Bound, m/s.
+        max_mps: f64,
+    },
+    /// Temperature outside [`TEMPERATURE_RANGE_C`] or not a number.
+    #[error("temperature {0} degC is out of range -40..=55 degC")]
+    Temperature(f64),
+    /// Altitude outside [`ALTITUDE_RANGE_M`] or not a number.
+    #[error("altitude {0} m is out of range -500..=9000 m")]
+    Altitude(f64),
+    /// Sample times not finite or decreasing.
+    #[error("sample {index}: time {t_s} s is not finite or earlier than the previous sample")]
+    Time {
+        /// Index of the offending sample.
+        index: usize,
+        /// Its time, s.
+        t_s: f64,
+    },
+}
+
+/// The air a flight happens in: temperature and a steady wind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Atmosphere {
+    /// Sea-level air temperature of the day, degC; decreases 6.5 K per km of altitude.
+    pub temperature_c: f64,
+    /// Wind velocity (the air's velocity over the ground), m/s, east-north-up.
+    pub wind_mps: Vector3<f64>,
+}
+
+impl Atmosphere {
+    /// Still air at `temperature_c` (sea level).
+    pub fn calm(temperature_c: f64) -> Self {
+        Atmosphere { temperature_c, wind_mps: Vector3::zeros() }
+    }
+
+    /// The ISA standard day: 15 degC at sea level, no wind.
+    pub fn isa() -> Self {
+        Self::calm(15.0)
+    }
+
+    /// Air density at `alt_m` above mean sea level, kg/m^3 (ISA pressure, this
+    /// atmosphere's temperature). 1.225 kg/m^3 at sea level on an ISA day.
+    ///
+    /// ```
+    /// let rho = skylane_planner::energy::model::Atmosphere::isa().air_density_kg_m3(0.0);
+    /// approx::assert_relative_eq!(rho, 1.225, max_relative = 1e-3);
+    /// ```
+    pub fn air_density_kg_m3(&self, alt_m: f64) -> f64 {
+        let t_k = self.temperature_c + 273.15 - LAPSE_K_PER_M * alt_m;
+        let p = P_SEA_LEVEL_PA * (1.0 - LAPSE_K_PER_M * alt_m / T_SEA_LEVEL_K).powf(BARO_EXPONENT);
+        p / (R_AIR * t_k)
+    }
+
+    /// Checks temperature and wind are within the model's range.
+    pub fn validate(&self) -> Result<(), EnergyError> {
+        check_temperature(self.temperature_c)?;
+        check_speed("wind", &self.wind_mps, MAX_WIND_MPS)
+    }
+}
+
+impl Default for Atmosphere {
+    fn default() -> Self {
+        Self::isa()
+    }
+}
+
+/// Power of one flight condition, by component. All in W.
+///
+/// `electrical_w = max(0, induced_w + profile_w + parasite_w + climb_w) /
+/// propulsion_efficiency + avionics_w`; the four rotor terms are shaft powers.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PowerBreakdown {
+    /// Induced power `kappa T v_i` (shaft), W.
+    pub induced_w: f64,
+    /// Blade profile power (shaft), W.
+    pub profile_w: f64,
+    /// Body drag power `1/2 rho CdA |v|^3` (shaft), W.
+    pub parasite_w: f64,
+    /// Climb power `m g v_z` (shaft); negative in descent, W.
+    pub climb_w: f64,
+    /// Avionics draw (electrical), W.
+    pub avionics_w: f64,
+    /// Total battery power, W.
+    pub electrical_w: f64,
+    /// Total rotor thrust, N.
+    pub thrust_n: f64,
+}
+
+/// One point of a flight for [`integrate_energy_wh`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct EnergySample {
+    /// Time, s (non-decreasing along a flight).
+    pub t_s: f64,
+    /// Velocity over the ground, m/s, east-north-up.
+    pub ground_velocity_mps: Vector3<f64>,
+    /// Altitude above mean sea level, m.
+    pub alt_m: f64,
+    /// Payload carried, kg.
+    pub payload_kg: f64,
+}
+
+/// Electrical power of `spec` carrying `payload_kg` at `ground_velocity_mps` and
+/// `alt_m` in `atmosphere`; the equations are in the [module docs](self).
+///
+/// Errors: an invalid spec, payload outside `0..=spec.max_payload_kg`, a non-finite or
+/// out-of-range velocity, wind, airspeed, temperature or altitude.
+///
+/// ```
+/// use nalgebra::Vector3;
+/// use skylane_planner::energy::{model, presets};
+/// let m100 = presets::find("dji-m100").unwrap();
+/// let p = model::power(&m100, 0.5, Vector3::new(10.0, 0.0, 0.0), 300.0,
+///                      &model::Atmosphere::isa()).unwrap();
+/// assert!(p.electrical_w > 300.0 && p.electrical_w < 600.0);
+/// assert!(model::power(&m100, 50.0, Vector3::zeros(), 0.0, &model::Atmosphere::isa()).is_err());
+/// ```
+pub fn power(
+    spec: &DroneSpec,
+    payload_kg: f64,
+    ground_velocity_mps: Vector3<f64>,
+    alt_m: f64,
+    atmosphere: &Atmosphere,
+) -> Result<PowerBreakdown, EnergyError> {
+    check_spec(spec)?;
+    atmosphere.validate()?;
+    power_checked_context(spec, payload_kg, ground_velocity_mps, alt_m, atmosphere)
+}
+
+/// [`power`] without re-validating the spec and the atmosphere (done once per flight).
+fn power_checked_context(
+    spec: &DroneSpec,
+    payload_kg: f64,
+    ground_velocity_mps: Vector3<f64>,
+    alt_m: f64,
+    atmosphere: &Atmosphere,
+) -> Result<PowerBreakdown, EnergyError> {
+    if !(0.0..=spec.max_payload_kg + 1e-9).contains(&payload_kg) {
+        return Err(EnergyError::Payload {
+            name: spec.name.clone(),
+            payload_kg,
+            max_kg: spec.max_payload_kg,
+        });
+    }
+    if !ALTITUDE_RANGE_M.contains(&alt_m) {
+        return Err(EnergyError::Altitude(alt_m));
+    }
+    check_speed("ground speed", &ground_velocity_mps, MAX_GROUND_SPEED_MPS)?;
+    let air = ground_velocity_mps - atmosphere.wind_mps;
+    check_speed("airspeed", &air, MAX_AIRSPEED_MPS)?;
+    let rho = atmosphere.air_density_kg_m3(alt_m);
+    Ok(rotor_power(spec, spec.empty_mass_kg() + payload_kg, &air, rho))
+}
+
+/// The model itself, on validated inputs.
+fn rotor_power(spec: &DroneSpec, mass_kg: f64, air: &Vector3<f64>, rho: f64) -> PowerBreakdown {
+    let speed = air.norm();
+    // 1/2 rho CdA |v|: body drag is this times -v.
+    let drag_per_v = 0.5 * rho * spec.body_drag_area_m2 * speed;
+    let thrust_vec = Vector3::new(0.0, 0.0, mass_kg * G_MPS2) + air * drag_per_v;
+    let thrust = thrust_vec.norm();
+    let climb_w = mass_kg * G_MPS2 * air.z;
+    let parasite_w = drag_per_v * speed * speed;
+    let (induced_w, profile_w) = if thrust > 1e-9 * mass_kg * G_MPS2 {
+        let n = thrust_vec / thrust;
+        let v_axial = air.dot(&n);
+        let v_edgewise = (air - n * v_axial).norm();
+        let rotors = f64::from(spec.rotor_count);
+        let radius = 0.5 * spec.rotor_diameter_m;
+        let disk_area = std::f64::consts::PI * radius * radius;
+        let thrust_per_rotor = thrust / rotors;
+        let v_hover = (thrust_per_rotor / (2.0 * rho * disk_area)).sqrt();
+        let kappa_l =
+            induced_ratio(v_axial / v_hover, v_edgewise / v_hover, spec.induced_power_factor);
+        let induced = thrust * kappa_l * v_hover;
+        let tip_speed =
+            (thrust_per_rotor / (rho * disk_area * spec.rotor_thrust_coefficient)).sqrt();
+        let mu = v_edgewise / tip_speed;
+        let solidity =
+            f64::from(spec.blades_per_rotor) * spec.blade_chord_m / (std::f64::consts::PI * radius);
+        let profile = rotors * solidity * spec.blade_profile_drag_coefficient / 8.0
+            * rho
+            * disk_area
+            * tip_speed.powi(3)
+            * (1.0 + PROFILE_MU_COEFF * mu * mu);
+        (induced, profile)
+    } else {
+        // Falling at terminal velocity: drag alone holds the weight, rotors unloaded.
+        (0.0, 0.0)
+    };
+    let shaft = (induced_w + profile_w + parasite_w + climb_w).max(0.0);
+    let avionics_w = spec.avionics_power_w;
+    PowerBreakdown {
+        induced_w,
+        profile_w,
+        parasite_w,
+        climb_w,
+        avionics_w,
+        electrical_w: shaft / spec.propulsion_efficiency + avionics_w,
+        thrust_n: thrust,
+    }
+}
+
+/// `kappa v_i / v_h` for normalised axial inflow `x = V_c / v_h` and edgewise
+/// inflow `e = V_e / v_h`, with the vortex-ring correction in descent (module docs, 4).
+fn induced_ratio(x: f64, e: f64, kappa: f64) -> f64 {
+    let momentum = kappa * glauert_root(x, e);
+    // Outside -2 <= x < 0 momentum theory is physical (climb, level, windmill brake);
+    // with edgewise flow above v_h there is no vortex ring.
+    if !(-2.0..0.0).contains(&x) || e >= EDGEWISE_VRS_LIMIT {
+        return momentum;
+    }
+    let fade = (1.0 - e / EDGEWISE_VRS_LIMIT).powi(2);
+    // The correction is the gap between the empirical axial curve and axial momentum
+    // theory; adding it (faded) keeps the result continuous in x at 0 and -2 for
+    // axial flight and in e everywhere.
+    let correction = axial_descent_ratio(x, kappa) - kappa * glauert_root(x, 0.0);
+    (momentum + fade * correction).max(0.0)
+}
+
+/// Empirical `kappa v_i / v_h` in axial descent, `-2 <= x <= 0` (Leishman ch. 2),
+/// joined to the windmill-brake solution `kappa` at `x = -2`.
+fn axial_descent_ratio(x: f64, kappa: f64) -> f64 {
+    let fit = |x: f64| kappa - 1.125 * x - 1.372 * x * x - 1.718 * x.powi(3) - 0.655 * x.powi(4);
+    // The fit reads 1.176 at x = -2 where the windmill-brake solution is 1 (times
+    // kappa); a linear ramp removes the step and keeps kappa at x = 0.
+    let step = fit(-2.0) - kappa;
+    // The fit's slope at x = 0 (-1.125, steeper than -1) puts slow descents up to
+    // 0.2 % of induced power above hover, finer than the scatter of the data it was
+    // fitted to; cap at hover (induced + climb = kappa) so descending never costs more.
+    (fit(x) - step * (x / -2.0)).min(kappa - x)
+}
+
+/// Root `l >= 0` of `l sqrt(e^2 + (x + l)^2) = 1` on the physical branch: the
+/// normal working state (largest root) for `x > -2`, the windmill-brake state
+/// (smallest root) for `x <= -2`.
+///
+/// `f(l) = l sqrt(e^2 + (x + l)^2) - 1` has `f(0) = -1`, is increasing on
+/// `[0, -x/2]` and on `[max(0, -x), inf)`, and `f(1 + max(0, -x)) >= 0`; for `x <= -2`,
+/// `f(-x/2) >= x^2/4 - 1 >= 0`. Bisection on a bracket where `f` is monotone therefore
+/// always converges to a root: no NaN, no failure.
+fn glauert_root(x: f64, e: f64) -> f64 {
+    let f = |l: f64| l * (e * e + (x + l) * (x + l)).sqrt() - 1.0;
+    let flow_reversal = (-x).max(0.0);
+    let (mut lo, mut hi) = if x <= -2.0 {
+        (0.0, -0.5 * x)
+    } else if f(flow_reversal) < 0.0 {
+        (flow_reversal, 1.0 + flow_reversal)
+    } else {
+        // Strong edgewise flow in descent: the only roots are below -x.
+        (0.0, flow_reversal)
+    };
+    // The bracket is at most 1 + |x| wide; 64 halvings reach f64 resolution.
+    for _ in 0..64 {
+        let mid = 0.5 * (lo + hi);
+        if f(mid) < 0.0 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+        if hi - lo <= 1e-15 * hi {
+            break;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+/// Battery energy `spec` can use at `temperature_c`, Wh: nominal capacity times
+/// [`DroneSpec::usable_capacity_fraction`] times a cold derating.
+///
+/// Derating (an assumption, stated so it can be checked): full capacity at 20 degC and
+/// above, losing 0.8 % per kelvin below 20 degC, i.e. 84 % at 0 degC, 68 % at -20 degC
+/// and 52 % at -40 degC. This is in line with the 20-35 % capacity loss at -20 degC that
+/// Ma et al. (2018), "Temperature effect and thermal impact in lithium-ion batteries: a
+/// review", Progress in Natural Science 28(6), report for Li-ion cells discharged at
+/// moderate rates. Warm temperatures are not credited (ageing is not modelled).
+///
+/// ```
+/// use skylane_planner::energy::{model, presets};
+/// let m100 = presets::find("dji-m100").unwrap();
+/// let warm = model::usable_energy_wh(&m100, 25.0).unwrap();
+/// approx::assert_relative_eq!(warm, m100.usable_energy_wh());
+/// assert!(model::usable_energy_wh(&m100, -10.0).unwrap() < warm);
+/// assert!(model::usable_energy_wh(&m100, 70.0).is_err());
+/// ```
+pub fn usable_energy_wh(spec: &DroneSpec, temperature_c: f64) -> Result<f64, EnergyError> {
+    check_spec(spec)?;
+    check_temperature(temperature_c)?;
+    Ok(spec.usable_energy_wh() * cold_capacity_factor(temperature_c))
+}
+
+/// Share of the 20 degC capacity available at `temperature_c` (see [`usable_energy_wh`]).
+fn cold_capacity_factor(temperature_c: f64) -> f64 {
+    const REFERENCE_C: f64 = 20.0;
+    const LOSS_PER_K: f64 = 0.008;
+    1.0 - LOSS_PER_K * (REFERENCE_C - temperature_c).max(0.0)
+}
+
+/// Cumulative electrical energy, Wh, at each of `samples` (0 at the first): the
+/// trapezoidal integral of [`power`] over time. Samples may be any distance apart and
+/// may repeat a time (zero interval); hovering is a zero ground velocity.
+///
+/// ```
+/// use nalgebra::Vector3;
+/// use skylane_planner::energy::{model, presets};
+/// let m100 = presets::find("dji-m100").unwrap();
+/// let hover = |t_s| model::EnergySample {
+///     t_s, ground_velocity_mps: Vector3::zeros(), alt_m: 100.0, payload_kg: 0.0,
+/// };
+/// let atm = model::Atmosphere::isa();
+/// let e = model::integrate_energy_wh(&m100, &atm, &[hover(0.0), hover(1800.0), hover(3600.0)]).unwrap();
+/// let p = model::power(&m100, 0.0, Vector3::zeros(), 100.0, &atm).unwrap();
+/// approx::assert_relative_eq!(e[2], p.electrical_w, max_relative = 1e-12); // 1 h of hover
+/// ```
+pub fn integrate_energy_wh(
+    spec: &DroneSpec,
+    atmosphere: &Atmosphere,
+    samples: &[EnergySample],
+) -> Result<Vec<f64>, EnergyError> {
+    check_spec(spec)?;
+    atmosphere.validate()?;
+    let mut out = Vec::with_capacity(samples.len());
+    let mut previous: Option<(f64, f64)> = None; // (t_s, electrical_w)
+    let mut total_wh = 0.0;
+    for (index, s) in samples.iter().enumerate() {
+        let time_error = EnergyError::Time { index, t_s: s.t_s };
+        if !s.t_s.is_finite() {
+            return Err(time_error);
+        }
+        let p =
+            power_checked_context(spec, s.payload_kg, s.ground_velocity_mps, s.alt_m, atmosphere)?
+                .electrical_w;
+        if let Some((t0, p0)) = previous {
+            if s.t_s < t0 {
+                return Err(time_error);
+            }
+            total_wh += 0.5 * (p0 + p) * (s.t_s - t0) / 3600.0;
+        }
+        out.push(total_wh);
+        previous = Some((s.t_s, p));
+    }
+    Ok(out)
+}
+
+fn check_spec(spec: &DroneSpec) -> Result<(), EnergyError> {
+    match spec.problems().into_iter().next() {
+        None => Ok(()),
+        Some((field, message)) => {
+            Err(EnergyError::InvalidSpec { name: spec.name.clone(), field, message })
+        }
+    }
+}
+
+fn check_temperature(temperature_c: f64) -> Result<(), EnergyError> {
+    if TEMPERATURE_RANGE_C.contains(&temperature_c) {
+        Ok(())
+    } else {
+        Err(EnergyError::Temperature(temperature_c))
+    }
+}
+
+fn check_speed(what: &'static str, v: &Vector3<f64>, max_mps: f64) -> Result<(), EnergyError> {
+    let speed = v.norm();
+    if speed <= max_mps {
+        Ok(())
+    } else {
+        Err(EnergyError::Speed { what, speed_mps: speed, max_mps })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+
+    #[test]
+    fn glauert_root_matches_closed_forms() {
+        // Hover: l = 1. Axial climb: l = -x/2 + sqrt(x^2/4 + 1).
+        assert_relative_eq!(glauert_root(0.0, 0.0), 1.0, max_relative = 1e-12);
+        for x in [0.3_f64, 1.0, 4.0, -0.5, -1.5] {
+            let exact = -0.5 * x + (0.25 * x * x + 1.0).sqrt();
+            assert_relative_eq!(glauert_root(x, 0.0), exact, max_relative = 1e-12);
+        }
+        // Fast axial descent: windmill-brake state l = -x/2 - sqrt(x^2/4 - 1).
+        for x in [-2.5_f64, -4.0, -10.0] {
+            let exact = -0.5 * x - (0.25 * x * x - 1.0).sqrt();
+            assert_relative_eq!(glauert_root(x, 0.0), exact, max_relative = 1e-9);
+        }
+        // Level edgewise flight: l^4 + e^2 l^2 = 1.
+        for e in [0.5_f64, 1.0, 3.0, 20.0] {
+            let l2 = 0.5 * (-(e * e) + (e.powi(4) + 4.0_f64).sqrt());
+            assert_relative_eq!(glauert_root(0.0, e), l2.sqrt(), max_relative = 1e-9);
+        }
+    }
+
+    #[test]
+    fn glauert_root_is_a_root_everywhere() {
+        for x in [-50.0, -5.0, -2.0, -1.0, -0.1, 0.0, 0.1, 2.0, 50.0] {
+            for e in [0.0, 0.01, 0.5, 1.0, 2.0, 30.0, 1e4] {
+                let l = glauert_root(x, e);
+                let residual = l * (e * e + (x + l) * (x + l)).sqrt() - 1.0;
+                assert!(l.is_finite() && l >= 0.0, "x={x} e={e} l={l}");
+                assert!(residual.abs() < 1e-9, "x={x} e={e} residual={residual}");
+            }
+        }
+    }
+
+    #[test]
+    fn vortex_ring_curve_is_continuous_and_matches_hover() {
+        let k = 1.15;
+        assert_relative_eq!(axial_descent_ratio(0.0, k), k, max_relative = 1e-12);
+        assert_relative_eq!(
+            axial_descent_ratio(-2.0, k),
+            induced_ratio(-2.0 - 1e-9, 0.0, k),
+            max_relative = 1e-4
+        );
+        // No step at x = 0 for any edgewise speed.
+        for e in [0.0, 0.3, 0.9] {
+            assert_relative_eq!(
+                induced_ratio(-1e-9, e, k),
+                induced_ratio(0.0, e, k),
+                max_relative = 1e-6
+            );
+        }
+        // In axial descent the total (induced + climb) never exceeds hover.
+        let mut x = 0.0;
+        while x > -4.0 {
+            assert!(induced_ratio(x, 0.0, k) + x <= k + 1e-12, "x = {x}");
+            x -= 0.01;
+        }
+    }
+
+    #[test]
+    fn isa_density_at_altitude() {
+        let atm = Atmosphere::isa();
+        // ISA table: 1.112 kg/m^3 at 1000 m, 0.9093 at 3000 m.
+        assert_relative_eq!(atm.air_density_kg_m3(1000.0), 1.112, max_relative = 2e-3);
+        assert_relative_eq!(atm.air_density_kg_m3(3000.0), 0.9093, max_relative = 2e-3);
+        // Warmer air is thinner.
+        assert!(Atmosphere::calm(35.0).air_density_kg_m3(0.0) < atm.air_density_kg_m3(0.0));
+    }
+
+    #[test]
+    fn cold_derating_values() {
+        assert_relative_eq!(cold_capacity_factor(20.0), 1.0);
+        assert_relative_eq!(cold_capacity_factor(40.0), 1.0);
+        assert_relative_eq!(cold_capacity_factor(0.0), 0.84, max_relative = 1e-12);
+        assert_relative_eq!(cold_capacity_factor(-40.0), 0.52, max_relative = 1e-12);
+    }
+}
