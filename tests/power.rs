@@ -278,7 +278,12 @@ proptest! {
     ) {
         let ground = Vector3::new(gx, gy, gz);
         let atm = model::Atmosphere { temperature_c: temp, wind_mps: Vector3::new(wx, wy, wz) };
-        prop_assume!(ground.norm() <= model::MAX_GROUND_SPEED_MPS && atm.wind_mps.norm() <= model::MAX_WIND_MPS);
+        // Every input in range, airspeed included.
+        prop_assume!(
+            ground.norm() <= model::MAX_GROUND_SPEED_MPS
+                && atm.wind_mps.norm() <= model::MAX_WIND_MPS
+                && (ground - atm.wind_mps).norm() <= model::MAX_AIRSPEED_MPS
+        );
         let p = model::power(&spec, payload_frac * spec.max_payload_kg, ground, alt, &atm).unwrap();
         for (name, v) in [
             ("induced", p.induced_w), ("profile", p.profile_w), ("parasite", p.parasite_w),
