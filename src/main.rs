@@ -20,6 +20,8 @@ enum Command {
     Plan(cmd::plan::PlanArgs),
     /// Verify a plan file against its mission and map.
     Check(cmd::check::CheckArgs),
+    /// Electrical power of a drone preset in one flight condition, by component.
+    Power(cmd::power::PowerArgs),
 }
 
 fn main() -> ExitCode {
@@ -27,5 +29,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Plan(args) => cmd::plan::run(args),
         Command::Check(args) => cmd::check::run(args),
+        Command::Power(args) => cmd::power::run(args),
     }
 }

@@ -7,3 +7,4 @@ pub mod plan;
 pub const EXIT_NOT_ALL_GOOD: u8 = 1;
 /// Exit code: bad input, nothing written.
 pub const EXIT_BAD_INPUT: u8 = 2;
+pub mod power;

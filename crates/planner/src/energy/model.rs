@@ -44,16 +44,21 @@
 //!    carrying `T_r = T / N`: `v_i = v_h^2 / sqrt(V_e^2 + (V_c + v_i)^2)`,
 //!    `v_h = sqrt(T_r / (2 rho A))` (Leishman ch. 2 and 5; Stolaroff et al.). In the
 //!    normalised form `l sqrt(e^2 + (x + l)^2) = 1` (`l = v_i / v_h`, `x = V_c / v_h`,
-//!    `e = V_e / v_h`) it is a quartic in `l`; the normal-working-state root is found by
+//!    `e = V_e / v_h`) it is a quartic in `l`; the root on the physical branch (normal
+//!    working state for `x > -2`, windmill-brake state for `x <= -2`) is found by
 //!    bisection on a bracket that always contains it, so it never fails or yields NaN.
 //! 4. Descent and vortex ring state: momentum theory has no physical solution for
 //!    `-2 <= x < 0` in axial flight. There the empirical fit of flight-test data is used,
 //!    `kappa l = kappa - 1.125 x - 1.372 x^2 - 1.718 x^3 - 0.655 x^4` (Leishman ch. 2,
 //!    fitted to the flight-test data of Castles & Gray and Washizu et al.), with a linear correction so that it meets the
-//!    windmill-brake solution `l = -x/2 - sqrt(x^2/4 - 1)` at `x = -2`; below `x = -2`
-//!    that solution is used. Edgewise flow blows the ring away: the empirical correction
-//!    is faded out with weight `(1 - e)^2` for `e < 1` (vortex ring state is confined to
-//!    edgewise speeds below about `v_h`: Johnson (2005), NASA TP-2005-213477).
+//!    windmill-brake solution `l = -x/2 - sqrt(x^2/4 - 1)` at `x = -2`, and capped at
+//!    `kappa l + x <= kappa` (no more than hover power); below `x = -2`
+//!    momentum theory (windmill brake) is used. Edgewise flow blows the ring away: the
+//!    empirical correction (fit minus axial momentum theory) is added with weight
+//!    `(1 - e)^2` for `e < 1` (vortex ring state is confined to edgewise speeds below
+//!    about `v_h`: Johnson (2005), NASA TP-2005-213477). Known limitation: with
+//!    `0 < e < 1` a step remains at `x = -2`, a descent faster than 10 m/s for every
+//!    preset, beyond their maximum descent rates.
 //! 5. Powers:
 //!    - induced `P_i = kappa T v_i` (`kappa` = [`DroneSpec::induced_power_factor`]);
 //!    - climb `P_c = m g v_z` (negative in descent: the air does work on the rotors);
@@ -276,7 +281,7 @@ fn power_checked_context(
     alt_m: f64,
     atmosphere: &Atmosphere,
 ) -> Result<PowerBreakdown, EnergyError> {
-    if !(payload_kg >= 0.0 && payload_kg <= spec.max_payload_kg + 1e-9) {
+    if !(0.0..=spec.max_payload_kg + 1e-9).contains(&payload_kg) {
         return Err(EnergyError::Payload {
             name: spec.name.clone(),
             payload_kg,
@@ -346,42 +351,49 @@ fn rotor_power(spec: &DroneSpec, mass_kg: f64, air: &Vector3<f64>, rho: f64) -> 
 /// inflow `e = V_e / v_h`, with the vortex-ring correction in descent (module docs, 4).
 fn induced_ratio(x: f64, e: f64, kappa: f64) -> f64 {
     let momentum = kappa * glauert_root(x, e);
-    if x >= 0.0 || e >= EDGEWISE_VRS_LIMIT {
+    // Outside -2 <= x < 0 momentum theory is physical (climb, level, windmill brake);
+    // with edgewise flow above v_h there is no vortex ring.
+    if !(-2.0..0.0).contains(&x) || e >= EDGEWISE_VRS_LIMIT {
         return momentum;
     }
     let fade = (1.0 - e / EDGEWISE_VRS_LIMIT).powi(2);
     // The correction is the gap between the empirical axial curve and axial momentum
-    // theory; adding it (faded) keeps the result continuous in both x and e.
+    // theory; adding it (faded) keeps the result continuous in x at 0 and -2 for
+    // axial flight and in e everywhere.
     let correction = axial_descent_ratio(x, kappa) - kappa * glauert_root(x, 0.0);
-    momentum + fade * correction
+    (momentum + fade * correction).max(0.0)
 }
 
-/// Empirical `kappa v_i / v_h` in axial descent (Leishman ch. 2), joined to the
-/// windmill-brake state below `x = -2`.
+/// Empirical `kappa v_i / v_h` in axial descent, `-2 <= x <= 0` (Leishman ch. 2),
+/// joined to the windmill-brake solution `kappa` at `x = -2`.
 fn axial_descent_ratio(x: f64, kappa: f64) -> f64 {
     let fit = |x: f64| kappa - 1.125 * x - 1.372 * x * x - 1.718 * x.powi(3) - 0.655 * x.powi(4);
-    if x >= -2.0 {
-        // The fit reads 1.176 at x = -2 where the windmill-brake solution is 1
-        // (times kappa); a linear ramp removes the step and keeps kappa at x = 0.
-        let step = fit(-2.0) - kappa;
-        fit(x) - step * (x / -2.0)
-    } else {
-        kappa * (-0.5 * x - (0.25 * x * x - 1.0).sqrt())
-    }
+    // The fit reads 1.176 at x = -2 where the windmill-brake solution is 1 (times
+    // kappa); a linear ramp removes the step and keeps kappa at x = 0.
+    let step = fit(-2.0) - kappa;
+    // The fit's slope at x = 0 (-1.125, steeper than -1) puts slow descents up to
+    // 0.2 % of induced power above hover, finer than the scatter of the data it was
+    // fitted to; cap at hover (induced + climb = kappa) so descending never costs more.
+    (fit(x) - step * (x / -2.0)).min(kappa - x)
 }
 
-/// Normal-working-state root `l >= 0` of `l sqrt(e^2 + (x + l)^2) = 1`.
+/// Root `l >= 0` of `l sqrt(e^2 + (x + l)^2) = 1` on the physical branch: the
+/// normal working state (largest root) for `x > -2`, the windmill-brake state
+/// (smallest root) for `x <= -2`.
 ///
-/// `f(l) = l sqrt(e^2 + (x + l)^2) - 1` has `f(0) = -1` and `f(1 + max(0, -x)) >= 0`,
-/// and is increasing for `l >= max(0, -x)`, so bisection on that bracket finds the
-/// root with downward flow through the disk whenever one exists, and otherwise
-/// (strong edgewise flow in steep descent) a root below `-x`.
+/// `f(l) = l sqrt(e^2 + (x + l)^2) - 1` has `f(0) = -1`, is increasing on
+/// `[0, -x/2]` and on `[max(0, -x), inf)`, and `f(1 + max(0, -x)) >= 0`; for `x <= -2`,
+/// `f(-x/2) >= x^2/4 - 1 >= 0`. Bisection on a bracket where `f` is monotone therefore
+/// always converges to a root: no NaN, no failure.
 fn glauert_root(x: f64, e: f64) -> f64 {
     let f = |l: f64| l * (e * e + (x + l) * (x + l)).sqrt() - 1.0;
     let flow_reversal = (-x).max(0.0);
-    let (mut lo, mut hi) = if f(flow_reversal) < 0.0 {
+    let (mut lo, mut hi) = if x <= -2.0 {
+        (0.0, -0.5 * x)
+    } else if f(flow_reversal) < 0.0 {
         (flow_reversal, 1.0 + flow_reversal)
     } else {
+        // Strong edgewise flow in descent: the only roots are below -x.
         (0.0, flow_reversal)
     };
     // The bracket is at most 1 + |x| wide; 64 halvings reach f64 resolution.
@@ -511,12 +523,17 @@ mod tests {
     fn glauert_root_matches_closed_forms() {
         // Hover: l = 1. Axial climb: l = -x/2 + sqrt(x^2/4 + 1).
         assert_relative_eq!(glauert_root(0.0, 0.0), 1.0, max_relative = 1e-12);
-        for x in [0.3, 1.0, 4.0, -0.5, -1.5] {
+        for x in [0.3_f64, 1.0, 4.0, -0.5, -1.5] {
             let exact = -0.5 * x + (0.25 * x * x + 1.0).sqrt();
             assert_relative_eq!(glauert_root(x, 0.0), exact, max_relative = 1e-12);
         }
+        // Fast axial descent: windmill-brake state l = -x/2 - sqrt(x^2/4 - 1).
+        for x in [-2.5_f64, -4.0, -10.0] {
+            let exact = -0.5 * x - (0.25 * x * x - 1.0).sqrt();
+            assert_relative_eq!(glauert_root(x, 0.0), exact, max_relative = 1e-9);
+        }
         // Level edgewise flight: l^4 + e^2 l^2 = 1.
-        for e in [0.5, 1.0, 3.0, 20.0] {
+        for e in [0.5_f64, 1.0, 3.0, 20.0] {
             let l2 = 0.5 * (-(e * e) + (e.powi(4) + 4.0_f64).sqrt());
             assert_relative_eq!(glauert_root(0.0, e), l2.sqrt(), max_relative = 1e-9);
         }
@@ -540,8 +557,8 @@ mod tests {
         assert_relative_eq!(axial_descent_ratio(0.0, k), k, max_relative = 1e-12);
         assert_relative_eq!(
             axial_descent_ratio(-2.0, k),
-            axial_descent_ratio(-2.0 - 1e-9, k),
-            max_relative = 1e-6
+            induced_ratio(-2.0 - 1e-9, 0.0, k),
+            max_relative = 1e-4
         );
         // No step at x = 0 for any edgewise speed.
         for e in [0.0, 0.3, 0.9] {
