@@ -31,7 +31,8 @@ fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let loaded = load_mission(&root.join("missions/monaco.ron")).expect("monaco loads");
     let (m, w) = (&loaded.mission, &loaded.world);
-    let depots: Vec<[f64; 2]> = m.depots.iter().map(|d| w.frame.to_local(d.lat_deg, d.lon_deg)).collect();
+    let depots: Vec<[f64; 2]> =
+        m.depots.iter().map(|d| w.frame.to_local(d.lat_deg, d.lon_deg)).collect();
     let mut area = Rect::empty();
     for d in &depots {
         area.include(*d);
@@ -39,10 +40,21 @@ fn main() {
     for o in &m.orders {
         area.include(w.frame.to_local(o.lat_deg, o.lon_deg));
     }
-    let area = Rect { min: [area.min[0] - 400.0, area.min[1] - 400.0], max: [area.max[0] + 400.0, area.max[1] + 400.0] };
+    let area = Rect {
+        min: [area.min[0] - 400.0, area.min[1] - 400.0],
+        max: [area.max[0] + 400.0, area.max[1] + 400.0],
+    };
     let t0 = Instant::now();
     let span = TimeSpan::always();
-    let planner = CityPlanner::new(w, area, m.policy.cruise_alt_min_m, m.policy.cruise_alt_max_m, m.airspace.clearance_margin_m, span, CityPlannerConfig::default());
+    let planner = CityPlanner::new(
+        w,
+        area,
+        m.policy.cruise_alt_min_m,
+        m.policy.cruise_alt_max_m,
+        m.airspace.clearance_margin_m,
+        span,
+        CityPlannerConfig::default(),
+    );
     let build_ms = t0.elapsed().as_secs_f64() * 1e3;
     let rules = Clearances {
         cruise_margin_m: m.airspace.clearance_margin_m,
@@ -64,11 +76,18 @@ fn main() {
         times.push(t.elapsed().as_secs_f64() * 1e3);
         let t = Instant::now();
         let alt = m.policy.cruise_alt_min_m;
-        std::hint::black_box(w.segment_clear([depot[0], depot[1], alt], [dest[0], dest[1], alt], span, m.airspace.clearance_margin_m));
+        std::hint::black_box(w.segment_clear(
+            [depot[0], depot[1], alt],
+            [dest[0], dest[1], alt],
+            span,
+            m.airspace.clearance_margin_m,
+        ));
         base_times.push(t.elapsed().as_secs_f64() * 1e3);
         match r {
             Ok(p) => {
-                let straight = ((p.drop_point_m[0] - depot[0]).powi(2) + (p.drop_point_m[1] - depot[1]).powi(2)).sqrt();
+                let straight = ((p.drop_point_m[0] - depot[0]).powi(2)
+                    + (p.drop_point_m[1] - depot[1]).powi(2))
+                .sqrt();
                 if straight > 1.0 {
                     ratios.push(p.cruise_length_m / straight);
                 }
@@ -81,9 +100,17 @@ fn main() {
     ratios.sort_by(f64::total_cmp);
     let median = percentile(&times, 0.5);
     let base_median = percentile(&base_times, 0.5);
-    println!("planner build (rasterise {} layers): {build_ms:.0} ms", planner.layer_altitudes_m().len());
+    println!(
+        "planner build (rasterise {} layers): {build_ms:.0} ms",
+        planner.layer_altitudes_m().len()
+    );
     println!("queries 1000, with path {}, no path {failures}", 1000 - failures);
-    println!("query ms: median {median:.3}, p99 {:.3}, max {:.3}, mean {:.3}", percentile(&times, 0.99), times[times.len() - 1], times.iter().sum::<f64>() / times.len() as f64);
+    println!(
+        "query ms: median {median:.3}, p99 {:.3}, max {:.3}, mean {:.3}",
+        percentile(&times, 0.99),
+        times[times.len() - 1],
+        times.iter().sum::<f64>() / times.len() as f64
+    );
     println!("baseline straight-line check ms: median {base_median:.4}; query/baseline median ratio {:.1}", median / base_median.max(1e-9));
     println!(
         "path length / straight line: median {:.3}, p99 {:.3}, max {:.3}, mean {:.3}",

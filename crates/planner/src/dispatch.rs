@@ -48,6 +48,9 @@ struct FlightTemplate {
     hover_m: f64,
 }
 
+/// One way to fly an order: (nest index, drone type name, flight or reason).
+type TemplateOption = (usize, String, Result<FlightTemplate, String>);
+
 /// How long the planner keeps a zone's time window in mind around an order: from the
 /// order time to this long after it (the flight is over by then), s.
 const ORDER_HORIZON_S: f64 = 3.0 * 3600.0;
@@ -152,7 +155,7 @@ pub fn plan_mission(
     // Flight templates per (order, nest, type), in parallel, collected in order.
     let done = std::sync::atomic::AtomicUsize::new(0);
     let total = mission.orders.len();
-    let templates: Vec<Vec<(usize, String, Result<FlightTemplate, String>)>> = mission
+    let templates: Vec<Vec<TemplateOption>> = mission
         .orders
         .par_iter()
         .enumerate()

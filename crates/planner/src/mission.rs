@@ -806,7 +806,7 @@ impl Mission {
                 push(format!("policy.{name}"), format!("must be > 0, got {v}"));
             }
         }
-        if !(p.cruise_alt_max_m >= p.cruise_alt_min_m) {
+        if p.cruise_alt_max_m.is_nan() || p.cruise_alt_max_m < p.cruise_alt_min_m {
             push("policy.cruise_alt_max_m".into(), "must be >= cruise_alt_min_m".into());
         }
         if p.cruise_alt_min_m <= p.delivery_hover_m {

@@ -268,7 +268,7 @@ fn check_flight(plan: &Plan, world: &World, index: usize, out: &mut Vec<Violatio
     for (i, w) in s.windows(2).enumerate() {
         let (a, b) = (&w[0], &w[1]);
         let dt = b.t_s - a.t_s;
-        if !(dt > 0.0) {
+        if dt.is_nan() || dt <= 0.0 {
             out.push(v(
                 Rule::Timing,
                 oid,

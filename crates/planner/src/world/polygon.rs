@@ -30,10 +30,8 @@ impl Rect {
 
     /// Grows to include `p`.
     pub fn include(&mut self, p: [f64; 2]) {
-        for k in 0..2 {
-            self.min[k] = self.min[k].min(p[k]);
-            self.max[k] = self.max[k].max(p[k]);
-        }
+        self.min = [self.min[0].min(p[0]), self.min[1].min(p[1])];
+        self.max = [self.max[0].max(p[0]), self.max[1].max(p[1])];
     }
 
     /// Whether `p` is inside (closed).
