@@ -15,9 +15,14 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Solve a Solomon VRPTW benchmark file (capacities and time windows).
+    Vrptw(cmd::vrptw::VrptwArgs),
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {}
+    match cli.command {
+        Command::Vrptw(args) => cmd::vrptw::run(args),
+    }
 }

@@ -9,5 +9,6 @@
 
 pub mod energy;
 pub mod geo;
+pub mod ground;
 pub mod mission;
 mod ron_locate;
