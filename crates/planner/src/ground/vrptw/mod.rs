@@ -16,7 +16,7 @@
 //! use skylane_planner::ground::vrptw::{check_feasibility, solve, Matrix, Node, SolverOptions, VrptwProblem};
 //!
 //! // Depot and three customers on a line; the road is slower going east (asymmetric).
-//! let x = [0.0, 1.0, 2.0, 3.0];
+//! let x: [f64; 4] = [0.0, 1.0, 2.0, 3.0];
 //! let time = Matrix::from_fn(4, |i, j| if j > i { 1.5 } else { 1.0 } * (x[i] - x[j]).abs());
 //! let dist = Matrix::from_fn(4, |i, j| (x[i] - x[j]).abs());
 //! let node = |kg: f64, m3: f64, ready: f64, due: f64| Node { demand: [kg, m3], ready, due, service: 0.5 };

@@ -42,7 +42,7 @@ impl Rng {
     /// sizes used here, which is irrelevant for a heuristic.
     pub(crate) fn below(&mut self, n: usize) -> usize {
         debug_assert!(n > 0);
-        ((self.next_u64() >> 32) * n as u64 >> 32) as usize
+        (((self.next_u64() >> 32) * n as u64) >> 32) as usize
     }
 
     /// Uniform float in `[0, 1)`.

@@ -120,11 +120,7 @@ impl Penalties {
     #[inline]
     pub(crate) fn cost(&self, data: &Data, s: &Seg) -> f64 {
         let e = data.excess(&s.load);
-        let mut c = s.dist + self.warp * s.warp;
-        for k in 0..DIMS {
-            c += self.load[k] * e[k];
-        }
-        c
+        s.dist + self.warp * s.warp + self.load.iter().zip(e).map(|(w, x)| w * x).sum::<f64>()
     }
 
     /// The same weights multiplied by `f` (used for repair).

@@ -179,7 +179,7 @@ mod tests {
         assert_eq!((e.file.as_str(), e.line), ("tiny.txt", 12));
         assert!(e.to_string().starts_with("tiny.txt:12: `xx`"), "{e}");
 
-        let bad = SMALL.replace("    2      0         1", "    3      0         1");
+        let bad = SMALL.replace("2      0         1", "3      0         1");
         let e = SolomonInstance::parse(&bad, "tiny.txt").unwrap_err();
         assert_eq!(e.line, 12);
         assert!(e.message.contains("expected node id 2"), "{e}");
