@@ -104,10 +104,16 @@ fn c101_short_budget_is_feasible_and_near_best_known() {
 
 #[test]
 fn same_seed_and_budget_give_the_same_solution() {
+    // R101 through the construction phase, the small random instance through many
+    // crossover generations.
     let inst = solomon("R101.txt");
-    let a = solve(&inst.problem, &options(7, 120));
-    let b = solve(&inst.problem, &options(7, 120));
+    let a = solve(&inst.problem, &options(7, 40));
+    let b = solve(&inst.problem, &options(7, 40));
     assert_eq!(a, b);
+    let p = random_instance(4, 12);
+    let a = solve(&p, &options(9, 400));
+    assert_eq!(a, solve(&p, &options(9, 400)));
+    assert_eq!(a.iterations, 400);
 }
 
 /// Small deterministic generator for test data.
@@ -157,32 +163,35 @@ fn brute_force(p: &VrptwProblem) -> f64 {
     best
 }
 
+/// Random asymmetric instance with two capacity dimensions and time windows.
+fn random_instance(seed: u64, n: usize) -> VrptwProblem {
+    let mut rng = Lcg(seed);
+    let pos: Vec<(f64, f64)> = (0..=n).map(|_| (rng.next() * 100.0, rng.next() * 100.0)).collect();
+    // One-way streets: going "up" costs up to 60 % more, in time and distance.
+    let skew: Vec<f64> = (0..(n + 1) * (n + 1)).map(|_| 1.0 + 0.6 * rng.next()).collect();
+    let base = |i: usize, j: usize| {
+        let (a, b) = (pos[i], pos[j]);
+        f64::hypot(a.0 - b.0, a.1 - b.1) * if i < j { skew[i * (n + 1) + j] } else { 1.0 }
+    };
+    let dist = Matrix::from_fn(n + 1, base);
+    let time = Matrix::from_fn(n + 1, |i, j| 0.8 * base(i, j));
+    let mut nodes = vec![Node { demand: [0.0; 2], ready: 0.0, due: 1000.0, service: 0.0 }];
+    for _ in 0..n {
+        let ready = rng.next() * 300.0;
+        nodes.push(Node {
+            demand: [1.0 + (rng.next() * 9.0).floor(), 0.1 + 0.4 * rng.next()],
+            ready,
+            due: ready + 80.0 + rng.next() * 200.0,
+            service: 10.0,
+        });
+    }
+    VrptwProblem::new(nodes, dist, time, 3, [20.0, 1.0]).unwrap()
+}
+
 #[test]
 fn small_asymmetric_two_dimension_instance_reaches_brute_force_optimum() {
     for seed in 1..=3u64 {
-        let mut rng = Lcg(seed);
-        let n = 7;
-        let pos: Vec<(f64, f64)> =
-            (0..=n).map(|_| (rng.next() * 100.0, rng.next() * 100.0)).collect();
-        // One-way streets: going "up" costs up to 60 % more, in time and distance.
-        let skew: Vec<f64> = (0..(n + 1) * (n + 1)).map(|_| 1.0 + 0.6 * rng.next()).collect();
-        let base = |i: usize, j: usize| {
-            let (a, b) = (pos[i], pos[j]);
-            f64::hypot(a.0 - b.0, a.1 - b.1) * if i < j { skew[i * (n + 1) + j] } else { 1.0 }
-        };
-        let dist = Matrix::from_fn(n + 1, base);
-        let time = Matrix::from_fn(n + 1, |i, j| 0.8 * base(i, j));
-        let mut nodes = vec![Node { demand: [0.0; 2], ready: 0.0, due: 1000.0, service: 0.0 }];
-        for _ in 0..n {
-            let ready = rng.next() * 300.0;
-            nodes.push(Node {
-                demand: [1.0 + (rng.next() * 9.0).floor(), 0.1 + 0.4 * rng.next()],
-                ready,
-                due: ready + 80.0 + rng.next() * 200.0,
-                service: 10.0,
-            });
-        }
-        let p = VrptwProblem::new(nodes, dist, time, 3, [20.0, 1.0]).unwrap();
+        let p = random_instance(seed, 7);
         let optimum = brute_force(&p);
         assert!(optimum.is_finite(), "seed {seed}: test instance must be feasible");
         let s = solve(&p, &options(seed, 200));
@@ -246,4 +255,39 @@ fn cli_exits_2_on_bad_input() {
     assert!(out.stdout.is_empty());
     let out = skylane(&["vrptw", "/nonexistent/x.txt", "--seconds", "1"]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn binding_fleet_limit_is_respected() {
+    // C101 needs at least 10 vehicles; with exactly 10 the split and the local search
+    // must work within the limit rather than open an 11th route.
+    let inst = solomon("C101.txt");
+    let p = &inst.problem;
+    let ten = VrptwProblem::new(
+        p.nodes().to_vec(),
+        p.distance().clone(),
+        p.travel_time().clone(),
+        10,
+        p.capacity(),
+    )
+    .unwrap();
+    let s = solve(&ten, &options(2, 150));
+    let stats = check_feasibility(&ten, &s).unwrap();
+    assert_eq!(stats.routes, 10);
+}
+
+#[test]
+fn infeasible_problem_is_reported_not_hidden() {
+    // Customer 1 is due before anyone can reach it; the solver must say so and the
+    // checker must reject its best effort.
+    let p = square();
+    let mut nodes = p.nodes().to_vec();
+    nodes[1].due = 5.0;
+    let p =
+        VrptwProblem::new(nodes, p.distance().clone(), p.travel_time().clone(), 2, p.capacity())
+            .unwrap();
+    let s = solve(&p, &options(1, 50));
+    assert!(!s.feasible);
+    let errs = check_feasibility(&p, &s).unwrap_err();
+    assert!(errs.iter().any(|v| matches!(v, Violation::Late { customer: 1, .. })), "{errs:?}");
 }

@@ -47,7 +47,16 @@ pub fn run(args: VrptwArgs) -> ExitCode {
         max_iterations: args.iterations,
     };
     let problem = &instance.problem;
+    let started = std::time::Instant::now();
     let solution = solve(problem, &options);
+    // Search effort goes to stderr so stdout stays the plain solution.
+    eprintln!(
+        "{}: {} iterations in {:.1} s (seed {})",
+        instance.name,
+        solution.iterations,
+        started.elapsed().as_secs_f64(),
+        args.seed
+    );
     match check_feasibility(problem, &solution) {
         Ok(stats) => {
             for (k, route) in solution.routes.iter().filter(|r| !r.is_empty()).enumerate() {

@@ -9,6 +9,7 @@ from PyVRP's routes, and the routes are re-checked with exact float times, so th
 number is comparable with `skylane vrptw` (objective: total distance only).
 
 Usage: solve.py FILE SECONDS [SEED]
+       solve.py --verify FILE ROUTES_OUTPUT   (re-check another solver's printed routes)
 """
 
 import math
@@ -27,7 +28,46 @@ def read_solomon(path):
     return vehicles, capacity, rows
 
 
+def evaluate(rows, capacity, routes):
+    """Exact double-precision distance of `routes`, asserting feasibility."""
+    n = len(rows)
+
+    def dist(a, b):
+        return math.hypot(rows[a][1] - rows[b][1], rows[a][2] - rows[b][2])
+
+    total = 0.0
+    seen = []
+    for r in routes:
+        t, prev, load = rows[0][4], 0, 0.0
+        for c in r + [0]:
+            t = max(t + dist(prev, c), rows[c][4])
+            assert t <= rows[c][5] + 1e-6, f"late at {c}: {t} > {rows[c][5]} route {r}"
+            t += rows[c][6]
+            total += dist(prev, c)
+            load += rows[c][3]
+            prev = c
+        assert load <= capacity, f"route {r} carries {load} > {capacity}"
+        seen += r
+    assert sorted(seen) == list(range(1, n)), "not every customer exactly once"
+    return total
+
+
+def verify(path, output):
+    """Re-checks `Route #k: ...` lines printed by any solver (e.g. skylane vrptw)."""
+    vehicles, capacity, rows = read_solomon(path)
+    routes = [
+        list(map(int, ln.split(":", 1)[1].split()))
+        for ln in open(output)
+        if ln.startswith("Route #")
+    ]
+    assert len(routes) <= vehicles, f"{len(routes)} routes > {vehicles} vehicles"
+    print(f"verified: vehicles {len(routes)} distance {evaluate(rows, capacity, routes):.2f}")
+
+
 def main():
+    if sys.argv[1] == "--verify":
+        verify(sys.argv[2], sys.argv[3])
+        return
     path, seconds = sys.argv[1], float(sys.argv[2])
     seed = int(sys.argv[3]) if len(sys.argv) > 3 else 1
     vehicles, capacity, rows = read_solomon(path)
@@ -65,21 +105,7 @@ def main():
         sys.exit(1)
     # Client activity idx is 0-based over clients; location index = idx + 1.
     routes = [[a.idx + 1 for a in r if a.is_client()] for r in res.best.routes()]
-    # Exact re-evaluation in double precision.
-    total = 0.0
-    seen = []
-    for r in routes:
-        t, prev, load = rows[0][4], 0, 0.0
-        for c in r + [0]:
-            t = max(t + dist(prev, c), rows[c][4])
-            assert t <= rows[c][5] + 1e-6, f"late at {c}: {t} > {rows[c][5]} route {r}"
-            t += rows[c][6]
-            total += dist(prev, c)
-            load += rows[c][3]
-            prev = c
-        assert load <= capacity
-        seen += r
-    assert sorted(seen) == list(range(1, n)), "not every customer exactly once"
+    total = evaluate(rows, capacity, routes)
     for k, r in enumerate(routes):
         print(f"Route #{k + 1}: " + " ".join(map(str, r)))
     print(f"vehicles {len(routes)} distance {total:.2f}")

@@ -488,3 +488,75 @@ fn select<'p>(feas: &'p SubPop, infeas: &'p SubPop, rng: &mut Rng) -> &'p Indivi
         b.0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::problem::{Matrix, Node};
+    use super::*;
+
+    /// `n` customers on a circle, each needing a whole vehicle's capacity.
+    fn full_loads(n: usize, vehicles: usize) -> VrptwProblem {
+        let pos: Vec<(f64, f64)> =
+            (0..=n).map(|i| if i == 0 { (0.0, 0.0) } else { (i as f64).sin_cos() }).collect();
+        let d = Matrix::from_fn(n + 1, |i, j| f64::hypot(pos[i].0 - pos[j].0, pos[i].1 - pos[j].1));
+        let mut nodes = vec![Node { demand: [0.0; 2], ready: 0.0, due: 100.0, service: 0.0 }];
+        nodes.extend((0..n).map(|_| Node {
+            demand: [1.0, 0.5],
+            ready: 0.0,
+            due: 100.0,
+            service: 1.0,
+        }));
+        VrptwProblem::new(nodes, d.clone(), d, vehicles, [1.0, 1.0]).unwrap()
+    }
+
+    #[test]
+    fn split_respects_the_fleet_and_keeps_the_order() {
+        let pen = Penalties { load: [100.0; 2], warp: 1.0 };
+        let tour = [3, 1, 5, 2, 6, 4];
+        // Enough vehicles: one customer per route (any sharing costs 100 per unit over).
+        let p = full_loads(6, 10);
+        let data = Data::new(&p);
+        let routes = split(&data, &pen, &tour);
+        assert_eq!(routes.len(), 6);
+        assert_eq!(routes.concat(), tour);
+        // Three vehicles: the layered split must still return at most three routes.
+        let p = full_loads(6, 3);
+        let data = Data::new(&p);
+        let routes = split(&data, &pen, &tour);
+        assert!(routes.len() <= 3, "{routes:?}");
+        assert_eq!(routes.concat(), tour);
+    }
+
+    #[test]
+    fn crossover_yields_a_permutation_containing_a_slice_of_the_first_parent() {
+        let mut rng = Rng::new(3);
+        let a: Vec<usize> = (1..=9).collect();
+        let b: Vec<usize> = (1..=9).rev().collect();
+        for _ in 0..50 {
+            let child = crossover(&a, &b, &mut rng, 10);
+            let mut sorted = child.clone();
+            sorted.sort();
+            assert_eq!(sorted, a);
+            // At least two consecutive positions are copied from `a` unchanged.
+            assert!(child.iter().zip(&a).filter(|(c, x)| c == x).count() >= 2, "{child:?}");
+        }
+    }
+
+    #[test]
+    fn local_search_never_worsens_and_respects_the_fleet() {
+        let p = full_loads(8, 4);
+        let data = Data::new(&p);
+        let pen = Penalties { load: [50.0; 2], warp: 1.0 };
+        let mut ls = LocalSearch::new(&data, granular_neighbours(&p));
+        let mut rng = Rng::new(5);
+        let start = vec![vec![1, 5, 2], vec![8, 3], vec![4, 7, 6]];
+        let before = Individual::new(&data, start.clone()).cost(&pen);
+        let out = ls.run(&start, pen, &mut rng);
+        let after = Individual::new(&data, out.clone());
+        assert!(after.cost(&pen) < before, "{} >= {before}", after.cost(&pen));
+        assert!(out.len() <= 4);
+        let mut all = out.concat();
+        all.sort();
+        assert_eq!(all, (1..=8).collect::<Vec<_>>());
+    }
+}
