@@ -57,7 +57,9 @@ impl<'a> Data<'a> {
             tt: p.travel_time(),
             single,
             capacity: p.capacity(),
-            vehicles: p.vehicles(),
+            // More route slots than customers can never be used; capping keeps memory
+            // bounded when a file states an absurd fleet size.
+            vehicles: p.vehicles().min(p.customers().max(1)),
             customers: p.customers(),
         }
     }
