@@ -22,6 +22,8 @@ enum Command {
     Check(cmd::check::CheckArgs),
     /// Electrical power of a drone preset in one flight condition, by component.
     Power(cmd::power::PowerArgs),
+    /// Solve a Solomon VRPTW benchmark file (capacities and time windows).
+    Vrptw(cmd::vrptw::VrptwArgs),
 }
 
 fn main() -> ExitCode {
@@ -30,5 +32,6 @@ fn main() -> ExitCode {
         Command::Plan(args) => cmd::plan::run(args),
         Command::Check(args) => cmd::check::run(args),
         Command::Power(args) => cmd::power::run(args),
+        Command::Vrptw(args) => cmd::vrptw::run(args),
     }
 }

@@ -11,6 +11,7 @@ pub mod dispatch;
 pub mod energy;
 pub mod geo;
 pub mod load;
+pub mod ground;
 pub mod mission;
 pub mod plan;
 mod ron_locate;

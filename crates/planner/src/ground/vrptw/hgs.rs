@@ -1,0 +1,562 @@
+//! Hybrid genetic search (Vidal 2012/2013; Vidal 2022 "HGS-CVRP"): giant-tour
+//! individuals, order crossover, split, granular local search with penalised load and
+//! time warp, adaptive penalties, and two sub-populations (feasible / infeasible)
+//! managed by biased fitness = cost rank + diversity rank.
+
+use std::time::Instant;
+
+use super::local_search::LocalSearch;
+use super::problem::{Load, VrptwProblem, DIMS};
+use super::rng::Rng;
+use super::segment::{Data, Penalties};
+use super::{Solution, SolverOptions};
+
+/// Tolerance for the search's own feasibility test (the checker uses the same value).
+const FEAS_EPS: f64 = super::check::TOLERANCE;
+/// Minimum sub-population size (mu) and generation size (lambda), HGS-CVRP defaults.
+const MU: usize = 25;
+const LAMBDA: usize = 40;
+/// Elite individuals protected by the biased fitness, and neighbours for diversity.
+const NB_ELITE: usize = 4;
+const NB_CLOSE: usize = 5;
+/// Granular neighbourhood size.
+const GRANULAR: usize = 40;
+/// Target fraction of feasible local-search outputs, and how often penalties adapt.
+const TARGET_FEASIBLE: f64 = 0.2;
+const PENALTY_PERIOD: usize = 100;
+/// Iterations without improving the best feasible solution before a restart.
+const RESTART_AFTER: u64 = 20_000;
+/// Correlation weights for granular neighbours (Vidal 2013, PyVRP defaults): waiting
+/// time is cheap, time warp is as bad as distance.
+const WEIGHT_WAIT: f64 = 0.2;
+const WEIGHT_WARP: f64 = 1.0;
+
+#[derive(Clone)]
+struct Individual {
+    routes: Vec<Vec<usize>>,
+    tour: Vec<usize>,
+    succ: Vec<usize>,
+    pred: Vec<usize>,
+    distance: f64,
+    excess: Load,
+    warp: f64,
+}
+
+impl Individual {
+    fn new(data: &Data, routes: Vec<Vec<usize>>) -> Self {
+        let n = data.customers + 1;
+        let (mut succ, mut pred) = (vec![0; n], vec![0; n]);
+        let (mut distance, mut excess, mut warp) = (0.0, [0.0; DIMS], 0.0);
+        for r in &routes {
+            let s = data.route(r);
+            distance += s.dist;
+            warp += s.warp;
+            for (e, x) in excess.iter_mut().zip(data.excess(&s.load)) {
+                *e += x;
+            }
+            let mut prev = 0;
+            for &c in r {
+                pred[c] = prev;
+                if prev != 0 {
+                    succ[prev] = c;
+                }
+                prev = c;
+            }
+            succ[prev] = 0;
+        }
+        let tour = routes.iter().flatten().copied().collect();
+        Individual { routes, tour, succ, pred, distance, excess, warp }
+    }
+
+    fn load_feasible(&self) -> bool {
+        self.excess.iter().all(|&e| e <= FEAS_EPS)
+    }
+
+    fn warp_feasible(&self) -> bool {
+        self.warp <= FEAS_EPS
+    }
+
+    fn feasible(&self) -> bool {
+        self.load_feasible() && self.warp_feasible()
+    }
+
+    fn cost(&self, pen: &Penalties) -> f64 {
+        let mut c = self.distance + pen.warp * self.warp;
+        for k in 0..DIMS {
+            c += pen.load[k] * self.excess[k];
+        }
+        c
+    }
+
+    /// Broken-pairs distance in [0, 1].
+    fn distance_to(&self, other: &Individual) -> f64 {
+        let n = self.succ.len() - 1;
+        let mut diff = 0;
+        for c in 1..=n {
+            if self.succ[c] != other.succ[c] && self.succ[c] != other.pred[c] {
+                diff += 1;
+            }
+            if self.pred[c] == 0 && other.pred[c] != 0 && other.succ[c] != 0 {
+                diff += 1;
+            }
+        }
+        diff as f64 / n.max(1) as f64
+    }
+}
+
+/// One sub-population with its pairwise distances and biased fitness.
+#[derive(Default)]
+struct SubPop {
+    inds: Vec<Individual>,
+    dist: Vec<Vec<f64>>,
+    fitness: Vec<f64>,
+}
+
+impl SubPop {
+    fn add(&mut self, ind: Individual, pen: &Penalties) {
+        let row: Vec<f64> = self.inds.iter().map(|o| ind.distance_to(o)).collect();
+        for (r, &d) in self.dist.iter_mut().zip(&row) {
+            r.push(d);
+        }
+        let mut row = row;
+        row.push(0.0);
+        self.dist.push(row);
+        self.inds.push(ind);
+        if self.inds.len() > MU + LAMBDA {
+            while self.inds.len() > MU {
+                self.remove_worst(pen);
+            }
+        }
+        self.update_fitness(pen);
+    }
+
+    fn avg_close(&self, i: usize) -> f64 {
+        let mut d: Vec<f64> =
+            self.dist[i].iter().enumerate().filter(|&(j, _)| j != i).map(|(_, &d)| d).collect();
+        d.sort_by(f64::total_cmp);
+        let k = NB_CLOSE.min(d.len());
+        if k == 0 {
+            0.0
+        } else {
+            d[..k].iter().sum::<f64>() / k as f64
+        }
+    }
+
+    fn update_fitness(&mut self, pen: &Penalties) {
+        let n = self.inds.len();
+        self.fitness = vec![0.0; n];
+        if n <= 1 {
+            return;
+        }
+        let mut by_cost: Vec<usize> = (0..n).collect();
+        by_cost.sort_by(|&a, &b| self.inds[a].cost(pen).total_cmp(&self.inds[b].cost(pen)));
+        let div: Vec<f64> = (0..n).map(|i| self.avg_close(i)).collect();
+        let mut by_div: Vec<usize> = (0..n).collect();
+        by_div.sort_by(|&a, &b| div[b].total_cmp(&div[a]));
+        let elite_weight = 1.0 - NB_ELITE.min(n) as f64 / n as f64;
+        let scale = (n - 1) as f64;
+        for (rank, &i) in by_cost.iter().enumerate() {
+            self.fitness[i] += rank as f64 / scale;
+        }
+        for (rank, &i) in by_div.iter().enumerate() {
+            self.fitness[i] += elite_weight * rank as f64 / scale;
+        }
+    }
+
+    /// Removes a clone if any, else the individual of worst biased fitness; never the
+    /// cheapest one.
+    fn remove_worst(&mut self, pen: &Penalties) {
+        self.update_fitness(pen);
+        let n = self.inds.len();
+        let best = (0..n)
+            .min_by(|&a, &b| self.inds[a].cost(pen).total_cmp(&self.inds[b].cost(pen)))
+            .unwrap_or(0);
+        let mut worst = None;
+        let mut worst_key = (false, f64::NEG_INFINITY);
+        for i in (0..n).filter(|&i| i != best) {
+            let clone = self.dist[i].iter().enumerate().any(|(j, &d)| j != i && d < 1e-12);
+            let key = (clone, self.fitness[i]);
+            if key.0 && !worst_key.0 || key.0 == worst_key.0 && key.1 > worst_key.1 {
+                worst_key = key;
+                worst = Some(i);
+            }
+        }
+        if let Some(w) = worst {
+            self.inds.swap_remove(w);
+            self.dist.swap_remove(w);
+            for r in &mut self.dist {
+                r.swap_remove(w);
+            }
+        }
+    }
+}
+
+/// Granular neighbours: for each customer, the `GRANULAR` customers closest by a
+/// correlation measure that adds to the distance the waiting and time warp a direct
+/// visit would imply (the smaller of both directions, as the matrix may be asymmetric).
+fn granular_neighbours(p: &VrptwProblem) -> Vec<Vec<usize>> {
+    let (nodes, d, t) = (p.nodes(), p.distance(), p.travel_time());
+    let n = p.len();
+    let proximity = |i: usize, j: usize| {
+        let (a, b) = (&nodes[i], &nodes[j]);
+        let wait = (b.ready - t.get(i, j) - a.service - a.due).max(0.0);
+        let warp = (a.ready + a.service + t.get(i, j) - b.due).max(0.0);
+        d.get(i, j) + WEIGHT_WAIT * wait + WEIGHT_WARP * warp
+    };
+    let mut out = vec![Vec::new()];
+    for i in 1..n {
+        let mut others: Vec<(f64, usize)> =
+            (1..n).filter(|&j| j != i).map(|j| (proximity(i, j).min(proximity(j, i)), j)).collect();
+        others.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        out.push(others.into_iter().take(GRANULAR).map(|(_, j)| j).collect());
+    }
+    out
+}
+
+/// Splits a giant tour into at most `vehicles` routes minimising the penalised cost
+/// (Bellman on the auxiliary DAG, Prins 2004).
+fn split(data: &Data, pen: &Penalties, tour: &[usize]) -> Vec<Vec<usize>> {
+    let n = tour.len();
+    // Routes loaded far beyond capacity are never worth it; cutting there keeps the
+    // unlimited split near-linear.
+    let limit: Load = data.capacity.map(|c| 1.5 * c);
+    let over = |l: &Load| (0..DIMS).any(|k| data.capacity[k] > 0.0 && l[k] > limit[k]);
+    let mut pot = vec![f64::INFINITY; n + 1];
+    let mut pred = vec![0; n + 1];
+    pot[0] = 0.0;
+    for i in 0..n {
+        let mut s = data.single[0];
+        for j in i..n {
+            s = data.push(&s, tour[j]);
+            let c = pot[i] + pen.cost(data, &data.push(&s, 0));
+            if c < pot[j + 1] {
+                pot[j + 1] = c;
+                pred[j + 1] = i;
+            }
+            if over(&s.load) && j > i {
+                break;
+            }
+        }
+    }
+    let mut cuts = vec![n];
+    while *cuts.last().unwrap() > 0 {
+        cuts.push(pred[*cuts.last().unwrap()]);
+    }
+    if cuts.len() - 1 <= data.vehicles {
+        return cuts.windows(2).rev().map(|w| tour[w[1]..w[0]].to_vec()).collect();
+    }
+    // Limited fleet: layered Bellman over the number of routes, no load cut-off, so a
+    // solution with at most `vehicles` routes always exists.
+    let m = data.vehicles;
+    let mut pot = vec![vec![f64::INFINITY; n + 1]; m + 1];
+    let mut pred = vec![vec![0; n + 1]; m + 1];
+    pot[0][0] = 0.0;
+    for k in 0..m {
+        for i in 0..n {
+            if !pot[k][i].is_finite() {
+                continue;
+            }
+            let mut s = data.single[0];
+            for j in i..n {
+                s = data.push(&s, tour[j]);
+                let c = pot[k][i] + pen.cost(data, &data.push(&s, 0));
+                if c < pot[k + 1][j + 1] {
+                    pot[k + 1][j + 1] = c;
+                    pred[k + 1][j + 1] = i;
+                }
+            }
+        }
+    }
+    let best_k = (1..=m).min_by(|&a, &b| pot[a][n].total_cmp(&pot[b][n])).unwrap_or(1);
+    let mut routes = Vec::new();
+    let (mut k, mut j) = (best_k, n);
+    while k > 0 {
+        let i = pred[k][j];
+        routes.push(tour[i..j].to_vec());
+        j = i;
+        k -= 1;
+    }
+    routes.reverse();
+    routes
+}
+
+/// Order crossover (OX) on giant tours.
+fn crossover(a: &[usize], b: &[usize], rng: &mut Rng, n_nodes: usize) -> Vec<usize> {
+    let n = a.len();
+    let (mut start, mut end) = (rng.below(n), rng.below(n));
+    while end == start && n > 1 {
+        end = rng.below(n);
+    }
+    if start > end {
+        std::mem::swap(&mut start, &mut end);
+    }
+    let mut taken = vec![false; n_nodes];
+    let mut child = vec![0; n];
+    for k in start..=end {
+        child[k] = a[k];
+        taken[a[k]] = true;
+    }
+    let mut pos = (end + 1) % n;
+    for k in 0..n {
+        let c = b[(end + 1 + k) % n];
+        if !taken[c] {
+            child[pos] = c;
+            pos = (pos + 1) % n;
+        }
+    }
+    child
+}
+
+/// Runs the search; see [`super::solve`].
+pub(crate) fn solve(p: &VrptwProblem, opts: &SolverOptions) -> Solution {
+    let start = Instant::now();
+    let data = Data::new(p);
+    let n = p.customers();
+    if n == 0 {
+        return Solution { routes: vec![], distance: 0.0, iterations: 0, feasible: true };
+    }
+    let mut rng = Rng::new(opts.seed);
+    let mut ls = LocalSearch::new(&data, granular_neighbours(p));
+    // Initial load penalty: a unit of excess costs about the longest edge per unit of
+    // the largest demand, so penalties start on the scale of the objective.
+    let max_dist = (0..p.len())
+        .flat_map(|i| (0..p.len()).map(move |j| (i, j)))
+        .map(|(i, j)| p.distance().get(i, j))
+        .fold(0.0, f64::max);
+    let mut pen = Penalties { load: [0.0; DIMS], warp: 1.0 };
+    for k in 0..DIMS {
+        let max_dem = p.nodes().iter().map(|c| c.demand[k]).fold(0.0, f64::max);
+        pen.load[k] = if max_dem > 0.0 { (max_dist / max_dem).clamp(0.1, 1e5) } else { 1.0 };
+    }
+
+    let mut feas = SubPop::default();
+    let mut infeas = SubPop::default();
+    let mut best: Option<Individual> = None;
+    let mut best_infeasible: Option<(f64, Individual)> = None;
+    let mut iterations: u64 = 0;
+    let mut load_hist: Vec<bool> = Vec::new();
+    let mut warp_hist: Vec<bool> = Vec::new();
+    let out_of_budget = |it: u64| {
+        opts.max_iterations.is_some_and(|m| it >= m) || start.elapsed() >= opts.time_limit
+    };
+
+    // Educates (local search, optional repair) and inserts one individual.
+    let mut educate = |tour: Vec<usize>,
+                       pen: &Penalties,
+                       rng: &mut Rng,
+                       feas: &mut SubPop,
+                       infeas: &mut SubPop,
+                       best: &mut Option<Individual>,
+                       best_infeasible: &mut Option<(f64, Individual)>,
+                       load_hist: &mut Vec<bool>,
+                       warp_hist: &mut Vec<bool>|
+     -> bool {
+        let routes = split(&data, pen, &tour);
+        let ind = Individual::new(&data, ls.run(&routes, *pen, rng));
+        load_hist.push(ind.load_feasible());
+        warp_hist.push(ind.warp_feasible());
+        let mut improved = false;
+        let mut consider = |ind: &Individual| {
+            if ind.feasible() {
+                if best.as_ref().is_none_or(|b| ind.distance < b.distance - 1e-9) {
+                    *best = Some(ind.clone());
+                    improved = true;
+                }
+            } else if best.is_none() {
+                let c = ind.cost(pen);
+                if best_infeasible.as_ref().is_none_or(|(bc, _)| c < *bc) {
+                    *best_infeasible = Some((c, ind.clone()));
+                }
+            }
+        };
+        consider(&ind);
+        if ind.feasible() {
+            feas.add(ind, pen);
+        } else {
+            // Repair half the infeasible offspring with ten times the penalties.
+            let repair = rng.unit() < 0.5;
+            let routes = ind.routes.clone();
+            infeas.add(ind, pen);
+            if repair {
+                let fixed = Individual::new(&data, ls.run(&routes, pen.scaled(10.0), rng));
+                if fixed.feasible() {
+                    consider(&fixed);
+                    feas.add(fixed, pen);
+                }
+            }
+        }
+        improved
+    };
+
+    'outer: loop {
+        // (Re)initialise the population with random giant tours.
+        for _ in 0..4 * MU {
+            if out_of_budget(iterations) {
+                break 'outer;
+            }
+            let mut tour: Vec<usize> = (1..=n).collect();
+            rng.shuffle(&mut tour);
+            iterations += 1;
+            educate(
+                tour,
+                &pen,
+                &mut rng,
+                &mut feas,
+                &mut infeas,
+                &mut best,
+                &mut best_infeasible,
+                &mut load_hist,
+                &mut warp_hist,
+            );
+        }
+        let mut since_improvement: u64 = 0;
+        while !out_of_budget(iterations) {
+            iterations += 1;
+            since_improvement += 1;
+            let pa = select(&feas, &infeas, &mut rng);
+            let pb = select(&feas, &infeas, &mut rng);
+            let child = crossover(&pa.tour, &pb.tour, &mut rng, n + 1);
+            if educate(
+                child,
+                &pen,
+                &mut rng,
+                &mut feas,
+                &mut infeas,
+                &mut best,
+                &mut best_infeasible,
+                &mut load_hist,
+                &mut warp_hist,
+            ) {
+                since_improvement = 0;
+            }
+            if load_hist.len() >= PENALTY_PERIOD {
+                let adapt = |w: f64, hist: &[bool]| {
+                    let frac = hist.iter().filter(|&&f| f).count() as f64 / hist.len() as f64;
+                    if frac < TARGET_FEASIBLE - 0.05 {
+                        (w * 1.2).min(1e5)
+                    } else if frac > TARGET_FEASIBLE + 0.05 {
+                        (w * 0.85).max(0.1)
+                    } else {
+                        w
+                    }
+                };
+                pen.warp = adapt(pen.warp, &warp_hist);
+                pen.load = pen.load.map(|w| adapt(w, &load_hist));
+                load_hist.clear();
+                warp_hist.clear();
+                infeas.update_fitness(&pen);
+            }
+            if since_improvement >= RESTART_AFTER {
+                feas = SubPop::default();
+                infeas = SubPop::default();
+                continue 'outer;
+            }
+        }
+        break;
+    }
+    let (ind, feasible) = match (best, best_infeasible) {
+        (Some(b), _) => (b, true),
+        (None, Some((_, b))) => (b, false),
+        (None, None) => {
+            // The budget ended before a single individual was built: fall back to
+            // splitting the identity tour, the plainest answer (feasibility left to the checker).
+            let tour: Vec<usize> = (1..=n).collect();
+            let routes = split(&data, &pen, &tour);
+            (Individual::new(&data, routes), false)
+        }
+    };
+    let distance = p.routes_distance(&ind.routes);
+    Solution { routes: ind.routes, distance, iterations, feasible }
+}
+
+/// Binary tournament on biased fitness over both sub-populations.
+fn select<'p>(feas: &'p SubPop, infeas: &'p SubPop, rng: &mut Rng) -> &'p Individual {
+    let total = feas.inds.len() + infeas.inds.len();
+    let pick = |k: usize| {
+        if k < feas.inds.len() {
+            (&feas.inds[k], feas.fitness[k])
+        } else {
+            let k = k - feas.inds.len();
+            (&infeas.inds[k], infeas.fitness[k])
+        }
+    };
+    let a = pick(rng.below(total));
+    let b = pick(rng.below(total));
+    if a.1 <= b.1 {
+        a.0
+    } else {
+        b.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::problem::{Matrix, Node};
+    use super::*;
+
+    /// `n` customers on a circle, each needing a whole vehicle's capacity.
+    fn full_loads(n: usize, vehicles: usize) -> VrptwProblem {
+        let pos: Vec<(f64, f64)> =
+            (0..=n).map(|i| if i == 0 { (0.0, 0.0) } else { (i as f64).sin_cos() }).collect();
+        let d = Matrix::from_fn(n + 1, |i, j| f64::hypot(pos[i].0 - pos[j].0, pos[i].1 - pos[j].1));
+        let mut nodes = vec![Node { demand: [0.0; 2], ready: 0.0, due: 100.0, service: 0.0 }];
+        nodes.extend((0..n).map(|_| Node {
+            demand: [1.0, 0.5],
+            ready: 0.0,
+            due: 100.0,
+            service: 1.0,
+        }));
+        VrptwProblem::new(nodes, d.clone(), d, vehicles, [1.0, 1.0]).unwrap()
+    }
+
+    #[test]
+    fn split_respects_the_fleet_and_keeps_the_order() {
+        let pen = Penalties { load: [100.0; 2], warp: 1.0 };
+        let tour = [3, 1, 5, 2, 6, 4];
+        // Enough vehicles: one customer per route (any sharing costs 100 per unit over).
+        let p = full_loads(6, 10);
+        let data = Data::new(&p);
+        let routes = split(&data, &pen, &tour);
+        assert_eq!(routes.len(), 6);
+        assert_eq!(routes.concat(), tour);
+        // Three vehicles: the layered split must still return at most three routes.
+        let p = full_loads(6, 3);
+        let data = Data::new(&p);
+        let routes = split(&data, &pen, &tour);
+        assert!(routes.len() <= 3, "{routes:?}");
+        assert_eq!(routes.concat(), tour);
+    }
+
+    #[test]
+    fn crossover_yields_a_permutation_containing_a_slice_of_the_first_parent() {
+        let mut rng = Rng::new(3);
+        let a: Vec<usize> = (1..=9).collect();
+        let b: Vec<usize> = (1..=9).rev().collect();
+        for _ in 0..50 {
+            let child = crossover(&a, &b, &mut rng, 10);
+            let mut sorted = child.clone();
+            sorted.sort();
+            assert_eq!(sorted, a);
+            // At least two consecutive positions are copied from `a` unchanged.
+            assert!(child.iter().zip(&a).filter(|(c, x)| c == x).count() >= 2, "{child:?}");
+        }
+    }
+
+    #[test]
+    fn local_search_never_worsens_and_respects_the_fleet() {
+        let p = full_loads(8, 4);
+        let data = Data::new(&p);
+        let pen = Penalties { load: [50.0; 2], warp: 1.0 };
+        let mut ls = LocalSearch::new(&data, granular_neighbours(&p));
+        let mut rng = Rng::new(5);
+        let start = vec![vec![1, 5, 2], vec![8, 3], vec![4, 7, 6]];
+        let before = Individual::new(&data, start.clone()).cost(&pen);
+        let out = ls.run(&start, pen, &mut rng);
+        let after = Individual::new(&data, out.clone());
+        assert!(after.cost(&pen) < before, "{} >= {before}", after.cost(&pen));
+        assert!(out.len() <= 4);
+        let mut all = out.concat();
+        all.sort();
+        assert_eq!(all, (1..=8).collect::<Vec<_>>());
+    }
+}

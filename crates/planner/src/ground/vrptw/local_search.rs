@@ -1,0 +1,328 @@
+//! Granular local search on a fixed set of `vehicles` route slots (empty slots allowed,
+//! so the fleet limit holds by construction).
+//!
+//! Moves, for a customer `u` (successor `x`) and a granular neighbour `v` (successor
+//! `y`) or the start depot of `v`'s route: relocate `u`, `(u, x)` or `(x, u)` after
+//! `v`; swap `u`/`v`, `(u, x)`/`v`, `(u, x)`/`(v, y)`; 2-opt inside a route; 2-opt*
+//! between routes; and relocate / 2-opt* into an empty route. Every move is evaluated
+//! exactly (penalised distance + load excess + time warp) by concatenating prefix and
+//! suffix segments, so inter-route moves cost O(1) and intra-route moves O(span).
+//! First improvement; a pair is skipped when neither route changed since `u` was last
+//! examined (HGS-CVRP's bookkeeping).
+
+use super::rng::Rng;
+use super::segment::{Data, Penalties, Seg};
+
+/// Minimum improvement for a move to count; avoids cycling on floating-point noise.
+const EPS: f64 = 1e-7;
+
+struct Route {
+    /// Depot, customers, depot.
+    nodes: Vec<usize>,
+    /// `fwd[i]`: segment of `nodes[..=i]`.
+    fwd: Vec<Seg>,
+    /// `bwd[i]`: segment of `nodes[i..]`.
+    bwd: Vec<Seg>,
+    cost: f64,
+    modified: u64,
+}
+
+/// Local search workspace, reused across calls to avoid reallocation.
+pub(crate) struct LocalSearch<'d, 'a> {
+    data: &'d Data<'a>,
+    /// Granular neighbours of each customer (index 0 unused).
+    neighbours: Vec<Vec<usize>>,
+    routes: Vec<Route>,
+    route_of: Vec<usize>,
+    pos_of: Vec<usize>,
+    last_tested: Vec<u64>,
+    moves: u64,
+    pen: Penalties,
+    buf: Vec<usize>,
+}
+
+impl<'d, 'a> LocalSearch<'d, 'a> {
+    pub(crate) fn new(data: &'d Data<'a>, neighbours: Vec<Vec<usize>>) -> Self {
+        let n = data.customers + 1;
+        let routes = (0..data.vehicles)
+            .map(|_| Route { nodes: vec![], fwd: vec![], bwd: vec![], cost: 0.0, modified: 0 })
+            .collect();
+        LocalSearch {
+            data,
+            neighbours,
+            routes,
+            route_of: vec![0; n],
+            pos_of: vec![0; n],
+            last_tested: vec![0; n],
+            moves: 0,
+            pen: Penalties { load: [0.0; 2], warp: 0.0 },
+            buf: Vec::new(),
+        }
+    }
+
+    /// Improves `routes` (at most `vehicles` customer sequences) under `pen`; returns
+    /// the improved routes, empty ones dropped.
+    pub(crate) fn run(
+        &mut self,
+        routes: &[Vec<usize>],
+        pen: Penalties,
+        rng: &mut Rng,
+    ) -> Vec<Vec<usize>> {
+        self.pen = pen;
+        self.moves = 1;
+        for r in 0..self.routes.len() {
+            let mut nodes = vec![0];
+            nodes.extend(routes.get(r).into_iter().flatten());
+            nodes.push(0);
+            self.routes[r].nodes = nodes;
+            self.refresh(r);
+            self.routes[r].modified = 0;
+        }
+        self.last_tested.fill(0);
+        let mut order: Vec<usize> = (1..=self.data.customers).collect();
+        rng.shuffle(&mut order);
+        for nb in self.neighbours.iter_mut() {
+            rng.shuffle(nb);
+        }
+        let mut first_pass = true;
+        loop {
+            let before = self.moves;
+            for &u in &order {
+                let last = self.last_tested[u];
+                self.last_tested[u] = self.moves;
+                for k in 0..self.neighbours[u].len() {
+                    let v = self.neighbours[u][k];
+                    let (ru, rv) = (self.route_of[u], self.route_of[v]);
+                    if !first_pass && self.routes[ru].modified.max(self.routes[rv].modified) <= last
+                    {
+                        continue;
+                    }
+                    self.try_pair(u, v);
+                }
+                // Opening a new route: only one empty slot needs trying, they are identical.
+                let ru = self.route_of[u];
+                if self.routes[ru].nodes.len() > 3 {
+                    if let Some(e) = self.routes.iter().position(|r| r.nodes.len() == 2) {
+                        self.inter(ru, self.pos_of[u], e, 0);
+                    }
+                }
+            }
+            first_pass = false;
+            if self.moves == before {
+                break;
+            }
+        }
+        self.routes
+            .iter()
+            .filter(|r| r.nodes.len() > 2)
+            .map(|r| r.nodes[1..r.nodes.len() - 1].to_vec())
+            .collect()
+    }
+
+    /// Recomputes prefix/suffix segments, cost and positions of route `r`.
+    fn refresh(&mut self, r: usize) {
+        let data = self.data;
+        let route = &mut self.routes[r];
+        let len = route.nodes.len();
+        route.fwd.clear();
+        route.bwd.clear();
+        let mut s = data.single[route.nodes[0]];
+        route.fwd.push(s);
+        for &c in &route.nodes[1..] {
+            s = data.push(&s, c);
+            route.fwd.push(s);
+        }
+        route.bwd.resize(len, s);
+        let mut s = data.single[route.nodes[len - 1]];
+        route.bwd[len - 1] = s;
+        for i in (0..len - 1).rev() {
+            s = data.merge(&data.single[route.nodes[i]], &s);
+            route.bwd[i] = s;
+        }
+        route.cost = self.pen.cost(data, &route.fwd[len - 1]);
+        for (i, &c) in route.nodes.iter().enumerate().take(len - 1).skip(1) {
+            self.route_of[c] = r;
+            self.pos_of[c] = i;
+        }
+    }
+
+    /// Penalised cost of route `r` with `nodes[lo..hi]` replaced by `ins`
+    /// (`1 <= lo <= hi <= len - 1`).
+    #[inline]
+    fn cost_replaced(&self, r: usize, lo: usize, hi: usize, ins: &[usize]) -> f64 {
+        let route = &self.routes[r];
+        let mut s = route.fwd[lo - 1];
+        for &c in ins {
+            s = self.data.push(&s, c);
+        }
+        let s = self.data.merge(&s, &route.bwd[hi]);
+        self.pen.cost(self.data, &s)
+    }
+
+    fn apply(&mut self, r: usize, lo: usize, hi: usize, ins: &[usize]) {
+        self.routes[r].nodes.splice(lo..hi, ins.iter().copied());
+        self.refresh(r);
+        self.routes[r].modified = self.moves;
+    }
+
+    /// Applies a two-route change if it improves; returns whether it did.
+    #[allow(clippy::too_many_arguments)]
+    fn try2(
+        &mut self,
+        (ra, lo_a, hi_a, ins_a): (usize, usize, usize, &[usize]),
+        (rb, lo_b, hi_b, ins_b): (usize, usize, usize, &[usize]),
+    ) -> bool {
+        let old = self.routes[ra].cost + self.routes[rb].cost;
+        let new =
+            self.cost_replaced(ra, lo_a, hi_a, ins_a) + self.cost_replaced(rb, lo_b, hi_b, ins_b);
+        if new < old - EPS {
+            self.moves += 1;
+            self.apply(ra, lo_a, hi_a, ins_a);
+            self.apply(rb, lo_b, hi_b, ins_b);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Applies a one-route change held in `self.buf` if it improves.
+    fn try1(&mut self, r: usize, lo: usize, hi: usize) -> bool {
+        let buf = std::mem::take(&mut self.buf);
+        let better = self.cost_replaced(r, lo, hi, &buf) < self.routes[r].cost - EPS;
+        if better {
+            self.moves += 1;
+            self.apply(r, lo, hi, &buf);
+        }
+        self.buf = buf;
+        better
+    }
+
+    fn try_pair(&mut self, u: usize, v: usize) -> bool {
+        let (ru, i) = (self.route_of[u], self.pos_of[u]);
+        let (rv, j) = (self.route_of[v], self.pos_of[v]);
+        if ru != rv {
+            // Also try the start depot of v's route when v is its first customer, so
+            // moves can place u (or its tail) at the start of a route.
+            self.inter(ru, i, rv, j) || (j == 1 && self.inter(ru, i, rv, 0))
+        } else {
+            self.intra(ru, i, j)
+        }
+    }
+
+    /// Inter-route moves for `u = routes[ru].nodes[i]` and `v = routes[rv].nodes[j]`
+    /// (`j == 0`: the start depot).
+    fn inter(&mut self, ru: usize, i: usize, rv: usize, j: usize) -> bool {
+        let (a, b) = (&self.routes[ru].nodes, &self.routes[rv].nodes);
+        let (la, lb) = (a.len(), b.len());
+        let (u, x) = (a[i], a[i + 1]);
+        let (v, y) = (b[j], b[j + 1]);
+        let x_cust = i + 1 < la - 1;
+        let v_cust = j > 0;
+        let y_cust = j + 1 < lb - 1;
+        // Relocations.
+        if self.try2((ru, i, i + 1, &[]), (rv, j + 1, j + 1, &[u])) {
+            return true;
+        }
+        if x_cust {
+            if self.try2((ru, i, i + 2, &[]), (rv, j + 1, j + 1, &[u, x])) {
+                return true;
+            }
+            if self.try2((ru, i, i + 2, &[]), (rv, j + 1, j + 1, &[x, u])) {
+                return true;
+            }
+        }
+        // Swaps.
+        if v_cust {
+            if self.try2((ru, i, i + 1, &[v]), (rv, j, j + 1, &[u])) {
+                return true;
+            }
+            if x_cust && self.try2((ru, i, i + 2, &[v]), (rv, j, j + 1, &[u, x])) {
+                return true;
+            }
+            if x_cust && y_cust && self.try2((ru, i, i + 2, &[v, y]), (rv, j, j + 2, &[u, x])) {
+                return true;
+            }
+        }
+        // 2-opt*: ru keeps its head up to u then takes v's tail; rv the reverse.
+        let (a, b) = (&self.routes[ru], &self.routes[rv]);
+        let new_a = self.data.merge(&a.fwd[i], &b.bwd[j + 1]);
+        let new_b = self.data.merge(&b.fwd[j], &a.bwd[i + 1]);
+        let delta =
+            self.pen.cost(self.data, &new_a) + self.pen.cost(self.data, &new_b) - a.cost - b.cost;
+        if delta < -EPS {
+            let tail_a = a.nodes[i + 1..la - 1].to_vec();
+            let tail_b = b.nodes[j + 1..lb - 1].to_vec();
+            self.moves += 1;
+            self.apply(ru, i + 1, la - 1, &tail_b);
+            self.apply(rv, j + 1, lb - 1, &tail_a);
+            return true;
+        }
+        false
+    }
+
+    /// Intra-route moves for the customers at positions `i` (u) and `j` (v) of route `r`.
+    fn intra(&mut self, r: usize, i: usize, j: usize) -> bool {
+        let len = self.routes[r].nodes.len();
+        let x_cust = i + 1 < len - 1;
+        // Relocate u after v.
+        if j + 1 != i {
+            let nodes = &self.routes[r].nodes;
+            self.buf.clear();
+            let (lo, hi) = if j < i {
+                self.buf.push(nodes[i]);
+                self.buf.extend_from_slice(&nodes[j + 1..i]);
+                (j + 1, i + 1)
+            } else {
+                self.buf.extend_from_slice(&nodes[i + 1..=j]);
+                self.buf.push(nodes[i]);
+                (i, j + 1)
+            };
+            if self.try1(r, lo, hi) {
+                return true;
+            }
+        }
+        // Relocate (u, x) and (x, u) after v.
+        if x_cust && j != i + 1 && j + 1 != i {
+            for reversed in [false, true] {
+                let nodes = &self.routes[r].nodes;
+                let pair =
+                    if reversed { [nodes[i + 1], nodes[i]] } else { [nodes[i], nodes[i + 1]] };
+                self.buf.clear();
+                let (lo, hi) = if j < i {
+                    self.buf.extend_from_slice(&pair);
+                    self.buf.extend_from_slice(&nodes[j + 1..i]);
+                    (j + 1, i + 2)
+                } else {
+                    self.buf.extend_from_slice(&nodes[i + 2..=j]);
+                    self.buf.extend_from_slice(&pair);
+                    (i, j + 1)
+                };
+                if self.try1(r, lo, hi) {
+                    return true;
+                }
+            }
+        }
+        // Swap u and v.
+        let (lo, hi) = (i.min(j), i.max(j));
+        {
+            let nodes = &self.routes[r].nodes;
+            self.buf.clear();
+            self.buf.push(nodes[hi]);
+            self.buf.extend_from_slice(&nodes[lo + 1..hi]);
+            self.buf.push(nodes[lo]);
+        }
+        if self.try1(r, lo, hi + 1) {
+            return true;
+        }
+        // 2-opt: u -> v, reverse what lay between, then x -> y.
+        if i + 1 < j {
+            let nodes = &self.routes[r].nodes;
+            self.buf.clear();
+            self.buf.extend(nodes[i + 1..=j].iter().rev());
+            if self.try1(r, i + 1, j + 1) {
+                return true;
+            }
+        }
+        false
+    }
+}

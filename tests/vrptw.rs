@@ -1,0 +1,293 @@
+//! Integration tests for `ground::vrptw` and `skylane vrptw`.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use approx::assert_relative_eq;
+use skylane_planner::ground::vrptw::{
+    check_feasibility, solve, Matrix, Node, SolomonInstance, Solution, SolverOptions, Violation,
+    VrptwProblem,
+};
+
+fn solomon(name: &str) -> SolomonInstance {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/solomon").join(name);
+    SolomonInstance::load(&path).unwrap()
+}
+
+fn options(seed: u64, iterations: u64) -> SolverOptions {
+    SolverOptions { time_limit: Duration::from_secs(600), seed, max_iterations: Some(iterations) }
+}
+
+/// Depot at the origin, four customers on the axes at distance 10; capacity 20 kg / 2 m³.
+fn square() -> VrptwProblem {
+    let pos = [(0.0, 0.0), (10.0, 0.0), (0.0, 10.0), (-10.0, 0.0), (0.0, -10.0)];
+    let d = Matrix::from_fn(5, |i, j| {
+        let (a, b) = (pos[i], pos[j]);
+        f64::hypot(a.0 - b.0, a.1 - b.1)
+    });
+    let c = |ready, due| Node { demand: [10.0, 1.0], ready, due, service: 1.0 };
+    let nodes = vec![
+        Node { demand: [0.0; 2], ready: 0.0, due: 100.0, service: 0.0 },
+        c(0.0, 15.0),
+        c(0.0, 40.0),
+        c(0.0, 60.0),
+        c(0.0, 80.0),
+    ];
+    VrptwProblem::new(nodes, d.clone(), d, 2, [20.0, 2.0]).unwrap()
+}
+
+fn sol(p: &VrptwProblem, routes: Vec<Vec<usize>>) -> Solution {
+    let distance = p.routes_distance(&routes);
+    Solution { routes, distance, iterations: 0, feasible: true }
+}
+
+#[test]
+fn checker_accepts_a_feasible_solution() {
+    let p = square();
+    let stats = check_feasibility(&p, &sol(&p, vec![vec![1, 2], vec![3, 4]])).unwrap();
+    assert_eq!(stats.routes, 2);
+    assert_relative_eq!(stats.distance, 4.0 * (10.0 + 200f64.sqrt() / 2.0), epsilon = 1e-9);
+}
+
+#[test]
+fn checker_rejects_capacity_excess() {
+    let p = square();
+    let errs = check_feasibility(&p, &sol(&p, vec![vec![1, 2, 3], vec![4]])).unwrap_err();
+    assert!(
+        errs.iter().any(|v| matches!(v, Violation::Capacity { route: 0, dimension: 0, .. })),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn checker_rejects_late_arrival_and_late_return() {
+    let p = square();
+    // Customer 1 (due 15) after customer 2: arrival 10 + 1 + 14.14 > 15.
+    let errs = check_feasibility(&p, &sol(&p, vec![vec![2, 1], vec![3, 4]])).unwrap_err();
+    assert!(errs.iter().any(|v| matches!(v, Violation::Late { customer: 1, .. })), "{errs:?}");
+    // A tight depot due time makes the return late.
+    let mut nodes = p.nodes().to_vec();
+    nodes[0].due = 30.0;
+    let tight =
+        VrptwProblem::new(nodes, p.distance().clone(), p.travel_time().clone(), 2, p.capacity())
+            .unwrap();
+    let errs = check_feasibility(&tight, &sol(&tight, vec![vec![1, 2], vec![3, 4]])).unwrap_err();
+    assert!(errs.iter().any(|v| matches!(v, Violation::LateReturn { .. })), "{errs:?}");
+}
+
+#[test]
+fn checker_rejects_missing_duplicate_and_too_many_routes() {
+    let p = square();
+    let errs = check_feasibility(&p, &sol(&p, vec![vec![1, 2], vec![3, 2]])).unwrap_err();
+    assert!(errs.contains(&Violation::Missing { customer: 4 }), "{errs:?}");
+    assert!(errs.contains(&Violation::Duplicate { customer: 2, count: 2 }), "{errs:?}");
+    let errs = check_feasibility(&p, &sol(&p, vec![vec![1], vec![2], vec![3, 4]])).unwrap_err();
+    assert!(errs.contains(&Violation::TooManyRoutes { routes: 3, vehicles: 2 }), "{errs:?}");
+    let errs = check_feasibility(&p, &sol(&p, vec![vec![1, 2, 0], vec![3, 4]])).unwrap_err();
+    assert!(errs.contains(&Violation::UnknownNode { route: 0, node: 0 }), "{errs:?}");
+    let mut wrong = sol(&p, vec![vec![1, 2], vec![3, 4]]);
+    wrong.distance -= 1.0;
+    let errs = check_feasibility(&p, &wrong).unwrap_err();
+    assert!(matches!(errs[..], [Violation::DistanceMismatch { .. }]), "{errs:?}");
+}
+
+#[test]
+fn c101_short_budget_is_feasible_and_near_best_known() {
+    let inst = solomon("C101.txt");
+    let s = solve(&inst.problem, &options(1, 150));
+    let stats = check_feasibility(&inst.problem, &s).unwrap();
+    assert!(stats.routes <= 25);
+    let bks = 828.94;
+    assert!(s.distance <= bks * 1.05, "C101 distance {} vs BKS {bks}", s.distance);
+}
+
+#[test]
+fn same_seed_and_budget_give_the_same_solution() {
+    // R101 through the construction phase, the small random instance through many
+    // crossover generations.
+    let inst = solomon("R101.txt");
+    let a = solve(&inst.problem, &options(7, 40));
+    let b = solve(&inst.problem, &options(7, 40));
+    assert_eq!(a, b);
+    let p = random_instance(4, 12);
+    let a = solve(&p, &options(9, 400));
+    assert_eq!(a, solve(&p, &options(9, 400)));
+    assert_eq!(a.iterations, 400);
+}
+
+/// Small deterministic generator for test data.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> f64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Exhaustive optimum: every customer order, every cut into at most `vehicles` routes.
+fn brute_force(p: &VrptwProblem) -> f64 {
+    fn perms(items: &mut Vec<usize>, k: usize, out: &mut Vec<Vec<usize>>) {
+        if k == items.len() {
+            out.push(items.clone());
+        }
+        for i in k..items.len() {
+            items.swap(k, i);
+            perms(items, k + 1, out);
+            items.swap(k, i);
+        }
+    }
+    let n = p.customers();
+    let mut all = Vec::new();
+    perms(&mut (1..=n).collect(), 0, &mut all);
+    let mut best = f64::INFINITY;
+    for perm in &all {
+        // Bit g of `cuts` set: a new route starts after position g.
+        for cuts in 0u32..(1 << (n - 1)) {
+            if cuts.count_ones() as usize + 1 > p.vehicles() {
+                continue;
+            }
+            let mut routes = vec![vec![]];
+            for (g, &c) in perm.iter().enumerate() {
+                routes.last_mut().unwrap().push(c);
+                if g + 1 < n && cuts & (1 << g) != 0 {
+                    routes.push(vec![]);
+                }
+            }
+            let s = sol(p, routes);
+            if s.distance < best && check_feasibility(p, &s).is_ok() {
+                best = s.distance;
+            }
+        }
+    }
+    best
+}
+
+/// Random asymmetric instance with two capacity dimensions and time windows.
+fn random_instance(seed: u64, n: usize) -> VrptwProblem {
+    let mut rng = Lcg(seed);
+    let pos: Vec<(f64, f64)> = (0..=n).map(|_| (rng.next() * 100.0, rng.next() * 100.0)).collect();
+    // One-way streets: going "up" costs up to 60 % more, in time and distance.
+    let skew: Vec<f64> = (0..(n + 1) * (n + 1)).map(|_| 1.0 + 0.6 * rng.next()).collect();
+    let base = |i: usize, j: usize| {
+        let (a, b) = (pos[i], pos[j]);
+        f64::hypot(a.0 - b.0, a.1 - b.1) * if i < j { skew[i * (n + 1) + j] } else { 1.0 }
+    };
+    let dist = Matrix::from_fn(n + 1, base);
+    let time = Matrix::from_fn(n + 1, |i, j| 0.8 * base(i, j));
+    let mut nodes = vec![Node { demand: [0.0; 2], ready: 0.0, due: 1000.0, service: 0.0 }];
+    for _ in 0..n {
+        let ready = rng.next() * 300.0;
+        nodes.push(Node {
+            demand: [1.0 + (rng.next() * 9.0).floor(), 0.1 + 0.4 * rng.next()],
+            ready,
+            due: ready + 80.0 + rng.next() * 200.0,
+            service: 10.0,
+        });
+    }
+    VrptwProblem::new(nodes, dist, time, 3, [20.0, 1.0]).unwrap()
+}
+
+#[test]
+fn small_asymmetric_two_dimension_instance_reaches_brute_force_optimum() {
+    for seed in 1..=3u64 {
+        let p = random_instance(seed, 7);
+        let optimum = brute_force(&p);
+        assert!(optimum.is_finite(), "seed {seed}: test instance must be feasible");
+        let s = solve(&p, &options(seed, 200));
+        check_feasibility(&p, &s).unwrap();
+        assert_relative_eq!(s.distance, optimum, epsilon = 1e-6);
+    }
+}
+
+#[test]
+fn solomon_errors_name_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.txt");
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/solomon/C101.txt"),
+    )
+    .unwrap()
+    .replace("    5      42         65", "    5      42         six");
+    std::fs::write(&path, text).unwrap();
+    let e = SolomonInstance::load(&path).unwrap_err();
+    assert_eq!(e.line, 15);
+    assert!(e.to_string().contains("bad.txt:15:"), "{e}");
+    let e = SolomonInstance::load(&dir.path().join("absent.txt")).unwrap_err();
+    assert!(e.to_string().contains("absent.txt") && e.message.contains("cannot read"), "{e}");
+}
+
+fn skylane(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_skylane")).args(args).output().unwrap()
+}
+
+#[test]
+fn cli_prints_routes_and_a_summary_line() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/solomon/C201.txt");
+    let out = skylane(&["vrptw", file.to_str().unwrap(), "--seconds", "30", "--iterations", "110"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    let last: Vec<&str> = lines.last().unwrap().split(' ').collect();
+    assert_eq!((last.len(), last[0], last[2]), (4, "vehicles", "distance"), "{stdout}");
+    let vehicles: usize = last[1].parse().unwrap();
+    let distance = last[3];
+    assert_eq!(distance.split('.').nth(1).map(str::len), Some(2), "two decimals: {distance}");
+    assert_eq!(lines.len(), vehicles + 1);
+    let mut served: Vec<usize> = Vec::new();
+    for (k, line) in lines[..vehicles].iter().enumerate() {
+        let rest = line.strip_prefix(&format!("Route #{}: ", k + 1)).unwrap();
+        served.extend(rest.split(' ').map(|c| c.parse::<usize>().unwrap()));
+    }
+    served.sort();
+    assert_eq!(served, (1..=100).collect::<Vec<_>>());
+}
+
+#[test]
+fn cli_exits_2_on_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.txt");
+    std::fs::write(&path, "BROKEN\r\n\r\nVEHICLE\r\nNUMBER CAPACITY\r\n 25 two\r\n").unwrap();
+    let out = skylane(&["vrptw", path.to_str().unwrap(), "--seconds", "1"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("broken.txt:5:"), "{stderr}");
+    assert!(out.stdout.is_empty());
+    let out = skylane(&["vrptw", "/nonexistent/x.txt", "--seconds", "1"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn binding_fleet_limit_is_respected() {
+    // C101 needs at least 10 vehicles; with exactly 10 the split and the local search
+    // must work within the limit rather than open an 11th route.
+    let inst = solomon("C101.txt");
+    let p = &inst.problem;
+    let ten = VrptwProblem::new(
+        p.nodes().to_vec(),
+        p.distance().clone(),
+        p.travel_time().clone(),
+        10,
+        p.capacity(),
+    )
+    .unwrap();
+    let s = solve(&ten, &options(2, 150));
+    let stats = check_feasibility(&ten, &s).unwrap();
+    assert_eq!(stats.routes, 10);
+}
+
+#[test]
+fn infeasible_problem_is_reported_not_hidden() {
+    // Customer 1 is due before anyone can reach it; the solver must say so and the
+    // checker must reject its best effort.
+    let p = square();
+    let mut nodes = p.nodes().to_vec();
+    nodes[1].due = 5.0;
+    let p =
+        VrptwProblem::new(nodes, p.distance().clone(), p.travel_time().clone(), 2, p.capacity())
+            .unwrap();
+    let s = solve(&p, &options(1, 50));
+    assert!(!s.feasible);
+    let errs = check_feasibility(&p, &s).unwrap_err();
+    assert!(errs.iter().any(|v| matches!(v, Violation::Late { customer: 1, .. })), "{errs:?}");
+}
