@@ -10,6 +10,7 @@
 pub mod dispatch;
 pub mod energy;
 pub mod geo;
+pub mod ground;
 pub mod load;
 pub mod mission;
 pub mod plan;

@@ -1,0 +1,3 @@
+//! Ground delivery by van: the road network ([`roads`]).
+
+pub mod roads;
