@@ -8,7 +8,8 @@
 //!   each point; [`RoadGraph::shortest_times_from`] and [`RoadGraph::travel_matrix`] give
 //!   travel times for a vehicle routing solver;
 //! - [`RoadGraph::check_route`] checks, independently of the search, that a sequence of
-//!   OSM node ids only drives along edges of the graph in their legal direction.
+//!   OSM node ids only drives along edges of the graph in their legal direction, and
+//!   [`RoadGraph::check_route_times`] that its times are not faster than the roads allow.
 //!
 //! ```
 //! use skylane_planner::ground::roads::RoadGraph;
@@ -497,6 +498,42 @@ impl RoadGraph {
             } else {
                 format!("points {i}-{}: OSM nodes {ida} -> {idb} are not joined by a road", i + 1)
             });
+        }
+        Ok(())
+    }
+
+    /// Checks a timed route, as stored in a plan (`VanRoute::node_ids` and `times_s`):
+    /// [`check_route`](Self::check_route) holds, there is one time per point, times never
+    /// decrease, and no edge is driven faster than its travel time (waiting is allowed).
+    /// `tolerance_s` absorbs rounding in stored times.
+    pub fn check_route_times(
+        &self,
+        node_ids: &[i64],
+        times_s: &[f64],
+        tolerance_s: f64,
+    ) -> Result<(), String> {
+        self.check_route(node_ids)?;
+        if times_s.len() != node_ids.len() {
+            return Err(format!("{} times for {} points", times_s.len(), node_ids.len()));
+        }
+        if let Some(i) = times_s.iter().position(|t| !t.is_finite()) {
+            return Err(format!("point {i}: time {} is not finite", times_s[i]));
+        }
+        for i in 1..node_ids.len() {
+            let dt_s = times_s[i] - times_s[i - 1];
+            let min_s =
+                match (self.node_by_osm_id(node_ids[i - 1]), self.node_by_osm_id(node_ids[i])) {
+                    (Some(a), Some(b)) if a != b => self.edge(a, b).map_or(0.0, |e| e.time_s),
+                    _ => 0.0,
+                };
+            if dt_s < min_s - tolerance_s {
+                return Err(format!(
+                    "points {}-{i}: OSM nodes {} -> {} in {dt_s:.3} s, the road needs {min_s:.3} s",
+                    i - 1,
+                    node_ids[i - 1],
+                    node_ids[i]
+                ));
+            }
         }
         Ok(())
     }
