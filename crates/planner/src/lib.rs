@@ -10,8 +10,8 @@
 pub mod dispatch;
 pub mod energy;
 pub mod geo;
-pub mod load;
 pub mod ground;
+pub mod load;
 pub mod mission;
 pub mod plan;
 mod ron_locate;

@@ -1,7 +1,8 @@
-//! Ground logistics: routing delivery vans.
+//! Ground logistics: delivery vans on the real road network.
 //!
-//! Entry point: [`vrptw`], a vehicle routing solver with capacities and time windows
-//! ([`vrptw::solve`], checked by [`vrptw::check_feasibility`]). The road network that
-//! produces its travel-time matrices will live beside it.
+//! Entry points: [`roads::RoadGraph`] (car roads from OSM, one-way streets, travel
+//! times, shortest paths) and [`vrptw`], a vehicle routing solver with capacities and
+//! time windows ([`vrptw::solve`], checked by [`vrptw::check_feasibility`]).
 
+pub mod roads;
 pub mod vrptw;
