@@ -15,9 +15,14 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Run a Moving AI 3D voxel benchmark (map + scenarios) through a voxel planner.
+    Voxel(cmd::voxel::VoxelArgs),
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {}
+    match cli.command {
+        Command::Voxel(args) => cmd::voxel::run(args),
+    }
 }

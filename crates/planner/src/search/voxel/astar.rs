@@ -7,12 +7,10 @@
 //! straight to the goal); per-node state lives in dense arrays stamped with a query
 //! generation, so a query allocates nothing and never clears memory.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
 use thiserror::Error;
 
 use super::grid::{counts_cost, moves, octile_counts, Move, Voxel, VoxelGrid};
+use super::radix::RadixHeap;
 
 /// Errors from a voxel search.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -23,9 +21,9 @@ pub enum SearchError {
     /// The start or goal voxel is blocked.
     #[error("voxel {0:?} is blocked")]
     Blocked(Voxel),
-    /// A path needed more than 2^21 - 1 moves of one kind; the packed cost
-    /// representation cannot hold it.
-    #[error("path too long: more than 2097151 moves of one kind")]
+    /// A path needed more than 2^21 - 1 moves of one kind, or a cost estimate reached
+    /// [`MAX_PATH_COST`]; the packed representations cannot hold it.
+    #[error("path too long for the packed cost representation")]
     TooLong,
 }
 
@@ -49,6 +47,18 @@ pub(crate) fn check_endpoint(grid: &VoxelGrid, voxel: Voxel) -> Result<(), Searc
         return Err(SearchError::Blocked(voxel));
     }
     Ok(())
+}
+
+/// Largest path cost (f = g + h) the A* open-list keys can represent.
+pub const MAX_PATH_COST: f64 = 16384.0;
+/// Open-list key: f in fixed point (2^-30 units, 44 bits), then 20 bits of inverted g
+/// (1/64 units) so equal f pops larger g first. f is computed from exact move counts,
+/// so mathematically equal f values give identical keys.
+#[inline]
+fn key(f: f64, g: f64) -> u64 {
+    let f_fixed = (f * (1u64 << 30) as f64) as u64;
+    let g_fixed = ((g * 64.0) as u64).min((1 << 20) - 1);
+    f_fixed << 20 | ((1 << 20) - 1 - g_fixed)
 }
 
 const COUNT_BITS: u32 = 21;
@@ -99,9 +109,9 @@ pub struct AStar {
     /// Per padded voxel: packed move counts of the best known path (valid only when
     /// the generation matches).
     g: Vec<u64>,
-    /// Open list: (f bits, inverted g for larger-g-first ties, index); stale entries
-    /// are skipped when popped (lazy deletion).
-    open: BinaryHeap<Reverse<(u64, u32, u32)>>,
+    /// Open list keyed by [`key`]; stale entries are skipped when popped (lazy
+    /// deletion).
+    open: RadixHeap,
     generation: u32,
     moves: [Move; 26],
     expanded: u64,
@@ -119,7 +129,7 @@ impl AStar {
         AStar {
             meta: Vec::new(),
             g: Vec::new(),
-            open: BinaryHeap::new(),
+            open: RadixHeap::new(),
             generation: 0,
             moves: moves(),
             expanded: 0,
@@ -169,9 +179,12 @@ impl AStar {
         self.meta[s as usize] = gen | DIR_START;
         self.g[s as usize] = 0;
         let h0 = counts_cost(octile_counts(start, goal));
-        self.open.push(Reverse((h0.to_bits(), !0f32.to_bits(), s)));
+        if h0 >= MAX_PATH_COST {
+            return Err(SearchError::TooLong);
+        }
+        self.open.push(key(h0, 0.0), s);
 
-        while let Some(Reverse((_, _, node))) = self.open.pop() {
+        while let Some((_, node)) = self.open.pop() {
             let n = node as usize;
             let m = self.meta[n];
             if m & CLOSED != 0 {
@@ -211,7 +224,10 @@ impl AStar {
                 ];
                 let h = octile_counts(nv, goal);
                 let f = counts_cost([ng[0] + h[0], ng[1] + h[1], ng[2] + h[2]]);
-                self.open.push(Reverse((f.to_bits(), !(ng_cost as f32).to_bits(), next as u32)));
+                if f >= MAX_PATH_COST {
+                    return Err(SearchError::TooLong);
+                }
+                self.open.push(key(f, ng_cost), next as u32);
             }
         }
         Ok(None)

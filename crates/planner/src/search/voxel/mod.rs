@@ -37,11 +37,12 @@ mod astar;
 mod grid;
 mod los;
 pub mod movingai;
+mod radix;
 mod reference;
 mod validate;
 
 pub use anyangle::{distance, AnyAnglePath, LazyThetaStar};
-pub use astar::{AStar, SearchError, VoxelPath};
+pub use astar::{AStar, SearchError, VoxelPath, MAX_PATH_COST};
 pub use grid::{
     counts_cost,
     move_allowed, octile_counts, octile_distance, GridError, Voxel, VoxelGrid, MAX_AXIS_VOXELS,
