@@ -83,7 +83,8 @@ pub fn run(args: VoxelArgs) -> ExitCode {
         .copied()
         .collect();
 
-    let bar = ProgressBar::with_draw_target(Some(selected.len() as u64), ProgressDrawTarget::stderr());
+    let bar =
+        ProgressBar::with_draw_target(Some(selected.len() as u64), ProgressDrawTarget::stderr());
     if let Ok(style) = ProgressStyle::with_template(
         "{elapsed_precise} [{bar:40}] {pos}/{len} scenarios, {per_sec}, eta {eta}",
     ) {
@@ -119,7 +120,9 @@ pub fn run(args: VoxelArgs) -> ExitCode {
                             }),
                         ratio: None,
                     },
-                    Ok(None) => Outcome { solved: false, problem: Some("no path".into()), ratio: None },
+                    Ok(None) => {
+                        Outcome { solved: false, problem: Some("no path".into()), ratio: None }
+                    }
                     Err(e) => Outcome { solved: false, problem: Some(e.to_string()), ratio: None },
                 }
             }
@@ -143,7 +146,9 @@ pub fn run(args: VoxelArgs) -> ExitCode {
                         let ratio = (sc.optimal_cost > 0.0).then(|| p.length / sc.optimal_cost);
                         Outcome { solved: true, problem, ratio }
                     }
-                    Ok(None) => Outcome { solved: false, problem: Some("no path".into()), ratio: None },
+                    Ok(None) => {
+                        Outcome { solved: false, problem: Some("no path".into()), ratio: None }
+                    }
                     Err(e) => Outcome { solved: false, problem: Some(e.to_string()), ratio: None },
                 }
             }
@@ -152,9 +157,7 @@ pub fn run(args: VoxelArgs) -> ExitCode {
         if let Some(problem) = outcome.problem {
             mismatched += 1;
             if mismatched <= 10 {
-                bar.suspend(|| {
-                    eprintln!("{}:{}: {problem}", args.scenarios.display(), sc.line)
-                });
+                bar.suspend(|| eprintln!("{}:{}: {problem}", args.scenarios.display(), sc.line));
             }
         }
         ratios.extend(outcome.ratio);
@@ -171,7 +174,11 @@ pub fn run(args: VoxelArgs) -> ExitCode {
         args.map.display(),
         args.planner,
         n,
-        if args.planner == Planner::Reference { f64::NAN } else { expanded_total as f64 / n.max(1) as f64 }
+        if args.planner == Planner::Reference {
+            f64::NAN
+        } else {
+            expanded_total as f64 / n.max(1) as f64
+        }
     );
     if !ratios.is_empty() {
         let r = ratios.iter().sum::<f64>() / ratios.len() as f64;

@@ -10,5 +10,5 @@
 pub mod energy;
 pub mod geo;
 pub mod mission;
-pub mod search;
 mod ron_locate;
+pub mod search;

@@ -16,7 +16,9 @@ const MAX_PADDED_VOXELS: u64 = 1 << 31;
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum GridError {
     /// An axis size is 0 or above [`MAX_AXIS_VOXELS`], or the grid is too large.
-    #[error("grid size {0:?} is not supported (each axis 1..={MAX_AXIS_VOXELS}, at most 2^31 voxels)")]
+    #[error(
+        "grid size {0:?} is not supported (each axis 1..={MAX_AXIS_VOXELS}, at most 2^31 voxels)"
+    )]
     BadSize([u32; 3]),
     /// A voxel coordinate lies outside the grid.
     #[error("voxel {voxel:?} is outside the grid of size {size:?}")]
@@ -128,8 +130,10 @@ impl VoxelGrid {
     /// Padded linear index of an in-grid voxel.
     #[inline]
     pub(crate) fn index(&self, v: Voxel) -> u32 {
-        (v[0] as usize + 1 + (v[1] as usize + 1) * self.stride_y + (v[2] as usize + 1) * self.stride_z)
-            as u32
+        (v[0] as usize
+            + 1
+            + (v[1] as usize + 1) * self.stride_y
+            + (v[2] as usize + 1) * self.stride_z) as u32
     }
 
     /// Voxel of a padded linear index (inverse of [`Self::index`]).

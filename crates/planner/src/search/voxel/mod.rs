@@ -44,9 +44,8 @@ mod validate;
 pub use anyangle::{distance, AnyAnglePath, LazyThetaStar};
 pub use astar::{AStar, SearchError, VoxelPath, MAX_PATH_COST};
 pub use grid::{
-    counts_cost,
-    move_allowed, octile_counts, octile_distance, GridError, Voxel, VoxelGrid, MAX_AXIS_VOXELS,
-    MOVE_COST,
+    counts_cost, move_allowed, octile_counts, octile_distance, GridError, Voxel, VoxelGrid,
+    MAX_AXIS_VOXELS, MOVE_COST,
 };
 pub use los::line_of_sight;
 pub use reference::reference_astar;

@@ -181,13 +181,12 @@ mod tests {
         assert_eq!(grid.size(), [4, 5, 6]);
         assert_eq!(grid.blocked_count(), 2);
         assert!(!grid.is_free(1, 2, 3));
-        let s = parse_scenarios(
-            "version 1\nm.3dmap\n0 0 1 3 4 5 7.5 1.0\n",
-            Path::new("s"),
-            &grid,
-        )
-        .unwrap();
-        assert_eq!(s, vec![Scenario { start: [0, 0, 1], goal: [3, 4, 5], optimal_cost: 7.5, line: 3 }]);
+        let s = parse_scenarios("version 1\nm.3dmap\n0 0 1 3 4 5 7.5 1.0\n", Path::new("s"), &grid)
+            .unwrap();
+        assert_eq!(
+            s,
+            vec![Scenario { start: [0, 0, 1], goal: [3, 4, 5], optimal_cost: 7.5, line: 3 }]
+        );
     }
 
     #[test]
@@ -198,7 +197,9 @@ mod tests {
         assert!(map_err("voxel 0 4 4\n").starts_with("m.3dmap:1: grid size"));
         assert!(map_err("voxel 4 4 4\n1 1 1\n1 x 1\n").starts_with("m.3dmap:3: blocked voxel"));
         assert!(map_err("voxel 4 4 4\n1 1\n").starts_with("m.3dmap:2: expected `x y z`"));
-        assert!(map_err("voxel 4 4 4\n1 4 1\n").starts_with("m.3dmap:2: voxel [1, 4, 1] is outside"));
+        assert!(
+            map_err("voxel 4 4 4\n1 4 1\n").starts_with("m.3dmap:2: voxel [1, 4, 1] is outside")
+        );
         assert!(map_err("voxel 4 4 4\n-1 0 1\n").starts_with("m.3dmap:2: blocked voxel"));
     }
 
@@ -210,9 +211,12 @@ mod tests {
         assert!(scen_err("version 1\nm\n0 0 0 1 1\n").starts_with("s.3dscen:3: expected `sx"));
         assert!(scen_err("version 1\nm\n0 0 0 3 3 3 1 1\n0 0 9 1 1 0 1 1\n")
             .starts_with("s.3dscen:4: start [0, 0, 9] is outside"));
-        assert!(scen_err("version 1\nm\n0 0 0 1 1 1 1 1\n").starts_with("s.3dscen:3: goal [1, 1, 1] is a blocked"));
+        assert!(scen_err("version 1\nm\n0 0 0 1 1 1 1 1\n")
+            .starts_with("s.3dscen:3: goal [1, 1, 1] is a blocked"));
         assert!(scen_err("version 1\nm\n0 0 0 1 1 0 NaN 1\n").starts_with("s.3dscen:3: bad cost"));
-        assert!(scen_err("version 1\nm\n0 0 a 1 1 0 1 1\n").starts_with("s.3dscen:3: start: expected"));
+        assert!(
+            scen_err("version 1\nm\n0 0 a 1 1 0 1 1\n").starts_with("s.3dscen:3: start: expected")
+        );
     }
 
     #[test]
