@@ -210,10 +210,10 @@ impl AStar {
                 }
                 let ng_cost = counts_cost(ng);
                 let mn = self.meta[next];
-                if mn >> GEN_SHIFT == self.generation {
-                    if mn & CLOSED != 0 || counts_cost(unpack(self.g[next])) <= ng_cost {
-                        continue;
-                    }
+                if mn >> GEN_SHIFT == self.generation
+                    && (mn & CLOSED != 0 || counts_cost(unpack(self.g[next])) <= ng_cost)
+                {
+                    continue;
                 }
                 self.meta[next] = gen | d as u32;
                 self.g[next] = pack(ng);
