@@ -24,6 +24,8 @@ enum Command {
     Power(cmd::power::PowerArgs),
     /// Solve a Solomon VRPTW benchmark file (capacities and time windows).
     Vrptw(cmd::vrptw::VrptwArgs),
+    /// Run a Moving AI 3D voxel benchmark (map + scenarios) through a voxel planner.
+    Voxel(cmd::voxel::VoxelArgs),
 }
 
 fn main() -> ExitCode {
@@ -33,5 +35,6 @@ fn main() -> ExitCode {
         Command::Check(args) => cmd::check::run(args),
         Command::Power(args) => cmd::power::run(args),
         Command::Vrptw(args) => cmd::vrptw::run(args),
+        Command::Voxel(args) => cmd::voxel::run(args),
     }
 }

@@ -8,4 +8,5 @@ pub const EXIT_NOT_ALL_GOOD: u8 = 1;
 /// Exit code: bad input, nothing written.
 pub const EXIT_BAD_INPUT: u8 = 2;
 pub mod power;
+pub mod voxel;
 pub mod vrptw;

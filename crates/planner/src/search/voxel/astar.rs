@@ -1,0 +1,381 @@
+//! Exact A* on the 26-connected, no-corner-cutting voxel grid.
+//!
+//! Why it is fast: the grid is a padded bitset and a node's 26 legal moves come from
+//! one 27-bit neighbourhood read; path costs are kept as exact move counts
+//! `[straight, planar, cube]`, so equal-f ties are exactly equal floats and the open
+//! list can prefer the larger g among them (this makes open-space queries run almost
+//! straight to the goal); per-node state lives in dense arrays stamped with a query
+//! generation, so a query allocates nothing and never clears memory.
+
+use thiserror::Error;
+
+use super::grid::{counts_cost, moves, octile_counts, Move, Voxel, VoxelGrid};
+use super::radix::RadixHeap;
+
+/// Errors from a voxel search.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum SearchError {
+    /// The start or goal voxel is outside the grid.
+    #[error("voxel {0:?} is outside the grid")]
+    Outside(Voxel),
+    /// The start or goal voxel is blocked.
+    #[error("voxel {0:?} is blocked")]
+    Blocked(Voxel),
+    /// A path needed more than 2^21 - 1 moves of one kind, or a cost estimate reached
+    /// [`MAX_PATH_COST`]; the packed representations cannot hold it.
+    #[error("path too long for the packed cost representation")]
+    TooLong,
+}
+
+/// An optimal grid path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VoxelPath {
+    /// Path length (moves cost 1, √2, √3).
+    pub cost: f64,
+    /// Number of moves of each kind: `[straight, planar diagonal, cube diagonal]`.
+    pub move_counts: [u32; 3],
+    /// Every voxel from start to goal inclusive.
+    pub voxels: Vec<Voxel>,
+}
+
+/// Checks that `voxel` can be a search endpoint.
+pub(crate) fn check_endpoint(grid: &VoxelGrid, voxel: Voxel) -> Result<(), SearchError> {
+    if !grid.contains(voxel) {
+        return Err(SearchError::Outside(voxel));
+    }
+    if grid.blocked_at(grid.index(voxel)) {
+        return Err(SearchError::Blocked(voxel));
+    }
+    Ok(())
+}
+
+/// Largest path cost (f = g + h) the A* open-list keys can represent.
+pub const MAX_PATH_COST: f64 = 16384.0;
+/// Open-list key: f in fixed point (2^-30 units, 44 bits), then 20 bits of inverted g
+/// (1/64 units) so equal f pops larger g first. f is computed from exact move counts,
+/// so mathematically equal f values give identical keys.
+#[inline]
+fn key(f: f64, g: f64) -> u64 {
+    let f_fixed = (f * (1u64 << 30) as f64) as u64;
+    let g_fixed = ((g * 64.0) as u64).min((1 << 20) - 1);
+    f_fixed << 20 | ((1 << 20) - 1 - g_fixed)
+}
+
+const COUNT_BITS: u32 = 21;
+const COUNT_MAX: u64 = (1 << COUNT_BITS) - 1;
+const DIR_MASK: u32 = 31;
+/// Direction value of the start node (no parent).
+const DIR_START: u32 = 31;
+const CLOSED: u32 = 1 << 5;
+const GEN_SHIFT: u32 = 6;
+const GEN_LIMIT: u32 = 1 << (32 - GEN_SHIFT);
+
+#[inline]
+fn pack(c: [u32; 3]) -> u64 {
+    u64::from(c[0]) | u64::from(c[1]) << COUNT_BITS | u64::from(c[2]) << (2 * COUNT_BITS)
+}
+
+#[inline]
+fn unpack(p: u64) -> [u32; 3] {
+    [
+        (p & COUNT_MAX) as u32,
+        (p >> COUNT_BITS & COUNT_MAX) as u32,
+        (p >> (2 * COUNT_BITS) & COUNT_MAX) as u32,
+    ]
+}
+
+/// Reusable exact A* search context. Create once, call [`AStar::solve`] many times,
+/// on one grid or several (arrays grow to the largest grid seen).
+///
+/// ```
+/// use skylane_planner::search::voxel::{AStar, VoxelGrid};
+/// let mut grid = VoxelGrid::new([8, 8, 3]).unwrap();
+/// for y in 0..7 {
+///     for z in 0..3 {
+///         grid.set_blocked([4, y, z], true).unwrap(); // a wall with a gap at y = 7
+///     }
+/// }
+/// let mut astar = AStar::new();
+/// let path = astar.solve(&grid, [0, 0, 1], [7, 0, 1]).unwrap().expect("reachable");
+/// assert_eq!(path.voxels.first(), Some(&[0, 0, 1]));
+/// assert_eq!(path.voxels.last(), Some(&[7, 0, 1]));
+/// assert!(path.cost > 7.0);
+/// ```
+#[derive(Debug)]
+pub struct AStar {
+    /// Per padded voxel: generation (high bits), closed flag, direction of the move
+    /// that reached it.
+    meta: Vec<u32>,
+    /// Per padded voxel: packed move counts of the best known path (valid only when
+    /// the generation matches).
+    g: Vec<u64>,
+    /// Open list keyed by [`key`]; stale entries are skipped when popped (lazy
+    /// deletion).
+    open: RadixHeap,
+    generation: u32,
+    moves: [Move; 26],
+    expanded: u64,
+}
+
+impl Default for AStar {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl AStar {
+    /// An empty context; memory is allocated on the first query.
+    pub fn new() -> Self {
+        AStar {
+            meta: Vec::new(),
+            g: Vec::new(),
+            open: RadixHeap::new(),
+            generation: 0,
+            moves: moves(),
+            expanded: 0,
+        }
+    }
+
+    /// Nodes expanded by the last query.
+    pub fn last_expanded(&self) -> u64 {
+        self.expanded
+    }
+
+    fn begin(&mut self, cells: usize) {
+        if self.meta.len() < cells {
+            // Fresh zeroed memory: generation 0 is never used by a query.
+            self.meta = vec![0; cells];
+            self.g = vec![0; cells];
+            self.generation = 0;
+        }
+        self.generation += 1;
+        if self.generation == GEN_LIMIT {
+            self.meta.fill(0);
+            self.generation = 1;
+        }
+        self.open.clear();
+        self.expanded = 0;
+    }
+
+    /// Shortest path from `start` to `goal`, `Ok(None)` when the goal is unreachable.
+    pub fn solve(
+        &mut self,
+        grid: &VoxelGrid,
+        start: Voxel,
+        goal: Voxel,
+    ) -> Result<Option<VoxelPath>, SearchError> {
+        check_endpoint(grid, start)?;
+        check_endpoint(grid, goal)?;
+        let (sy, sz) = grid.strides();
+        let offsets: [isize; 26] = std::array::from_fn(|d| {
+            let m = self.moves[d].delta;
+            m[0] as isize + m[1] as isize * sy + m[2] as isize * sz
+        });
+        let cells = grid.bits_len_voxels();
+        self.begin(cells);
+        let gen = self.generation << GEN_SHIFT;
+        let s = grid.index(start);
+        let goal_index = grid.index(goal);
+        self.meta[s as usize] = gen | DIR_START;
+        self.g[s as usize] = 0;
+        let h0 = counts_cost(octile_counts(start, goal));
+        if h0 >= MAX_PATH_COST {
+            return Err(SearchError::TooLong);
+        }
+        self.open.push(key(h0, 0.0), s);
+
+        while let Some((_, node)) = self.open.pop() {
+            let n = node as usize;
+            let m = self.meta[n];
+            if m & CLOSED != 0 {
+                continue;
+            }
+            self.meta[n] = m | CLOSED;
+            self.expanded += 1;
+            if node == goal_index {
+                return Ok(Some(self.path(grid, node, &offsets)));
+            }
+            let g = unpack(self.g[n]);
+            let v = grid.voxel(node);
+            let blocked = grid.neighbourhood(node);
+            for (d, mv) in self.moves.iter().enumerate() {
+                if blocked & mv.need_mask != 0 {
+                    continue;
+                }
+                let next = (n as isize + offsets[d]) as usize;
+                let mut ng = g;
+                ng[mv.kind] += 1;
+                if u64::from(ng[mv.kind]) > COUNT_MAX {
+                    return Err(SearchError::TooLong);
+                }
+                let ng_cost = counts_cost(ng);
+                let mn = self.meta[next];
+                if mn >> GEN_SHIFT == self.generation
+                    && (mn & CLOSED != 0 || counts_cost(unpack(self.g[next])) <= ng_cost)
+                {
+                    continue;
+                }
+                self.meta[next] = gen | d as u32;
+                self.g[next] = pack(ng);
+                let nv = [
+                    v[0].wrapping_add_signed(mv.delta[0]),
+                    v[1].wrapping_add_signed(mv.delta[1]),
+                    v[2].wrapping_add_signed(mv.delta[2]),
+                ];
+                let h = octile_counts(nv, goal);
+                let f = counts_cost([ng[0] + h[0], ng[1] + h[1], ng[2] + h[2]]);
+                if f >= MAX_PATH_COST {
+                    return Err(SearchError::TooLong);
+                }
+                self.open.push(key(f, ng_cost), next as u32);
+            }
+        }
+        Ok(None)
+    }
+
+    fn path(&self, grid: &VoxelGrid, goal: u32, offsets: &[isize; 26]) -> VoxelPath {
+        let move_counts = unpack(self.g[goal as usize]);
+        let mut voxels = Vec::with_capacity(move_counts.iter().sum::<u32>() as usize + 1);
+        let mut node = goal as usize;
+        loop {
+            voxels.push(grid.voxel(node as u32));
+            let d = self.meta[node] & DIR_MASK;
+            if d == DIR_START {
+                break;
+            }
+            node = (node as isize - offsets[d as usize]) as usize;
+        }
+        voxels.reverse();
+        VoxelPath { cost: counts_cost(move_counts), move_counts, voxels }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use proptest::prelude::*;
+
+    use super::super::grid::{move_allowed, MOVE_COST};
+    use super::*;
+
+    /// Plain Dijkstra over all voxels, sharing nothing with the A* above except the
+    /// bounds-checked move rule.
+    fn dijkstra(grid: &VoxelGrid, start: Voxel, goal: Voxel) -> Option<f64> {
+        let size = grid.size();
+        let mut dist: BTreeMap<Voxel, f64> = BTreeMap::new();
+        let mut done = std::collections::BTreeSet::new();
+        dist.insert(start, 0.0);
+        loop {
+            let (&v, &d) = dist
+                .iter()
+                .filter(|(v, _)| !done.contains(*v))
+                .min_by(|a, b| a.1.total_cmp(b.1))?;
+            if v == goal {
+                return Some(d);
+            }
+            done.insert(v);
+            for dz in -1..=1i32 {
+                for dy in -1..=1i32 {
+                    for dx in -1..=1i32 {
+                        if !move_allowed(grid, v, [dx, dy, dz]) {
+                            continue;
+                        }
+                        let w = [
+                            v[0].wrapping_add_signed(dx),
+                            v[1].wrapping_add_signed(dy),
+                            v[2].wrapping_add_signed(dz),
+                        ];
+                        assert!(w.iter().zip(size).all(|(&c, s)| c < s));
+                        let k = (dx != 0) as usize + (dy != 0) as usize + (dz != 0) as usize;
+                        let nd = d + MOVE_COST[k - 1];
+                        let e = dist.entry(w).or_insert(f64::INFINITY);
+                        if nd < *e {
+                            *e = nd;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn check_path(grid: &VoxelGrid, p: &VoxelPath) {
+        let mut cost = 0.0;
+        for w in p.voxels.windows(2) {
+            let d: [i32; 3] = std::array::from_fn(|i| w[1][i] as i32 - w[0][i] as i32);
+            assert!(move_allowed(grid, w[0], d), "illegal move {w:?}");
+            cost += MOVE_COST[d.iter().filter(|&&c| c != 0).count() - 1];
+        }
+        assert!((cost - p.cost).abs() < 1e-9);
+    }
+
+    #[test]
+    fn start_equals_goal_and_errors() {
+        let mut grid = VoxelGrid::new([3, 3, 3]).unwrap();
+        grid.set_blocked([1, 1, 1], true).unwrap();
+        let mut a = AStar::new();
+        let p = a.solve(&grid, [0, 0, 0], [0, 0, 0]).unwrap().unwrap();
+        assert_eq!((p.cost, p.voxels), (0.0, vec![[0, 0, 0]]));
+        assert_eq!(a.solve(&grid, [1, 1, 1], [0, 0, 0]), Err(SearchError::Blocked([1, 1, 1])));
+        assert_eq!(a.solve(&grid, [0, 0, 0], [3, 0, 0]), Err(SearchError::Outside([3, 0, 0])));
+    }
+
+    #[test]
+    fn unreachable_goal_gives_none() {
+        let mut grid = VoxelGrid::new([5, 5, 5]).unwrap();
+        for y in 0..5 {
+            for z in 0..5 {
+                grid.set_blocked([2, y, z], true).unwrap();
+            }
+        }
+        assert_eq!(AStar::new().solve(&grid, [0, 0, 0], [4, 4, 4]), Ok(None));
+    }
+
+    #[test]
+    fn corner_cutting_is_not_used() {
+        // Only (1,0,0) blocked: without corner cutting the planar diagonal from
+        // (0,0,0) to (1,1,0) is illegal, so the path costs 2, not √2.
+        let mut grid = VoxelGrid::new([2, 2, 1]).unwrap();
+        grid.set_blocked([1, 0, 0], true).unwrap();
+        let p = AStar::new().solve(&grid, [0, 0, 0], [1, 1, 0]).unwrap().unwrap();
+        assert_eq!(p.cost, 2.0);
+        assert_eq!(p.voxels, vec![[0, 0, 0], [0, 1, 0], [1, 1, 0]]);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn astar_cost_equals_dijkstra(
+            size in (2u32..7, 2u32..7, 1u32..6),
+            blocked in proptest::collection::vec(any::<bool>(), 216),
+            density in 0u32..5,
+            ends in (any::<u32>(), any::<u32>()),
+        ) {
+            let size = [size.0, size.1, size.2];
+            let mut grid = VoxelGrid::new(size).unwrap();
+            let mut free = Vec::new();
+            for z in 0..size[2] { for y in 0..size[1] { for x in 0..size[0] {
+                let i = (x + 6 * y + 36 * z) as usize;
+                // Block roughly density/8 of the voxels.
+                let b = blocked[i] && ((i as u32).wrapping_mul(2_654_435_761) >> 29) < density;
+                if b { grid.set_blocked([x, y, z], true).unwrap(); } else { free.push([x, y, z]); }
+            }}}
+            prop_assume!(!free.is_empty());
+            let s = free[ends.0 as usize % free.len()];
+            let g = free[ends.1 as usize % free.len()];
+            let mut astar = AStar::new();
+            // Solve twice with the same context: generation stamping must isolate queries.
+            let _ = astar.solve(&grid, g, s).unwrap();
+            let got = astar.solve(&grid, s, g).unwrap();
+            let want = dijkstra(&grid, s, g);
+            match (got, want) {
+                (None, None) => {}
+                (Some(p), Some(c)) => {
+                    prop_assert!((p.cost - c).abs() < 1e-9, "astar {} dijkstra {}", p.cost, c);
+                    check_path(&grid, &p);
+                }
+                (a, b) => prop_assert!(false, "astar {:?} dijkstra {:?}", a, b),
+            }
+        }
+    }
+}

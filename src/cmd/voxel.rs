@@ -1,0 +1,217 @@
+//! `skylane voxel`: run a Moving AI 3D voxel benchmark (map + scenarios) through one of
+//! the voxel planners, check every answer and print timing statistics.
+//!
+//! Exact planners (`astar`, `reference`) must reproduce the file's optimal cost within
+//! 1e-3 and return a legal move sequence. `anyangle` paths are re-checked by the
+//! independent segment validator and must not exceed the grid optimum (+1e-6).
+//! Exit codes: 0 all matched, 1 some mismatched, 2 bad input.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use skylane_planner::search::voxel::{
+    move_allowed, movingai, reference_astar, validate_polyline, AStar, LazyThetaStar, VoxelGrid,
+    MOVE_COST,
+};
+
+/// Which planner answers the queries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Planner {
+    /// Exact A* (fast implementation).
+    Astar,
+    /// Any-angle Lazy Theta* (with re-expansion).
+    Anyangle,
+    /// Textbook A* with hash maps, the same-process speed baseline.
+    Reference,
+}
+
+/// Arguments of `skylane voxel`.
+#[derive(Args, Debug)]
+pub struct VoxelArgs {
+    /// The `.3dmap` file.
+    pub map: PathBuf,
+    /// The `.3dmap.3dscen` scenario file.
+    pub scenarios: PathBuf,
+    /// Planner to run.
+    #[arg(long, value_enum, default_value_t = Planner::Astar)]
+    pub planner: Planner,
+    /// Run only every N-th scenario (1 = all).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    pub every: u64,
+    /// Stop after this many scenarios (after `--every`).
+    #[arg(long)]
+    pub limit: Option<usize>,
+}
+
+/// Largest gap between a returned cost and the file's optimal cost still counted as
+/// a match; the file rounds costs to 8 decimals.
+const COST_TOLERANCE: f64 = 1e-3;
+/// Slack for an any-angle path against the grid optimum (float summation only).
+const LENGTH_SLACK: f64 = 1e-6;
+
+/// Outcome of one query.
+struct Outcome {
+    solved: bool,
+    problem: Option<String>,
+    /// Any-angle length divided by the grid optimum.
+    ratio: Option<f64>,
+}
+
+/// Runs the benchmark; see the module docs for the exit codes.
+pub fn run(args: VoxelArgs) -> ExitCode {
+    let grid = match movingai::load_map(&args.map) {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let scenarios = match movingai::load_scenarios(&args.scenarios, &grid) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let selected: Vec<_> = scenarios
+        .iter()
+        .step_by(args.every as usize)
+        .take(args.limit.unwrap_or(usize::MAX))
+        .copied()
+        .collect();
+
+    let bar =
+        ProgressBar::with_draw_target(Some(selected.len() as u64), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(
+        "{elapsed_precise} [{bar:40}] {pos}/{len} scenarios, {per_sec}, eta {eta}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+
+    let mut astar = AStar::new();
+    let mut theta = LazyThetaStar::new();
+    let mut times_ms = Vec::with_capacity(selected.len());
+    let (mut solved, mut mismatched) = (0usize, 0usize);
+    let mut ratios = Vec::new();
+    let mut expanded_total = 0u64;
+    for sc in &selected {
+        let t0 = Instant::now();
+        let outcome = match args.planner {
+            Planner::Astar | Planner::Reference => {
+                let result = if args.planner == Planner::Astar {
+                    astar.solve(&grid, sc.start, sc.goal)
+                } else {
+                    reference_astar(&grid, sc.start, sc.goal)
+                };
+                times_ms.push(t0.elapsed().as_secs_f64() * 1e3);
+                expanded_total += astar.last_expanded();
+                match result {
+                    Ok(Some(p)) => Outcome {
+                        solved: true,
+                        problem: check_grid_path(&grid, &p.voxels, sc.start, sc.goal)
+                            .err()
+                            .or_else(|| {
+                                ((p.cost - sc.optimal_cost).abs() >= COST_TOLERANCE).then(|| {
+                                    format!("cost {:.8}, optimal {:.8}", p.cost, sc.optimal_cost)
+                                })
+                            }),
+                        ratio: None,
+                    },
+                    Ok(None) => {
+                        Outcome { solved: false, problem: Some("no path".into()), ratio: None }
+                    }
+                    Err(e) => Outcome { solved: false, problem: Some(e.to_string()), ratio: None },
+                }
+            }
+            Planner::Anyangle => {
+                let result = theta.solve(&grid, sc.start, sc.goal);
+                times_ms.push(t0.elapsed().as_secs_f64() * 1e3);
+                expanded_total += theta.last_expanded();
+                match result {
+                    Ok(Some(p)) => {
+                        let ends_ok = p.vertices.first() == Some(&sc.start)
+                            && p.vertices.last() == Some(&sc.goal);
+                        let problem = match validate_polyline(&grid, &p.vertices) {
+                            Err(i) => Some(format!("segment {i} crosses a blocked voxel")),
+                            Ok(_) if !ends_ok => Some("wrong endpoints".into()),
+                            Ok(len) if len > sc.optimal_cost + LENGTH_SLACK => Some(format!(
+                                "length {len:.8} exceeds grid optimum {:.8}",
+                                sc.optimal_cost
+                            )),
+                            Ok(_) => None,
+                        };
+                        let ratio = (sc.optimal_cost > 0.0).then(|| p.length / sc.optimal_cost);
+                        Outcome { solved: true, problem, ratio }
+                    }
+                    Ok(None) => {
+                        Outcome { solved: false, problem: Some("no path".into()), ratio: None }
+                    }
+                    Err(e) => Outcome { solved: false, problem: Some(e.to_string()), ratio: None },
+                }
+            }
+        };
+        solved += usize::from(outcome.solved);
+        if let Some(problem) = outcome.problem {
+            mismatched += 1;
+            if mismatched <= 10 {
+                bar.suspend(|| eprintln!("{}:{}: {problem}", args.scenarios.display(), sc.line));
+            }
+        }
+        ratios.extend(outcome.ratio);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+
+    let n = times_ms.len();
+    let mean = times_ms.iter().sum::<f64>() / n.max(1) as f64;
+    times_ms.sort_by(f64::total_cmp);
+    let pct = |q: f64| if n == 0 { 0.0 } else { times_ms[((n - 1) as f64 * q).round() as usize] };
+    println!(
+        "map {} planner {:?}: {} scenarios, mean expanded {:.0}",
+        args.map.display(),
+        args.planner,
+        n,
+        if args.planner == Planner::Reference {
+            f64::NAN
+        } else {
+            expanded_total as f64 / n.max(1) as f64
+        }
+    );
+    if !ratios.is_empty() {
+        let r = ratios.iter().sum::<f64>() / ratios.len() as f64;
+        let worst = ratios.iter().copied().fold(0.0, f64::max);
+        println!("anyangle length / grid optimum: mean {r:.4}, max {worst:.4}");
+    }
+    println!("mean_ms {mean:.4}, p99_ms {:.4}, max_ms {:.4}", pct(0.99), pct(1.0));
+    println!("solved {solved}, mismatched {mismatched}, median_ms {:.4}", pct(0.5));
+    if mismatched == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// Checks that a grid path runs from `start` to `goal` by legal moves and that its
+/// recomputed cost is consistent; independent of the search's internal tables.
+fn check_grid_path(
+    grid: &VoxelGrid,
+    voxels: &[[u32; 3]],
+    start: [u32; 3],
+    goal: [u32; 3],
+) -> Result<f64, String> {
+    if voxels.first() != Some(&start) || voxels.last() != Some(&goal) {
+        return Err("path does not join start and goal".into());
+    }
+    let mut cost = 0.0;
+    for w in voxels.windows(2) {
+        let d: [i32; 3] = std::array::from_fn(|i| w[1][i] as i32 - w[0][i] as i32);
+        if !move_allowed(grid, w[0], d) {
+            return Err(format!("illegal move {:?} -> {:?}", w[0], w[1]));
+        }
+        cost += MOVE_COST[d.iter().filter(|&&c| c != 0).count() - 1];
+    }
+    Ok(cost)
+}
