@@ -821,7 +821,8 @@ impl Mission {
                 push(format!("policy.{name}"), format!("must be > 0, got {v}"));
             }
         }
-        if !(p.cruise_alt_max_m >= p.cruise_alt_min_m) {
+        // Written so that NaN fails too.
+        if p.cruise_alt_max_m.partial_cmp(&p.cruise_alt_min_m).is_none_or(|o| o.is_lt()) {
             push("policy.cruise_alt_max_m".into(), "must be >= cruise_alt_min_m".into());
         }
         if p.cruise_alt_min_m <= p.delivery_hover_m {

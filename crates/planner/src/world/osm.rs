@@ -116,13 +116,16 @@ const CAR_CLASSES: &[&str] = &[
     "service",
 ];
 
+/// A relation as read: id, tags, and its way members with their roles.
+type RawRelation = (i64, Vec<(String, String)>, Vec<(i64, String)>);
+
 /// Reads buildings, helipads and car roads of a `.osm.pbf` file into local metres.
 pub fn read_pbf(path: &Path, frame: &LocalFrame) -> Result<OsmMap, String> {
     let reader = ElementReader::from_path(path).map_err(|e| e.to_string())?;
     let mut nodes: HashMap<i64, [f64; 2]> = HashMap::new();
     let mut ways: HashMap<i64, Vec<i64>> = HashMap::new();
     let mut tagged_ways: Vec<(i64, Vec<(String, String)>)> = Vec::new();
-    let mut relations: Vec<(i64, Vec<(String, String)>, Vec<(i64, String)>)> = Vec::new();
+    let mut relations: Vec<RawRelation> = Vec::new();
     let mut helipad_nodes: Vec<(i64, String, [f64; 2])> = Vec::new();
     let mut bounds = Rect::empty();
 
@@ -331,7 +334,7 @@ fn parse_length_m(s: &str) -> Option<f64> {
         "ft" | "'" | "feet" => v * 0.3048,
         _ => return None,
     };
-    (metres.is_finite() && metres >= 0.0 && metres < 1000.0).then_some(metres)
+    (0.0..1000.0).contains(&metres).then_some(metres)
 }
 
 fn parse_speed_kmh(s: &str) -> Option<f64> {
