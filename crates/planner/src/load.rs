@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::mission::{locate_all, Mission, MissionError};
+use crate::mission::{locate_all, Mission, MissionError, Problem};
 use crate::plan::MapRef;
 use crate::world::{World, WorldError};
 
@@ -39,17 +39,58 @@ pub enum LoadError {
 }
 
 /// Reads and validates a mission file, reads its map and checks the mission against
-/// the map (positions on the map, depots on open ground).
+/// the map (positions on the map, depots on open ground). Every problem, in the file
+/// or against the map, is reported at once, located in the mission file; an unreadable
+/// map is a problem of the `map` field.
 pub fn load_mission(path: &Path) -> Result<Loaded, LoadError> {
-    let mission = Mission::load(path)?;
+    let (mission, text) = Mission::read(path)?;
     let base = path.parent().unwrap_or(Path::new("."));
-    let world = World::load(&mission, base)?;
-    let mut problems = world.mission_problems(&mission);
-    if !problems.is_empty() {
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        locate_all(&text, &mut problems);
-        return Err(MissionError::Invalid { path: path.to_path_buf(), problems }.into());
+    let mut problems = mission.problems(Some(base));
+    // The map checks need the file and a sane origin for the local frame.
+    let map_checkable = !problems.iter().any(|p| p.field == "map" || p.field.starts_with("origin"));
+    let mut world = None;
+    if map_checkable {
+        match World::read_map(&mission, base) {
+            Ok(map) => {
+                let w = if problems.is_empty() {
+                    World::from_map(map, &mission)
+                } else {
+                    // Invalid zones (two points, floor above ceiling) must not reach the
+                    // geometry; the map checks only need buildings and roads.
+                    let mut bare = mission.clone();
+                    bare.airspace.no_fly.clear();
+                    World::from_map(map, &bare)
+                };
+                // A position that is already out of range is reported once, as such.
+                let bad_position = |field: &str| {
+                    problems.iter().any(|p| {
+                        p.field == format!("{field}.lat_deg")
+                            || p.field == format!("{field}.lon_deg")
+                    })
+                };
+                let map_problems: Vec<Problem> = w
+                    .mission_problems(&mission)
+                    .into_iter()
+                    .filter(|p| !bad_position(&p.field))
+                    .collect();
+                problems.extend(map_problems);
+                world = Some(w);
+            }
+            Err(e) => problems.push(Problem {
+                field: "map".into(),
+                line: 0,
+                column: 0,
+                message: e.to_string(),
+            }),
+        }
     }
+    let world = match world {
+        Some(w) if problems.is_empty() => w,
+        _ => {
+            locate_all(&text, &mut problems);
+            return Err(MissionError::Invalid { path: path.to_path_buf(), problems }.into());
+        }
+    };
     let map_path = base.join(&mission.map);
     let map_path = std::fs::canonicalize(&map_path).unwrap_or(map_path);
     let sha256 = file_sha256(&map_path)

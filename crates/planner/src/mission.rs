@@ -533,9 +533,7 @@ impl Mission {
     /// Reads, parses and validates a mission file. The map file itself is opened later
     /// by [`crate::world::World::load`]; here it is only checked to exist.
     pub fn load(path: &Path) -> Result<Mission, MissionError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| MissionError::Io { path: path.to_path_buf(), message: e.to_string() })?;
-        let mission = Self::parse(&text, path)?;
+        let (mission, text) = Self::read(path)?;
         let base = path.parent().unwrap_or(Path::new("."));
         let mut problems = mission.problems(Some(base));
         if problems.is_empty() {
@@ -543,6 +541,17 @@ impl Mission {
         }
         locate_all(&text, &mut problems);
         Err(MissionError::Invalid { path: path.to_path_buf(), problems })
+    }
+
+    /// Reads and parses a mission file without validating it, returning the mission
+    /// and its text (for [`locate_all`]). Syntax and type errors are located here; the
+    /// caller collects [`Mission::problems`] itself, e.g. to report them together with
+    /// the problems found against the map.
+    pub fn read(path: &Path) -> Result<(Mission, String), MissionError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| MissionError::Io { path: path.to_path_buf(), message: e.to_string() })?;
+        let mission = Self::parse(&text, path)?;
+        Ok((mission, text))
     }
 
     /// Parses and validates mission text; `name` is used in error messages. The map
@@ -575,11 +584,13 @@ impl Mission {
         match result {
             Ok(m) => {
                 if let Err(code) = de.end() {
+                    // The span starts where the top-level value ended, one past its `)`;
+                    // it ends at the stray text, after the whitespace ron skipped.
                     let e = de.span_error(code);
                     return Err(invalid(Problem {
                         field: String::new(),
-                        line: e.span.start.line,
-                        column: e.span.start.col,
+                        line: e.span.end.line,
+                        column: e.span.end.col,
                         message: e.code.to_string(),
                     }));
                 }
@@ -588,13 +599,17 @@ impl Mission {
             Err(err) => {
                 let field = clean_serde_path(&err.path().to_string());
                 let inner = err.into_inner();
-                let spanned = de.span_error(inner);
-                Err(invalid(Problem {
-                    field,
-                    line: spanned.span.start.line,
-                    column: spanned.span.start.col,
-                    message: spanned.code.to_string(),
-                }))
+                // ron reports where its parser stopped: after the value, inside a string,
+                // or at the closing `)` of a struct missing a field. For errors about a
+                // well-formed value, point at the field (or the struct) instead, as
+                // validation problems do; syntax errors keep the parser's position.
+                let (line, column) = if is_value_error(&inner) {
+                    crate::ron_locate::FieldIndex::build(text).locate(&field)
+                } else {
+                    let start = de.span_error(inner.clone()).span.start;
+                    (start.line, start.col)
+                };
+                Err(invalid(Problem { field, line, column, message: inner.to_string() }))
             }
         }
     }
@@ -806,13 +821,16 @@ impl Mission {
                 push(format!("policy.{name}"), format!("must be > 0, got {v}"));
             }
         }
-        if p.cruise_alt_max_m.is_nan() || p.cruise_alt_max_m < p.cruise_alt_min_m {
+        // Written so that NaN fails too.
+        if p.cruise_alt_max_m.partial_cmp(&p.cruise_alt_min_m).is_none_or(|o| o.is_lt()) {
             push("policy.cruise_alt_max_m".into(), "must be >= cruise_alt_min_m".into());
         }
         if p.cruise_alt_min_m <= p.delivery_hover_m {
             push("policy.cruise_alt_min_m".into(), "must be above delivery_hover_m".into());
         }
-        if p.cruise_alt_min_m > self.airspace.ceiling_agl_m {
+        // Against a ceiling that is itself invalid this would only repeat that problem.
+        let ceiling_ok = a.ceiling_agl_m.is_finite() && a.ceiling_agl_m > 0.0;
+        if ceiling_ok && p.cruise_alt_min_m > self.airspace.ceiling_agl_m {
             push(
                 "policy.cruise_alt_min_m".into(),
                 format!("is above the airspace ceiling ({} m)", self.airspace.ceiling_agl_m),
@@ -867,6 +885,34 @@ fn segments_cross(a: [f64; 2], b: [f64; 2], c: [f64; 2], d: [f64; 2]) -> bool {
     let (d1, d2, d3, d4) = (orient(c, d, a), orient(c, d, b), orient(a, b, c), orient(a, b, d));
     ((d1 > 0.0 && d2 < 0.0) || (d1 < 0.0 && d2 > 0.0))
         && ((d3 > 0.0 && d4 < 0.0) || (d3 < 0.0 && d4 > 0.0))
+}
+
+/// Whether a ron error is about a value that parsed but does not fit the schema (wrong
+/// type, unknown field or variant, missing field, custom check), as opposed to a syntax
+/// error, whose position only the parser knows.
+fn is_value_error(e: &ron::Error) -> bool {
+    use ron::Error as E;
+    matches!(
+        e,
+        E::Message(_)
+            | E::InvalidValueForType { .. }
+            | E::ExpectedDifferentLength { .. }
+            | E::NoSuchEnumVariant { .. }
+            | E::NoSuchStructField { .. }
+            | E::MissingStructField { .. }
+            | E::ExpectedDifferentStructName { .. }
+            | E::ExpectedFloat
+            | E::ExpectedInteger
+            | E::IntegerOutOfBounds
+            | E::ExpectedBoolean
+            | E::ExpectedString
+            | E::ExpectedArray
+            | E::ExpectedMap
+            | E::ExpectedOption
+            | E::ExpectedUnit
+            | E::ExpectedStructLike
+            | E::ExpectedNamedStructLike(_)
+    )
 }
 
 /// serde_path_to_error prints enum variants and maps in its own way; keep the dotted

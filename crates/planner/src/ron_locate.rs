@@ -59,6 +59,10 @@ impl FieldIndex {
             }
             // A value token starts here: the current list element begins at it.
             if !matches!(c, ')' | ']' | '}' | ',' | ':') {
+                // The top-level value (after any leading comments) is the root, ``.
+                if stack.is_empty() {
+                    positions.entry(String::new()).or_insert((line, col));
+                }
                 if let Some(Frame::List { started, .. }) = stack.last_mut() {
                     if !*started {
                         *started = true;
@@ -121,7 +125,8 @@ impl FieldIndex {
     }
 
     /// Position of `path`, or of its longest recorded prefix (a defaulted field is
-    /// reported at its parent), or (1, 1).
+    /// reported at its parent), or of the top-level value (a field of a defaulted
+    /// top-level section such as `policy`), or (1, 1).
     pub(crate) fn locate(&self, path: &str) -> (usize, usize) {
         let mut p = path.to_string();
         loop {
@@ -130,6 +135,7 @@ impl FieldIndex {
             }
             match p.rfind(['.', '[']) {
                 Some(cut) => p.truncate(cut),
+                None if !p.is_empty() => p.clear(),
                 None => return (1, 1),
             }
         }
@@ -167,5 +173,16 @@ mod tests {
         assert_eq!(idx.locate("orders[1].payload_kg"), (6, 6));
         // A defaulted field falls back to its element.
         assert_eq!(idx.locate("orders[1].volume_l"), (5, 5));
+        // A field of an absent section falls back to the top-level value.
+        assert_eq!(idx.locate("policy.pick_load_s"), (1, 1));
+    }
+
+    #[test]
+    fn root_is_the_top_level_value_after_comments() {
+        let text = "// header\n/* block */\n  Mission(\n  name: \"x\",\n)";
+        let idx = FieldIndex::build(text);
+        assert_eq!(idx.locate(""), (3, 3));
+        assert_eq!(idx.locate("policy.cruise_alt_min_m"), (3, 3));
+        assert_eq!(idx.locate("name"), (4, 3));
     }
 }

@@ -141,6 +141,13 @@ struct Prism {
 impl World {
     /// Reads the mission's map (relative to `base_dir`) and builds the world.
     pub fn load(mission: &Mission, base_dir: &Path) -> Result<World, WorldError> {
+        let map = World::read_map(mission, base_dir)?;
+        Ok(World::from_map(map, mission))
+    }
+
+    /// Reads the mission's map (relative to `base_dir`), failing on an unreadable,
+    /// corrupt or empty file.
+    pub fn read_map(mission: &Mission, base_dir: &Path) -> Result<OsmMap, WorldError> {
         let path = base_dir.join(&mission.map);
         let frame = LocalFrame::new(mission.origin.lat_deg, mission.origin.lon_deg);
         // A decoder panic on a corrupt file must still end as an error for the user.
@@ -155,7 +162,7 @@ impl World {
         if map.bounds.is_none() {
             return Err(WorldError::EmptyMap { path });
         }
-        Ok(World::from_map(map, mission))
+        Ok(map)
     }
 
     /// Builds the world from an already read map.
@@ -313,12 +320,26 @@ impl World {
     /// and drop points inside buildings. Field paths as in [`Mission::problems`].
     pub fn mission_problems(&self, mission: &Mission) -> Vec<Problem> {
         let mut out = Vec::new();
-        let slack = 200.0; // a destination just outside the extract's nodes is still served
+        // The area the map describes is where its buildings and roads are. The extent of
+        // all nodes is far larger: extracts keep whole boundary relations and ways that
+        // cross the cut (the Monaco extract's nodes reach Nice and 50 km out to sea), and
+        // a destination there has no obstacle data at all.
+        let mut covered = Rect::empty();
+        for b in &self.buildings {
+            b.footprint.outer.iter().for_each(|p| covered.include(*p));
+        }
+        for r in &self.roads {
+            r.points.iter().for_each(|p| covered.include(*p));
+        }
+        if !covered.min[0].is_finite() {
+            covered = self.bounds;
+        }
+        let slack = 200.0; // a destination just outside the mapped area is still served
         let on_map = |p: [f64; 2]| {
-            p[0] >= self.bounds.min[0] - slack
-                && p[0] <= self.bounds.max[0] + slack
-                && p[1] >= self.bounds.min[1] - slack
-                && p[1] <= self.bounds.max[1] + slack
+            p[0] >= covered.min[0] - slack
+                && p[0] <= covered.max[0] + slack
+                && p[1] >= covered.min[1] - slack
+                && p[1] <= covered.max[1] + slack
         };
         let mut push = |field: String, message: String| {
             out.push(Problem { field, line: 0, column: 0, message });
@@ -341,8 +362,8 @@ impl World {
         for (i, o) in mission.orders.iter().enumerate() {
             let p = self.frame.to_local(o.lat_deg, o.lon_deg);
             if !on_map(p) {
-                let (la, lo) = self.frame.to_geodetic(self.bounds.min);
-                let (ha, ho) = self.frame.to_geodetic(self.bounds.max);
+                let (la, lo) = self.frame.to_geodetic(covered.min);
+                let (ha, ho) = self.frame.to_geodetic(covered.max);
                 push(
                     format!("orders[{i}]"),
                     format!(

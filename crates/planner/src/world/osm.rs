@@ -116,7 +116,7 @@ const CAR_CLASSES: &[&str] = &[
     "service",
 ];
 
-/// A relation as read: id, tags, way members with their roles.
+/// A relation as read: id, tags, and its way members with their roles.
 type RawRelation = (i64, Vec<(String, String)>, Vec<(i64, String)>);
 
 /// Reads buildings, helipads and car roads of a `.osm.pbf` file into local metres.

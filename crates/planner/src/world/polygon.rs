@@ -30,8 +30,10 @@ impl Rect {
 
     /// Grows to include `p`.
     pub fn include(&mut self, p: [f64; 2]) {
-        self.min = [self.min[0].min(p[0]), self.min[1].min(p[1])];
-        self.max = [self.max[0].max(p[0]), self.max[1].max(p[1])];
+        for (k, v) in p.into_iter().enumerate() {
+            self.min[k] = self.min[k].min(v);
+            self.max[k] = self.max[k].max(v);
+        }
     }
 
     /// Whether `p` is inside (closed).
