@@ -50,7 +50,11 @@ pub fn corner_speed_limit_mps(turn_rad: f64, accel_mps2: f64) -> f64 {
 
 /// Fastest ground speed along unit direction `dir` (horizontal) such that the airspeed
 /// `|v dir - wind|` stays within `max_air_mps`.
-fn max_ground_speed(dir: Vector3<f64>, wind: Vector3<f64>, max_air_mps: f64) -> Option<f64> {
+pub(crate) fn max_ground_speed(
+    dir: Vector3<f64>,
+    wind: Vector3<f64>,
+    max_air_mps: f64,
+) -> Option<f64> {
     let dw = dir.dot(&wind);
     let disc = dw * dw - wind.norm_squared() + max_air_mps * max_air_mps;
     if disc < 0.0 {
@@ -62,7 +66,7 @@ fn max_ground_speed(dir: Vector3<f64>, wind: Vector3<f64>, max_air_mps: f64) -> 
 
 /// Builds samples along a polyline, from rest to rest, appending to `out` starting at
 /// time `t0_s`; returns the end time. `speed_cap` gives the speed limit of each piece.
-fn fly_polyline(
+pub(crate) fn fly_polyline(
     pts: &[Vector3<f64>],
     speed_caps: &[f64],
     accel: f64,

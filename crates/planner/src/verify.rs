@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use nalgebra::Vector3;
 
 use crate::energy::model::{self, Atmosphere, EnergySample};
+use crate::ground::roads::RoadGraph;
 use crate::mission::{Mission, Service};
 use crate::plan::{Outcome, Phase, Plan};
 use crate::world::{TimeSpan, World};
@@ -89,7 +90,183 @@ pub fn verify(plan: &Plan, world: &World) -> Vec<Violation> {
         check_flight(plan, world, i, &mut out);
     }
     check_vehicle_overlap(plan, &mut out);
+    if !plan.van_routes.is_empty() {
+        let graph = RoadGraph::from_roads(&world.roads);
+        for i in 0..plan.van_routes.len() {
+            check_van_route(plan, world, &graph, i, &mut out);
+        }
+    }
     out
+}
+
+/// Capacity, windows, depot start and end, and continuity on the road graph (legal
+/// directions, no teleporting, no speeding) of one van route.
+fn check_van_route(
+    plan: &Plan,
+    world: &World,
+    graph: &RoadGraph,
+    index: usize,
+    out: &mut Vec<Violation>,
+) {
+    let m = &plan.mission;
+    let r = &plan.van_routes[index];
+    let vid = r.van_id.as_str();
+    let first_order = r.stops.first().map_or("", |s| s.order_id.as_str());
+    let Some(group) = m.fleet.vans.iter().find(|g| g.depot == r.depot_id) else {
+        out.push(v(
+            Rule::Van,
+            first_order,
+            vid,
+            None,
+            None,
+            format!("route starts at {}, which has no vans", r.depot_id),
+        ));
+        return;
+    };
+    if r.path_m.len() != r.times_s.len()
+        || r.path_m.len() != r.node_ids.len()
+        || r.path_m.is_empty()
+    {
+        out.push(v(
+            Rule::Van,
+            first_order,
+            vid,
+            None,
+            None,
+            "path, times and node ids differ in length".into(),
+        ));
+        return;
+    }
+    if let Err(e) = graph.check_route(&r.node_ids) {
+        out.push(v(
+            Rule::Van,
+            first_order,
+            vid,
+            None,
+            None,
+            format!("not a legal drive on the road graph: {e}"),
+        ));
+    }
+    if let Err(e) = graph.check_route_times(&r.node_ids, &r.times_s, 1e-3) {
+        out.push(v(
+            Rule::Van,
+            first_order,
+            vid,
+            None,
+            None,
+            format!("timing on the road graph: {e}"),
+        ));
+    }
+    if let Some(depot) = m.depots.iter().find(|d| d.id == r.depot_id) {
+        let p = world.frame.to_local(depot.lat_deg, depot.lon_deg);
+        if let Some((node, _)) = graph.nearest_node(p) {
+            let id = graph.osm_id(node);
+            if r.node_ids.first() != Some(&id) || r.node_ids.last() != Some(&id) {
+                out.push(v(
+                    Rule::Van,
+                    first_order,
+                    vid,
+                    r.times_s.first().copied(),
+                    None,
+                    format!("does not start and end at depot {}", depot.id),
+                ));
+            }
+        }
+    }
+    let (start, end) = (r.times_s[0], r.times_s[r.times_s.len() - 1]);
+    if start < group.shift_start.seconds() - 1e-6 || end > group.shift_end.seconds() + 1e-6 {
+        out.push(v(
+            Rule::Van,
+            first_order,
+            vid,
+            Some(end),
+            None,
+            "drives outside the van shift".into(),
+        ));
+    }
+    let (mut kg, mut m3) = (0.0, 0.0);
+    for stop in &r.stops {
+        let Some(order) = m.orders.iter().find(|o| o.id == stop.order_id) else {
+            out.push(v(
+                Rule::Van,
+                &stop.order_id,
+                vid,
+                None,
+                None,
+                "stop for an order not in the mission".into(),
+            ));
+            continue;
+        };
+        kg += order.payload_kg;
+        m3 += order.volume_l / 1000.0;
+        let ready = order.placed_at.seconds() + m.policy.pick_load_s;
+        if start < ready - 1e-6 {
+            out.push(v(
+                Rule::Van,
+                &stop.order_id,
+                vid,
+                Some(start),
+                None,
+                "the van leaves before the order is picked and loaded".into(),
+            ));
+        }
+        let (from, to) = match order.service {
+            Service::Window(w) => (w.from.seconds(), w.to.seconds()),
+            _ => (ready, group.shift_end.seconds()),
+        };
+        if stop.service_start_s < from - 1e-6 || stop.service_start_s > to + 1e-6 {
+            out.push(v(
+                Rule::Promise,
+                &stop.order_id,
+                vid,
+                Some(stop.service_start_s),
+                None,
+                format!(
+                    "van delivery at {} outside its window {}..{}",
+                    crate::mission::ClockTime(stop.service_start_s),
+                    crate::mission::ClockTime(from),
+                    crate::mission::ClockTime(to)
+                ),
+            ));
+        }
+        if stop.service_start_s < stop.arrive_s - 1e-6 {
+            out.push(v(
+                Rule::Van,
+                &stop.order_id,
+                vid,
+                Some(stop.arrive_s),
+                None,
+                "service starts before the van arrives".into(),
+            ));
+        }
+        let on_path = r.path_m.iter().zip(&r.times_s).any(|(p, t)| {
+            (p[0] - stop.pos_m[0]).hypot(p[1] - stop.pos_m[1]) < 1e-6
+                && (*t - stop.arrive_s).abs() < 1e-3
+        });
+        if !on_path {
+            out.push(v(
+                Rule::Van,
+                &stop.order_id,
+                vid,
+                Some(stop.arrive_s),
+                None,
+                "the stop is not on the route's path at its arrival time".into(),
+            ));
+        }
+    }
+    if kg > group.capacity_kg + 1e-6 || m3 > group.capacity_m3 + 1e-6 {
+        out.push(v(
+            Rule::Van,
+            first_order,
+            vid,
+            Some(start),
+            None,
+            format!(
+                "carries {kg:.1} kg / {m3:.2} m^3, capacity {} kg / {} m^3",
+                group.capacity_kg, group.capacity_m3
+            ),
+        ));
+    }
 }
 
 fn v(

@@ -1,0 +1,252 @@
+//! One delivery flight, computed from take-off time 0: trajectory, energy, reserve and
+//! the abort contingency. Geometry and energy do not depend on the take-off time, so a
+//! template is shifted in time when a drone is assigned.
+
+use nalgebra::Vector3;
+
+use crate::energy::model::{self, Atmosphere, EnergySample};
+use crate::energy::DroneSpec;
+use crate::mission::{Mission, Order};
+use crate::plan::{Flight, Phase, Sample};
+use crate::search::city::DeliveryPath;
+use crate::trajectory::{
+    abort_trajectory, delivery_trajectory, fly_polyline, max_ground_speed, DeliveryLegs,
+};
+
+/// A flight from take-off time 0.
+#[derive(Debug, Clone)]
+pub(crate) struct FlightTemplate {
+    pub path: DeliveryPath,
+    pub samples: Vec<Sample>,
+    pub delivered_s: f64,
+    pub landed_s: f64,
+    pub energy_wh: f64,
+    pub usable_wh: f64,
+    pub point_of_no_return_s: Option<f64>,
+    pub hover_m: f64,
+}
+
+fn energy_samples(samples: &[Sample]) -> Vec<EnergySample> {
+    samples
+        .iter()
+        .map(|x| EnergySample {
+            t_s: x.t_s,
+            ground_velocity_mps: Vector3::from(x.vel_mps),
+            alt_m: x.pos_m[2],
+            payload_kg: x.payload_kg,
+        })
+        .collect()
+}
+
+fn total_wh(spec: &DroneSpec, atm: &Atmosphere, samples: &[Sample]) -> Result<f64, String> {
+    let cum = model::integrate_energy_wh(spec, atm, &energy_samples(samples))
+        .map_err(|e| format!("energy: {e}"))?;
+    Ok(cum.last().copied().unwrap_or(0.0))
+}
+
+/// Trajectory + energy + reserve + abort contingency of one delivery.
+pub(crate) fn flight_template(
+    spec: &DroneSpec,
+    mission: &Mission,
+    atm: &Atmosphere,
+    depot_m: [f64; 2],
+    order: &Order,
+    path: &DeliveryPath,
+) -> Result<FlightTemplate, String> {
+    let policy = &mission.policy;
+    let legs = DeliveryLegs {
+        depot_m,
+        cruise_path_m: &path.cruise_path_m,
+        cruise_alt_m: path.cruise_alt_m,
+        hover_m: policy.delivery_hover_m,
+        lowering_s: policy.lowering_s,
+        payload_kg: order.payload_kg,
+        wind_mps: atm.wind_mps,
+    };
+    let (mut samples, delivered_s, landed_s) =
+        delivery_trajectory(spec, &legs, 0.0).map_err(|e| format!("wind: {e}"))?;
+    let cum = model::integrate_energy_wh(spec, atm, &energy_samples(&samples))
+        .map_err(|e| format!("energy: {e}"))?;
+    let usable = model::usable_energy_wh(spec, mission.weather.temperature_c)
+        .map_err(|e| format!("energy: {e}"))?;
+    let budget = usable * (1.0 - policy.battery_reserve_fraction);
+    let total = *cum.last().unwrap_or(&0.0);
+    if total > budget {
+        return Err(format!(
+            "energy: the flight needs {total:.1} Wh but only {budget:.1} Wh of the {usable:.1} Wh usable may be spent (reserve {:.0} %)",
+            policy.battery_reserve_fraction * 100.0
+        ));
+    }
+    for (s, e) in samples.iter_mut().zip(&cum) {
+        s.soc = 1.0 - e / usable;
+    }
+    let pnr = contingency(spec, atm, path, order.payload_kg, &samples, &cum, budget)?;
+    Ok(FlightTemplate {
+        path: path.clone(),
+        samples,
+        delivered_s,
+        landed_s,
+        energy_wh: total,
+        usable_wh: usable,
+        point_of_no_return_s: pnr,
+        hover_m: policy.delivery_hover_m,
+    })
+}
+
+/// Checks that from every sample of the outbound leg the drone can abort — stop, fly
+/// back along its outbound path with the package, land — and keep the reserve. Returns
+/// the last outbound sample time (the point of no return is past the outbound leg when
+/// every sample passes), or the reason it fails.
+///
+/// The abort considered is: brake to a stop (costed at the current power for `v / a`
+/// seconds, with the braking distance added to the way back), fly straight back to the
+/// previous path vertex and stop there, then fly the rest of the path back from rest
+/// and land. Stopping at the vertex makes this a feasible, slightly pessimistic abort,
+/// and it lets the energy from each vertex home (`tail_wh`) be computed once per vertex
+/// instead of once per sample.
+fn contingency(
+    spec: &DroneSpec,
+    atm: &Atmosphere,
+    path: &DeliveryPath,
+    payload_kg: f64,
+    samples: &[Sample],
+    cum_wh: &[f64],
+    budget_wh: f64,
+) -> Result<Option<f64>, String> {
+    let route = &path.cruise_path_m;
+    let alt = path.cruise_alt_m;
+    let a = spec.max_accel_mps2;
+    // Energy from vertex j (at rest, cruise altitude) back along the route and down.
+    let mut tail_wh = Vec::with_capacity(route.len());
+    for j in 0..route.len() {
+        let back: Vec<[f64; 2]> = route[..=j].iter().rev().copied().collect();
+        let s = abort_trajectory(spec, &back, alt, alt, payload_kg, atm.wind_mps, 0.0)
+            .map_err(|e| format!("wind: {e}"))?;
+        tail_wh.push(total_wh(spec, atm, &s)?);
+    }
+    // Per outbound segment j -> j+1, the way back is along -dir; precompute the energy of
+    // a rest-to-rest straight leg just long enough to reach cruise speed (accelerate,
+    // brake) and the power at cruise speed.
+    let mut seg_model = Vec::with_capacity(route.len().saturating_sub(1));
+    for j in 0..route.len().saturating_sub(1) {
+        let (from, to) = (route[j + 1], route[j]);
+        let d = Vector3::new(to[0] - from[0], to[1] - from[1], 0.0);
+        let dir = if d.norm() > 1e-9 { d.normalize() } else { Vector3::x() };
+        let cap = max_ground_speed(dir, atm.wind_mps, spec.max_speed_mps)
+            .ok_or_else(|| "wind: too strong to fly back".to_string())?
+            .min(spec.cruise_speed_mps);
+        let ramp_m = cap * cap / a; // accelerate + brake distance
+        let p_cap = model::power(spec, payload_kg, dir * cap, alt, atm)
+            .map_err(|e| format!("energy: {e}"))?
+            .electrical_w;
+        seg_model.push((dir, cap, ramp_m, p_cap));
+    }
+    let straight_wh = |j: usize, dist_m: f64, start: [f64; 2]| -> Result<f64, String> {
+        let (dir, cap, ramp_m, p_cap) = seg_model[j];
+        let leg = |len: f64| -> Result<f64, String> {
+            let p0 = Vector3::new(start[0], start[1], alt);
+            let mut s = Vec::new();
+            let end_t = fly_polyline(
+                &[p0, p0 + dir * len],
+                &[cap],
+                a,
+                Phase::Inbound,
+                payload_kg,
+                0.0,
+                &mut s,
+            );
+            s.push(Sample {
+                t_s: end_t,
+                pos_m: [0.0, 0.0, alt],
+                vel_mps: [0.0; 3],
+                phase: Phase::Inbound,
+                payload_kg,
+                soc: 1.0,
+            });
+            total_wh(spec, atm, &s)
+        };
+        if dist_m <= ramp_m {
+            leg(dist_m)
+        } else {
+            Ok(leg(ramp_m)? + p_cap * (dist_m - ramp_m) / cap / 3600.0)
+        }
+    };
+    let mut seg = 0usize;
+    let mut last_ok = None;
+    for (i, s) in samples.iter().enumerate() {
+        let need = match s.phase {
+            // Climbing at the nest: landing from cruise altitude bounds the abort.
+            Phase::TakeOff => cum_wh[i] + tail_wh[0],
+            Phase::Outbound => {
+                let here = [s.pos_m[0], s.pos_m[1]];
+                while seg + 2 < route.len() && !on_segment(route[seg], route[seg + 1], here) {
+                    seg += 1;
+                }
+                let v = Vector3::from(s.vel_mps).norm();
+                let brake_s = v / a;
+                let p_now = model::power(spec, payload_kg, Vector3::from(s.vel_mps), alt, atm)
+                    .map_err(|e| format!("energy: {e}"))?
+                    .electrical_w;
+                let back_m = dist(here, route[seg]) + v * v / (2.0 * a);
+                let first = if back_m > 1e-6 { straight_wh(seg, back_m, here)? } else { 0.0 };
+                cum_wh[i] + p_now * brake_s / 3600.0 + first + tail_wh[seg]
+            }
+            _ => break,
+        };
+        if need > budget_wh {
+            return Err(format!(
+                "contingency: turning back {:.0} s after take-off with the package needs {need:.1} Wh, only {budget_wh:.1} Wh may be spent",
+                s.t_s
+            ));
+        }
+        last_ok = Some(s.t_s);
+    }
+    Ok(last_ok)
+}
+
+fn dist(a: [f64; 2], b: [f64; 2]) -> f64 {
+    (a[0] - b[0]).hypot(a[1] - b[1])
+}
+
+fn on_segment(a: [f64; 2], b: [f64; 2], p: [f64; 2]) -> bool {
+    crate::world::polygon::segment_point_distance(a, b, p) < 1e-6
+}
+
+/// The template shifted to take off at `takeoff_s`, flown by `drone_id`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn instantiate(
+    t: &FlightTemplate,
+    takeoff_s: f64,
+    order: &Order,
+    drone_id: &str,
+    drone_type: &str,
+    depot_id: &str,
+    dest_m: [f64; 2],
+    depot_m: [f64; 2],
+) -> Flight {
+    let p = &t.path;
+    let vertical_m = 2.0 * p.cruise_alt_m + 2.0 * (p.cruise_alt_m - t.hover_m);
+    let samples: Vec<Sample> =
+        t.samples.iter().map(|s| Sample { t_s: s.t_s + takeoff_s, ..*s }).collect();
+    Flight {
+        order_id: order.id.clone(),
+        drone_id: drone_id.to_string(),
+        drone_type: drone_type.to_string(),
+        depot_id: depot_id.to_string(),
+        payload_kg: order.payload_kg,
+        destination_m: dest_m,
+        drop_point_m: p.drop_point_m,
+        drop_offset_m: p.drop_offset_m,
+        cruise_alt_m: p.cruise_alt_m,
+        path_length_m: 2.0 * p.cruise_length_m + vertical_m,
+        straight_line_m: 2.0 * dist(p.drop_point_m, depot_m),
+        takeoff_s,
+        delivered_s: t.delivered_s + takeoff_s,
+        landed_s: t.landed_s + takeoff_s,
+        energy_wh: t.energy_wh,
+        battery_usable_wh: t.usable_wh,
+        soc_end: samples.last().map_or(1.0, |s| s.soc),
+        point_of_no_return_s: t.point_of_no_return_s.map(|x| x + takeoff_s),
+        samples,
+    }
+}
