@@ -18,7 +18,7 @@ use crate::mission::{Mission, Service};
 use crate::plan::{VanRoute, VanStop};
 
 /// Time between van departures, s.
-pub const WAVE_S: f64 = 2.0 * 3600.0;
+pub const WAVE_S: f64 = 3600.0;
 /// Time to hand over one parcel at the door, s.
 pub const VAN_SERVICE_S: f64 = 180.0;
 /// Furthest an address may be from a drivable road, m.

@@ -1,0 +1,142 @@
+//! Dispatch over the real Monaco world: the quote/commit API, the 30-minute promise under
+//! load, vans for what drones cannot carry, and a whole delivery day.
+
+mod common_monaco;
+
+use common_monaco::{monaco, repo_root};
+use skylane_planner::dispatch::{plan_mission, Dispatcher, QuoteMode};
+use skylane_planner::load::load_mission;
+use skylane_planner::mission::{ClockTime, Depot, DepotKind, Mission, Order, VanGroup};
+use skylane_planner::plan::Outcome;
+use skylane_planner::verify::verify;
+
+/// The Monaco morning mission cut down to the given orders.
+fn mission_with(orders: Vec<Order>) -> Mission {
+    let mut m = monaco().mission.clone();
+    m.orders = orders;
+    m
+}
+
+fn order(id: &str, t_s: f64, lat: f64, lon: f64, kg: f64) -> Order {
+    Order {
+        id: id.into(),
+        placed_at: ClockTime(t_s),
+        lat_deg: lat,
+        lon_deg: lon,
+        payload_kg: kg,
+        volume_l: 4.0,
+        promise_min: 30.0,
+        service: Default::default(),
+    }
+}
+
+/// An address that the Monaco morning plan serves by drone.
+fn served_address() -> (f64, f64) {
+    let m = &monaco().mission;
+    let plan = common_monaco::monaco_plan();
+    let f = &plan.flights[0];
+    let o = m.orders.iter().find(|o| o.id == f.order_id).unwrap();
+    (o.lat_deg, o.lon_deg)
+}
+
+#[test]
+fn quote_has_no_side_effects_and_commit_keeps_the_quoted_eta() {
+    let (lat, lon) = served_address();
+    let a = order("A", 9.0 * 3600.0, lat, lon, 0.5);
+    let b = order("B", 9.0 * 3600.0, lat, lon, 0.5);
+    let mission = mission_with(vec![a.clone(), b.clone()]);
+    let mut d = Dispatcher::new(&mission, &monaco().world);
+    let q1 = d.quote(&a);
+    let q2 = d.quote(&a);
+    assert_eq!(q1, q2, "quoting twice must give the same answer");
+    assert!(matches!(q1.mode, QuoteMode::Drone { .. }), "{q1:?}");
+    let c = d.commit(&a);
+    assert_eq!(c.eta_s(), q1.eta_s());
+    assert_eq!(d.flights().len(), 1);
+    assert!((d.flights()[0].delivered_s - q1.eta_s().unwrap()).abs() < 1e-9);
+    // The booked drone is no longer free: B is served later or by another drone.
+    let qb = d.quote(&b);
+    match (&q1.mode, &qb.mode) {
+        (QuoteMode::Drone { drone_id: da, .. }, QuoteMode::Drone { drone_id: db, eta_s, .. }) => {
+            assert!(da != db || *eta_s > q1.eta_s().unwrap());
+        }
+        _ => panic!("B should still fly: {qb:?}"),
+    }
+    // Time moves on: nothing takes off before the dispatcher's clock.
+    d.advance_to(10.0 * 3600.0);
+    if let QuoteMode::Drone { takeoff_s, .. } = d.quote(&b).mode {
+        assert!(takeoff_s >= 10.0 * 3600.0);
+    }
+}
+
+#[test]
+fn a_queue_at_one_nest_with_one_drone_is_not_promised_by_drone() {
+    let (lat, lon) = served_address();
+    let orders: Vec<Order> =
+        (0..5).map(|i| order(&format!("Q{i}"), 9.0 * 3600.0 + i as f64, lat, lon, 0.4)).collect();
+    let mut mission = mission_with(orders);
+    mission.fleet.drones.truncate(1);
+    mission.fleet.drones[0].count = 1;
+    let plan = plan_mission(&mission, &monaco().world, monaco().map.clone(), &|_, _| {});
+    assert!(verify(&plan, &monaco().world).is_empty());
+    let by_drone =
+        plan.outcomes.iter().filter(|o| matches!(o.outcome, Outcome::Drone { .. })).count();
+    assert!(
+        by_drone >= 1 && by_drone < 5,
+        "one drone cannot serve five simultaneous orders in 30 minutes"
+    );
+    for f in &plan.flights {
+        let o = mission.orders.iter().find(|o| o.id == f.order_id).unwrap();
+        assert!(f.delivered_s <= o.due_s());
+    }
+    assert!(plan
+        .outcomes
+        .iter()
+        .any(|o| matches!(&o.outcome, Outcome::Rejected { reason } if reason.contains("late:"))));
+}
+
+#[test]
+fn an_order_too_heavy_for_every_drone_goes_by_van() {
+    let (lat, lon) = served_address();
+    let mut mission = mission_with(vec![
+        order("HEAVY", 9.0 * 3600.0, lat, lon, 9.5),
+        order("LIGHT", 9.0 * 3600.0, lat, lon, 0.3),
+    ]);
+    mission.depots.push(Depot {
+        id: "vans".into(),
+        lat_deg: 43.728319,
+        lon_deg: 7.415019,
+        kind: DepotKind::Van,
+        pads: 2,
+    });
+    mission.fleet.vans.push(VanGroup {
+        depot: "vans".into(),
+        count: 1,
+        capacity_m3: 8.5,
+        capacity_kg: 900.0,
+        shift_start: ClockTime(8.0 * 3600.0),
+        shift_end: ClockTime(20.0 * 3600.0),
+    });
+    let plan = plan_mission(&mission, &monaco().world, monaco().map.clone(), &|_, _| {});
+    assert!(verify(&plan, &monaco().world).is_empty(), "{:#?}", verify(&plan, &monaco().world));
+    assert!(matches!(plan.outcomes[0].outcome, Outcome::Van { .. }), "{:?}", plan.outcomes[0]);
+    assert!(matches!(plan.outcomes[1].outcome, Outcome::Drone { .. }), "{:?}", plan.outcomes[1]);
+    let route = &plan.van_routes[0];
+    assert_eq!(route.stops[0].order_id, "HEAVY");
+    assert!(route.distance_m > 0.0 && route.times_s.windows(2).all(|w| w[1] >= w[0]));
+}
+
+#[test]
+fn a_whole_monaco_day_is_accounted_for_and_verified() {
+    let day =
+        load_mission(&repo_root().join("missions/monaco-day.ron")).expect("day mission loads");
+    assert!(day.mission.orders.len() >= 500);
+    let plan = plan_mission(&day.mission, &day.world, day.map.clone(), &|_, _| {});
+    let violations = verify(&plan, &day.world);
+    assert!(violations.is_empty(), "{:#?}", &violations[..violations.len().min(5)]);
+    assert_eq!(plan.outcomes.len(), day.mission.orders.len());
+    let s = &plan.summary;
+    assert_eq!(s.by_drone + s.by_van + s.rejected, s.orders);
+    assert!(s.by_drone > 0 && s.by_van > 0);
+    assert_eq!(s.late, 0);
+}
