@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use approx::assert_relative_eq;
 use skylane_planner::ground::vrptw::{
-    check_feasibility, solve, Matrix, Node, SolomonInstance, Solution, SolverOptions, Violation,
-    VrptwProblem,
+    check_feasibility, solve, Matrix, Node, SolomonInstance, Solution, SolverOptions, VehicleType,
+    Violation, VrptwProblem,
 };
 
 fn solomon(name: &str) -> SolomonInstance {
@@ -35,6 +35,12 @@ fn square() -> VrptwProblem {
         c(0.0, 80.0),
     ];
     VrptwProblem::new(nodes, d.clone(), d, 2, [20.0, 2.0]).unwrap()
+}
+
+/// `p` with other node data, same matrices and fleet.
+fn with_nodes(p: &VrptwProblem, nodes: Vec<Node>) -> VrptwProblem {
+    let (d, t) = (p.distance().clone(), p.travel_time().clone());
+    VrptwProblem::with_fleet(nodes, d, t, p.fleet().to_vec()).unwrap()
 }
 
 fn sol(p: &VrptwProblem, routes: Vec<Vec<usize>>) -> Solution {
@@ -69,9 +75,7 @@ fn checker_rejects_late_arrival_and_late_return() {
     // A tight depot due time makes the return late.
     let mut nodes = p.nodes().to_vec();
     nodes[0].due = 30.0;
-    let tight =
-        VrptwProblem::new(nodes, p.distance().clone(), p.travel_time().clone(), 2, p.capacity())
-            .unwrap();
+    let tight = with_nodes(&p, nodes);
     let errs = check_feasibility(&tight, &sol(&tight, vec![vec![1, 2], vec![3, 4]])).unwrap_err();
     assert!(errs.iter().any(|v| matches!(v, Violation::LateReturn { .. })), "{errs:?}");
 }
@@ -110,7 +114,7 @@ fn same_seed_and_budget_give_the_same_solution() {
     let a = solve(&inst.problem, &options(7, 40));
     let b = solve(&inst.problem, &options(7, 40));
     assert_eq!(a, b);
-    let p = random_instance(4, 12);
+    let p = random_instance(4, 12, vec![vans(3, 20.0, 1.0, (0.0, 1000.0))]);
     let a = solve(&p, &options(9, 400));
     assert_eq!(a, solve(&p, &options(9, 400)));
     assert_eq!(a.iterations, 400);
@@ -125,7 +129,8 @@ impl Lcg {
     }
 }
 
-/// Exhaustive optimum: every customer order, every cut into at most `vehicles` routes.
+/// Exhaustive optimum: every customer order, every cut into consecutive (possibly
+/// empty) pieces, piece `k` driven by vehicle `k`.
 fn brute_force(p: &VrptwProblem) -> f64 {
     fn perms(items: &mut Vec<usize>, k: usize, out: &mut Vec<Vec<usize>>) {
         if k == items.len() {
@@ -137,23 +142,30 @@ fn brute_force(p: &VrptwProblem) -> f64 {
             items.swap(k, i);
         }
     }
-    let n = p.customers();
-    let mut all = Vec::new();
-    perms(&mut (1..=n).collect(), 0, &mut all);
+    /// Every non-decreasing list of `m - 1` cut positions in `from..=n`.
+    fn cuts(m: usize, from: usize, n: usize, cur: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
+        if cur.len() + 1 == m {
+            out.push(cur.clone());
+            return;
+        }
+        for c in from..=n {
+            cur.push(c);
+            cuts(m, c, n, cur, out);
+            cur.pop();
+        }
+    }
+    let (n, m) = (p.customers(), p.vehicles());
+    let mut orders = Vec::new();
+    perms(&mut (1..=n).collect(), 0, &mut orders);
+    let mut splits = Vec::new();
+    cuts(m, 0, n, &mut Vec::new(), &mut splits);
     let mut best = f64::INFINITY;
-    for perm in &all {
-        // Bit g of `cuts` set: a new route starts after position g.
-        for cuts in 0u32..(1 << (n - 1)) {
-            if cuts.count_ones() as usize + 1 > p.vehicles() {
-                continue;
-            }
-            let mut routes = vec![vec![]];
-            for (g, &c) in perm.iter().enumerate() {
-                routes.last_mut().unwrap().push(c);
-                if g + 1 < n && cuts & (1 << g) != 0 {
-                    routes.push(vec![]);
-                }
-            }
+    for perm in &orders {
+        for cut in &splits {
+            let bounds: Vec<usize> =
+                std::iter::once(0).chain(cut.iter().copied()).chain([n]).collect();
+            let routes: Vec<Vec<usize>> =
+                bounds.windows(2).map(|w| perm[w[0]..w[1]].to_vec()).collect();
             let s = sol(p, routes);
             if s.distance < best && check_feasibility(p, &s).is_ok() {
                 best = s.distance;
@@ -164,7 +176,7 @@ fn brute_force(p: &VrptwProblem) -> f64 {
 }
 
 /// Random asymmetric instance with two capacity dimensions and time windows.
-fn random_instance(seed: u64, n: usize) -> VrptwProblem {
+fn random_instance(seed: u64, n: usize, fleet: Vec<VehicleType>) -> VrptwProblem {
     let mut rng = Lcg(seed);
     let pos: Vec<(f64, f64)> = (0..=n).map(|_| (rng.next() * 100.0, rng.next() * 100.0)).collect();
     // One-way streets: going "up" costs up to 60 % more, in time and distance.
@@ -185,13 +197,17 @@ fn random_instance(seed: u64, n: usize) -> VrptwProblem {
             service: 10.0,
         });
     }
-    VrptwProblem::new(nodes, dist, time, 3, [20.0, 1.0]).unwrap()
+    VrptwProblem::with_fleet(nodes, dist, time, fleet).unwrap()
+}
+
+fn vans(count: usize, kg: f64, m3: f64, shift: (f64, f64)) -> VehicleType {
+    VehicleType { count, capacity: [kg, m3], shift_start: shift.0, shift_end: shift.1 }
 }
 
 #[test]
 fn small_asymmetric_two_dimension_instance_reaches_brute_force_optimum() {
     for seed in 1..=3u64 {
-        let p = random_instance(seed, 7);
+        let p = random_instance(seed, 7, vec![vans(3, 20.0, 1.0, (0.0, 1000.0))]);
         let optimum = brute_force(&p);
         assert!(optimum.is_finite(), "seed {seed}: test instance must be feasible");
         let s = solve(&p, &options(seed, 200));
@@ -268,7 +284,7 @@ fn binding_fleet_limit_is_respected() {
         p.distance().clone(),
         p.travel_time().clone(),
         10,
-        p.capacity(),
+        p.fleet()[0].capacity,
     )
     .unwrap();
     let s = solve(&ten, &options(2, 150));
@@ -283,11 +299,52 @@ fn infeasible_problem_is_reported_not_hidden() {
     let p = square();
     let mut nodes = p.nodes().to_vec();
     nodes[1].due = 5.0;
-    let p =
-        VrptwProblem::new(nodes, p.distance().clone(), p.travel_time().clone(), 2, p.capacity())
-            .unwrap();
+    let p = with_nodes(&p, nodes);
     let s = solve(&p, &options(1, 50));
     assert!(!s.feasible);
     let errs = check_feasibility(&p, &s).unwrap_err();
     assert!(errs.iter().any(|v| matches!(v, Violation::Late { customer: 1, .. })), "{errs:?}");
+}
+
+#[test]
+fn mixed_fleet_with_shifts_reaches_brute_force_optimum() {
+    // A big early van, a small late van and a medium van: capacities and shifts
+    // differ, so which vehicle drives which route matters.
+    for seed in 1..=3u64 {
+        let fleet = vec![
+            vans(1, 25.0, 1.5, (0.0, 350.0)),
+            vans(1, 12.0, 0.6, (150.0, 1000.0)),
+            vans(1, 18.0, 1.0, (50.0, 700.0)),
+        ];
+        let p = random_instance(seed + 10, 7, fleet);
+        let optimum = brute_force(&p);
+        assert!(optimum.is_finite(), "seed {seed}: test instance must be feasible");
+        let s = solve(&p, &options(seed, 200));
+        check_feasibility(&p, &s).unwrap();
+        assert_relative_eq!(s.distance, optimum, epsilon = 1e-6);
+    }
+}
+
+#[test]
+fn checker_uses_each_vehicles_capacity_and_shift() {
+    let p = square();
+    let fleet = vec![vans(1, 30.0, 3.0, (0.0, 100.0)), vans(1, 10.0, 1.0, (50.0, 100.0))];
+    let (d, t) = (p.distance().clone(), p.travel_time().clone());
+    let mixed = VrptwProblem::with_fleet(p.nodes().to_vec(), d, t, fleet).unwrap();
+    let stats = check_feasibility(&mixed, &sol(&mixed, vec![vec![1, 2, 3], vec![4]])).unwrap();
+    // Vehicle 1 leaves at 50: back at 50 + 10 + 1 + 10.
+    assert_relative_eq!(stats.makespan, 71.0, epsilon = 1e-9);
+    // Vehicle 1 carries 10 kg / 1 m³: two customers overload it in both dimensions.
+    let errs = check_feasibility(&mixed, &sol(&mixed, vec![vec![1], vec![3, 4]])).unwrap_err();
+    let over: Vec<usize> = errs
+        .iter()
+        .filter_map(|v| match v {
+            Violation::Capacity { route: 1, dimension, .. } => Some(*dimension),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(over, [0, 1], "{errs:?}");
+    // Vehicle 1 starts at 50, too late for customer 1 (due 15).
+    let errs = check_feasibility(&mixed, &sol(&mixed, vec![vec![2], vec![1]])).unwrap_err();
+    assert!(errs.iter().any(|v| matches!(v, Violation::Late { route: 1, customer: 1, .. })));
 }

@@ -16,9 +16,9 @@ pub const TOLERANCE: f64 = 1e-6;
 /// One way a solution breaks the rules.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Violation {
-    /// More non-empty routes than vehicles.
+    /// More routes than vehicles (route `k` is driven by vehicle `k`).
     TooManyRoutes {
-        /// Non-empty routes in the solution.
+        /// Routes in the solution.
         routes: usize,
         /// Vehicles available.
         vehicles: usize,
@@ -64,13 +64,13 @@ pub enum Violation {
         /// Due time.
         due: f64,
     },
-    /// The vehicle is back at the depot after the depot's due time.
+    /// The vehicle is back at the depot after its shift end or the depot's due time.
     LateReturn {
         /// Route index.
         route: usize,
         /// Arrival time at the depot.
         arrival: f64,
-        /// Depot due time.
+        /// Latest return: the earlier of shift end and depot due time.
         due: f64,
     },
     /// The reported distance differs from the distance of the routes.
@@ -128,10 +128,12 @@ pub struct Stats {
     pub makespan: f64,
 }
 
-/// Checks `solution` against `problem`: every customer exactly once, at most
-/// `vehicles` non-empty routes, capacity in every dimension, service starting within
-/// each window (waiting allowed, service time added), return by the depot's due time,
-/// and the reported distance. Returns all violations found, not just the first.
+/// Checks `solution` against `problem`: every customer exactly once, at most one
+/// route per vehicle (route `k` driven by vehicle `k`), the vehicle's capacity in every
+/// dimension, departure no earlier than its shift start and the depot's ready time,
+/// service starting within each window (waiting allowed, service time added), return
+/// by the shift end and the depot's due time, and the reported distance. Returns all
+/// violations found, not just the first.
 pub fn check_feasibility(
     problem: &VrptwProblem,
     solution: &Solution,
@@ -142,8 +144,11 @@ pub fn check_feasibility(
     let mut violations = Vec::new();
     let mut seen = vec![0usize; n];
     let used = solution.routes.iter().filter(|r| !r.is_empty()).count();
-    if used > problem.vehicles() {
-        violations.push(Violation::TooManyRoutes { routes: used, vehicles: problem.vehicles() });
+    if solution.routes.len() > problem.vehicles() {
+        violations.push(Violation::TooManyRoutes {
+            routes: solution.routes.len(),
+            vehicles: problem.vehicles(),
+        });
     }
     let mut stats =
         Stats { routes: used, distance: 0.0, travel_time: 0.0, waiting: 0.0, makespan: 0.0 };
@@ -155,8 +160,11 @@ pub fn check_feasibility(
             violations.push(Violation::UnknownNode { route: r, node: bad });
             continue;
         }
+        // Past the fleet (already reported): check against the last vehicle's rules.
+        let vehicle = problem.vehicle(r).or(problem.fleet().last()).expect("validated fleet");
+        let (depart, latest_return) = problem.shift_window(vehicle);
         let mut load = [0.0; DIMS];
-        let mut time = nodes[0].ready;
+        let mut time = depart;
         let mut prev = 0;
         for &c in route {
             seen[c] += 1;
@@ -179,10 +187,10 @@ pub fn check_feasibility(
         stats.travel_time += tt.get(prev, 0);
         let arrival = time + tt.get(prev, 0);
         stats.makespan = stats.makespan.max(arrival);
-        if arrival > nodes[0].due + TOLERANCE {
-            violations.push(Violation::LateReturn { route: r, arrival, due: nodes[0].due });
+        if arrival > latest_return + TOLERANCE {
+            violations.push(Violation::LateReturn { route: r, arrival, due: latest_return });
         }
-        for (dimension, (&l, &cap)) in load.iter().zip(&problem.capacity()).enumerate() {
+        for (dimension, (&l, &cap)) in load.iter().zip(&vehicle.capacity).enumerate() {
             if l > cap + TOLERANCE {
                 violations.push(Violation::Capacity {
                     route: r,

@@ -8,7 +8,7 @@ use std::time::Instant;
 use super::local_search::LocalSearch;
 use super::problem::{Load, VrptwProblem, DIMS};
 use super::rng::Rng;
-use super::segment::{Data, Penalties};
+use super::segment::{excess, Data, Penalties};
 use super::{Solution, SolverOptions};
 
 /// Tolerance for the search's own feasibility test (the checker uses the same value).
@@ -43,15 +43,16 @@ struct Individual {
 }
 
 impl Individual {
+    /// An individual from routes indexed by vehicle slot (missing trailing ones empty).
     fn new(data: &Data, routes: Vec<Vec<usize>>) -> Self {
         let n = data.customers + 1;
         let (mut succ, mut pred) = (vec![0; n], vec![0; n]);
-        let (mut distance, mut excess, mut warp) = (0.0, [0.0; DIMS], 0.0);
-        for r in &routes {
-            let s = data.route(r);
+        let (mut distance, mut over, mut warp) = (0.0, [0.0; DIMS], 0.0);
+        for (slot, r) in routes.iter().enumerate().filter(|(_, r)| !r.is_empty()) {
+            let s = data.route(slot, r);
             distance += s.dist;
             warp += s.warp;
-            for (e, x) in excess.iter_mut().zip(data.excess(&s.load)) {
+            for (e, x) in over.iter_mut().zip(excess(&s.load, &data.slots[slot].capacity)) {
                 *e += x;
             }
             let mut prev = 0;
@@ -65,7 +66,7 @@ impl Individual {
             succ[prev] = 0;
         }
         let tour = routes.iter().flatten().copied().collect();
-        Individual { routes, tour, succ, pred, distance, excess, warp }
+        Individual { routes, tour, succ, pred, distance, excess: over, warp }
     }
 
     fn load_feasible(&self) -> bool {
@@ -213,27 +214,41 @@ fn granular_neighbours(p: &VrptwProblem) -> Vec<Vec<usize>> {
     out
 }
 
-/// Splits a giant tour into at most `vehicles` routes minimising the penalised cost
-/// (Bellman on the auxiliary DAG, Prins 2004).
+/// Splits a giant tour into routes for the vehicle slots, minimising the penalised
+/// cost (Bellman on the auxiliary DAG, Prins 2004). Returns routes indexed by slot.
 fn split(data: &Data, pen: &Penalties, tour: &[usize]) -> Vec<Vec<usize>> {
+    if data.homogeneous {
+        split_homogeneous(data, pen, tour)
+    } else {
+        split_by_slot(data, pen, tour)
+    }
+}
+
+/// True when `load` exceeds 1.5 times `capacity` in a capacitated dimension: such
+/// routes are never worth it, and cutting there keeps the split near-linear.
+fn far_over(load: &Load, capacity: &Load) -> bool {
+    (0..DIMS).any(|k| capacity[k] > 0.0 && load[k] > 1.5 * capacity[k])
+}
+
+/// Split for interchangeable vehicles: unlimited fleet first, the layered
+/// fleet-limited version only if that uses too many routes.
+fn split_homogeneous(data: &Data, pen: &Penalties, tour: &[usize]) -> Vec<Vec<usize>> {
     let n = tour.len();
-    // Routes loaded far beyond capacity are never worth it; cutting there keeps the
-    // unlimited split near-linear.
-    let limit: Load = data.capacity.map(|c| 1.5 * c);
-    let over = |l: &Load| (0..DIMS).any(|k| data.capacity[k] > 0.0 && l[k] > limit[k]);
+    let slot = &data.slots[0];
+    let route_cost = |s: &super::segment::Seg| pen.cost(&data.merge(s, &slot.end), &slot.capacity);
     let mut pot = vec![f64::INFINITY; n + 1];
     let mut pred = vec![0; n + 1];
     pot[0] = 0.0;
     for i in 0..n {
-        let mut s = data.single[0];
+        let mut s = slot.start;
         for j in i..n {
             s = data.push(&s, tour[j]);
-            let c = pot[i] + pen.cost(data, &data.push(&s, 0));
+            let c = pot[i] + route_cost(&s);
             if c < pot[j + 1] {
                 pot[j + 1] = c;
                 pred[j + 1] = i;
             }
-            if over(&s.load) && j > i {
+            if far_over(&s.load, &slot.capacity) && j > i {
                 break;
             }
         }
@@ -242,12 +257,12 @@ fn split(data: &Data, pen: &Penalties, tour: &[usize]) -> Vec<Vec<usize>> {
     while *cuts.last().unwrap() > 0 {
         cuts.push(pred[*cuts.last().unwrap()]);
     }
-    if cuts.len() - 1 <= data.vehicles {
+    let m = data.slots.len();
+    if cuts.len() - 1 <= m {
         return cuts.windows(2).rev().map(|w| tour[w[1]..w[0]].to_vec()).collect();
     }
     // Limited fleet: layered Bellman over the number of routes, no load cut-off, so a
-    // solution with at most `vehicles` routes always exists.
-    let m = data.vehicles;
+    // solution with at most `m` routes always exists.
     let mut pot = vec![vec![f64::INFINITY; n + 1]; m + 1];
     let mut pred = vec![vec![0; n + 1]; m + 1];
     pot[0][0] = 0.0;
@@ -256,10 +271,10 @@ fn split(data: &Data, pen: &Penalties, tour: &[usize]) -> Vec<Vec<usize>> {
             if !pot[k][i].is_finite() {
                 continue;
             }
-            let mut s = data.single[0];
+            let mut s = slot.start;
             for j in i..n {
                 s = data.push(&s, tour[j]);
-                let c = pot[k][i] + pen.cost(data, &data.push(&s, 0));
+                let c = pot[k][i] + route_cost(&s);
                 if c < pot[k + 1][j + 1] {
                     pot[k + 1][j + 1] = c;
                     pred[k + 1][j + 1] = i;
@@ -277,6 +292,49 @@ fn split(data: &Data, pen: &Penalties, tour: &[usize]) -> Vec<Vec<usize>> {
         k -= 1;
     }
     routes.reverse();
+    routes
+}
+
+/// Split for a mixed fleet: consecutive pieces of the tour go to the slots in order,
+/// a slot may stay empty. Layered Bellman over slots; the last slot has no load
+/// cut-off, so every tour has a split.
+fn split_by_slot(data: &Data, pen: &Penalties, tour: &[usize]) -> Vec<Vec<usize>> {
+    let (n, m) = (tour.len(), data.slots.len());
+    let mut pot = vec![vec![f64::INFINITY; n + 1]; m + 1];
+    // pred[k + 1][j] = i: slot k serves tour[i..j] (i == j: slot k unused).
+    let mut pred = vec![vec![0; n + 1]; m + 1];
+    pot[0][0] = 0.0;
+    for k in 0..m {
+        let slot = &data.slots[k];
+        for i in 0..=n {
+            if !pot[k][i].is_finite() {
+                continue;
+            }
+            if pot[k][i] < pot[k + 1][i] {
+                pot[k + 1][i] = pot[k][i];
+                pred[k + 1][i] = i;
+            }
+            let mut s = slot.start;
+            for j in i..n {
+                s = data.push(&s, tour[j]);
+                let c = pot[k][i] + pen.cost(&data.merge(&s, &slot.end), &slot.capacity);
+                if c < pot[k + 1][j + 1] {
+                    pot[k + 1][j + 1] = c;
+                    pred[k + 1][j + 1] = i;
+                }
+                if k + 1 < m && far_over(&s.load, &slot.capacity) && j > i {
+                    break;
+                }
+            }
+        }
+    }
+    let mut routes = vec![Vec::new(); m];
+    let mut j = n;
+    for k in (0..m).rev() {
+        let i = pred[k + 1][j];
+        routes[k] = tour[i..j].to_vec();
+        j = i;
+    }
     routes
 }
 
@@ -465,8 +523,18 @@ pub(crate) fn solve(p: &VrptwProblem, opts: &SolverOptions) -> Solution {
             (Individual::new(&data, routes), false)
         }
     };
-    let distance = p.routes_distance(&ind.routes);
-    Solution { routes: ind.routes, distance, iterations, feasible }
+    let mut routes = ind.routes;
+    if data.homogeneous {
+        // Interchangeable vehicles: list the used ones first.
+        routes.retain(|r| !r.is_empty());
+    } else {
+        // Route k belongs to vehicle k; only trailing unused vehicles can be dropped.
+        while routes.last().is_some_and(|r| r.is_empty()) {
+            routes.pop();
+        }
+    }
+    let distance = p.routes_distance(&routes);
+    Solution { routes, distance, iterations, feasible }
 }
 
 /// Binary tournament on biased fitness over both sub-populations.

@@ -21,8 +21,11 @@ struct Route {
     nodes: Vec<usize>,
     /// `fwd[i]`: segment of `nodes[..=i]`.
     fwd: Vec<Seg>,
-    /// `bwd[i]`: segment of `nodes[i..]`.
+    /// `bwd[i]`: segment of `nodes[i..]` (ending at this vehicle's depot).
     bwd: Vec<Seg>,
+    /// `mid[i]`: segment of `nodes[i..len - 1]`, without the end depot, for moves
+    /// that hand a tail to another vehicle (`1 <= i < len - 1`).
+    mid: Vec<Seg>,
     cost: f64,
     modified: u64,
 }
@@ -44,8 +47,15 @@ pub(crate) struct LocalSearch<'d, 'a> {
 impl<'d, 'a> LocalSearch<'d, 'a> {
     pub(crate) fn new(data: &'d Data<'a>, neighbours: Vec<Vec<usize>>) -> Self {
         let n = data.customers + 1;
-        let routes = (0..data.vehicles)
-            .map(|_| Route { nodes: vec![], fwd: vec![], bwd: vec![], cost: 0.0, modified: 0 })
+        let routes = (0..data.slots.len())
+            .map(|_| Route {
+                nodes: vec![],
+                fwd: vec![],
+                bwd: vec![],
+                mid: vec![],
+                cost: 0.0,
+                modified: 0,
+            })
             .collect();
         LocalSearch {
             data,
@@ -60,8 +70,8 @@ impl<'d, 'a> LocalSearch<'d, 'a> {
         }
     }
 
-    /// Improves `routes` (at most `vehicles` customer sequences) under `pen`; returns
-    /// the improved routes, empty ones dropped.
+    /// Improves `routes` (customer sequences indexed by vehicle slot; missing ones are
+    /// empty) under `pen`; returns one route per slot, empty ones included.
     pub(crate) fn run(
         &mut self,
         routes: &[Vec<usize>],
@@ -99,11 +109,20 @@ impl<'d, 'a> LocalSearch<'d, 'a> {
                     }
                     self.try_pair(u, v);
                 }
-                // Opening a new route: only one empty slot needs trying, they are identical.
+                // Opening a new route: one empty slot per vehicle type is enough, empty
+                // slots of the same type are interchangeable.
                 let ru = self.route_of[u];
                 if self.routes[ru].nodes.len() > 3 {
-                    if let Some(e) = self.routes.iter().position(|r| r.nodes.len() == 2) {
-                        self.inter(ru, self.pos_of[u], e, 0);
+                    let mut tried: Vec<usize> = Vec::new();
+                    for e in 0..self.routes.len() {
+                        let vtype = self.data.slots[e].vtype;
+                        if self.routes[e].nodes.len() == 2 && !tried.contains(&vtype) {
+                            tried.push(vtype);
+                            let ru = self.route_of[u];
+                            if e != ru && self.inter(ru, self.pos_of[u], e, 0) {
+                                break;
+                            }
+                        }
                     }
                 }
             }
@@ -112,34 +131,39 @@ impl<'d, 'a> LocalSearch<'d, 'a> {
                 break;
             }
         }
-        self.routes
-            .iter()
-            .filter(|r| r.nodes.len() > 2)
-            .map(|r| r.nodes[1..r.nodes.len() - 1].to_vec())
-            .collect()
+        self.routes.iter().map(|r| r.nodes[1..r.nodes.len() - 1].to_vec()).collect()
     }
 
     /// Recomputes prefix/suffix segments, cost and positions of route `r`.
     fn refresh(&mut self, r: usize) {
         let data = self.data;
+        let slot = &data.slots[r];
         let route = &mut self.routes[r];
         let len = route.nodes.len();
         route.fwd.clear();
-        route.bwd.clear();
-        let mut s = data.single[route.nodes[0]];
+        let mut s = slot.start;
         route.fwd.push(s);
-        for &c in &route.nodes[1..] {
+        for &c in &route.nodes[1..len - 1] {
             s = data.push(&s, c);
             route.fwd.push(s);
         }
-        route.bwd.resize(len, s);
-        let mut s = data.single[route.nodes[len - 1]];
-        route.bwd[len - 1] = s;
-        for i in (0..len - 1).rev() {
-            s = data.merge(&data.single[route.nodes[i]], &s);
-            route.bwd[i] = s;
+        route.fwd.push(data.merge(&s, &slot.end));
+        route.bwd.resize(len, slot.end);
+        route.mid.resize(len, slot.end);
+        route.bwd[len - 1] = slot.end;
+        if len > 2 {
+            let mut s = data.single[route.nodes[len - 2]];
+            route.mid[len - 2] = s;
+            for i in (1..len - 2).rev() {
+                s = data.merge(&data.single[route.nodes[i]], &s);
+                route.mid[i] = s;
+            }
+            for i in 1..len - 1 {
+                route.bwd[i] = data.merge(&route.mid[i], &slot.end);
+            }
         }
-        route.cost = self.pen.cost(data, &route.fwd[len - 1]);
+        route.bwd[0] = route.fwd[len - 1];
+        route.cost = self.pen.cost(&route.fwd[len - 1], &slot.capacity);
         for (i, &c) in route.nodes.iter().enumerate().take(len - 1).skip(1) {
             self.route_of[c] = r;
             self.pos_of[c] = i;
@@ -156,7 +180,7 @@ impl<'d, 'a> LocalSearch<'d, 'a> {
             s = self.data.push(&s, c);
         }
         let s = self.data.merge(&s, &route.bwd[hi]);
-        self.pen.cost(self.data, &s)
+        self.pen.cost(&s, &self.data.slots[r].capacity)
     }
 
     fn apply(&mut self, r: usize, lo: usize, hi: usize, ins: &[usize]) {
@@ -243,12 +267,22 @@ impl<'d, 'a> LocalSearch<'d, 'a> {
                 return true;
             }
         }
-        // 2-opt*: ru keeps its head up to u then takes v's tail; rv the reverse.
+        // 2-opt*: ru keeps its head up to u then takes v's tail; rv the reverse. Tails
+        // travel without their depot: each vehicle returns within its own shift.
         let (a, b) = (&self.routes[ru], &self.routes[rv]);
-        let new_a = self.data.merge(&a.fwd[i], &b.bwd[j + 1]);
-        let new_b = self.data.merge(&b.fwd[j], &a.bwd[i + 1]);
-        let delta =
-            self.pen.cost(self.data, &new_a) + self.pen.cost(self.data, &new_b) - a.cost - b.cost;
+        let (sa, sb) = (&self.data.slots[ru], &self.data.slots[rv]);
+        let with_tail = |head: &Seg, tail: &Route, from: usize, end: &Seg| {
+            if from < tail.nodes.len() - 1 {
+                self.data.merge(&self.data.merge(head, &tail.mid[from]), end)
+            } else {
+                self.data.merge(head, end)
+            }
+        };
+        let new_a = with_tail(&a.fwd[i], b, j + 1, &sa.end);
+        let new_b = with_tail(&b.fwd[j], a, i + 1, &sb.end);
+        let delta = self.pen.cost(&new_a, &sa.capacity) + self.pen.cost(&new_b, &sb.capacity)
+            - a.cost
+            - b.cost;
         if delta < -EPS {
             let tail_a = a.nodes[i + 1..la - 1].to_vec();
             let tail_b = b.nodes[j + 1..lb - 1].to_vec();

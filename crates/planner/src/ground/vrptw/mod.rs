@@ -2,9 +2,10 @@
 //!
 //! Entry points:
 //! - [`VrptwProblem::new`] builds a problem: depot + customers ([`Node`]), distance and
-//!   travel-time [`Matrix`]es (asymmetric allowed), a homogeneous fleet with a
-//!   capacity in each of [`DIMS`] dimensions (e.g. kg and m³), the depot's window as
-//!   every vehicle's shift.
+//!   travel-time [`Matrix`]es (asymmetric allowed), identical vehicles with a capacity
+//!   in each of [`DIMS`] dimensions (e.g. kg and m³) working the depot's window.
+//!   [`VrptwProblem::with_fleet`] takes several [`VehicleType`]s instead, each with its
+//!   own count, capacity and shift.
 //! - [`solve`] runs the search under [`SolverOptions`] and returns a [`Solution`]
 //!   minimising total distance.
 //! - [`check_feasibility`] verifies any solution independently of the search and
@@ -42,7 +43,8 @@
 //! distance, no hidden vehicle-count tier), handles asymmetric matrices and two
 //! capacity dimensions natively, is deterministic for a seed and iteration budget,
 //! and adds no heavy dependency. Components: giant-tour individuals with order
-//! crossover and a fleet-limited split, granular local search (relocate, swap, 2-opt,
+//! crossover and a fleet-limited split (per vehicle slot for mixed fleets), granular
+//! local search (relocate, swap, 2-opt,
 //! 2-opt*) with O(1) time-window segment concatenation, penalised capacity excess and
 //! time warp with adaptive weights, and a population managed by cost and diversity.
 
@@ -57,7 +59,7 @@ mod solomon;
 use std::time::Duration;
 
 pub use check::{check_feasibility, Stats, Violation, TOLERANCE};
-pub use problem::{Load, Matrix, Node, ProblemError, VrptwProblem, DIMS};
+pub use problem::{Load, Matrix, Node, ProblemError, VehicleType, VrptwProblem, DIMS};
 pub use solomon::{SolomonError, SolomonInstance};
 
 /// When to stop, and the random seed.
@@ -82,7 +84,10 @@ impl Default for SolverOptions {
 /// A set of routes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Solution {
-    /// Customer sequences, one per vehicle used; the depot is implicit at both ends.
+    /// Customer sequences; the depot is implicit at both ends. `routes[k]` is driven by
+    /// vehicle `k` ([`VrptwProblem::vehicle`]); an empty route is an unused vehicle.
+    /// With a single vehicle type the solver lists only used vehicles; with a mixed
+    /// fleet it keeps positions and drops only trailing unused vehicles.
     pub routes: Vec<Vec<usize>>,
     /// Total distance of the routes.
     pub distance: f64,

@@ -61,19 +61,36 @@ pub struct Node {
     pub service: f64,
 }
 
-/// A vehicle routing problem with time windows: one depot, a homogeneous fleet.
+/// A kind of vehicle: how many there are, what each carries, when each works.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VehicleType {
+    /// Number of vehicles of this type.
+    pub count: usize,
+    /// Capacity per dimension.
+    pub capacity: Load,
+    /// Earliest departure from the depot (also bounded by the depot's `ready`).
+    pub shift_start: f64,
+    /// Latest return to the depot (also bounded by the depot's `due`).
+    pub shift_end: f64,
+}
+
+/// A vehicle routing problem with time windows: one depot, a fleet of one or more
+/// vehicle types.
 ///
-/// Node 0 is the depot; its window `[ready, due]` is every vehicle's shift: vehicles
-/// leave no earlier than `ready` and must be back by `due`. Nodes `1..n` are customers,
-/// each visited exactly once. The objective is total `distance`; feasibility uses
-/// `travel_time`. Both matrices may be asymmetric.
+/// Node 0 is the depot; its window `[ready, due]` bounds every shift: a vehicle leaves
+/// no earlier than `max(ready, shift_start)` and is back by `min(due, shift_end)`.
+/// Nodes `1..n` are customers, each visited exactly once. The objective is total
+/// `distance`; feasibility uses `travel_time`. Both matrices may be asymmetric.
+///
+/// Vehicles are numbered type by type: vehicles `0..fleet[0].count` are of type 0, the
+/// next `fleet[1].count` of type 1, and so on ([`VrptwProblem::vehicle`]);
+/// `Solution::routes[k]` is driven by vehicle `k`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VrptwProblem {
     nodes: Vec<Node>,
     distance: Matrix,
     travel_time: Matrix,
-    vehicles: usize,
-    capacity: Load,
+    fleet: Vec<VehicleType>,
 }
 
 /// Why a [`VrptwProblem`] could not be built.
@@ -89,7 +106,8 @@ impl fmt::Display for ProblemError {
 impl std::error::Error for ProblemError {}
 
 impl VrptwProblem {
-    /// Builds and validates a problem.
+    /// Builds and validates a problem with `vehicles` identical vehicles of the given
+    /// `capacity`, whose shift is the depot's window.
     ///
     /// `nodes[0]` is the depot. Both matrices must be `nodes.len()` square with finite,
     /// non-negative entries; times, demands and capacities must be finite and
@@ -100,6 +118,21 @@ impl VrptwProblem {
         travel_time: Matrix,
         vehicles: usize,
         capacity: Load,
+    ) -> Result<Self, ProblemError> {
+        let (start, end) = nodes.first().map_or((0.0, 0.0), |d| (d.ready, d.due));
+        let fleet =
+            vec![VehicleType { count: vehicles, capacity, shift_start: start, shift_end: end }];
+        Self::with_fleet(nodes, distance, travel_time, fleet)
+    }
+
+    /// Builds and validates a problem with a mixed fleet. Same rules as
+    /// [`VrptwProblem::new`]; in addition every shift must be finite, non-negative,
+    /// with `shift_start <= shift_end`, and overlap the depot's window.
+    pub fn with_fleet(
+        nodes: Vec<Node>,
+        distance: Matrix,
+        travel_time: Matrix,
+        fleet: Vec<VehicleType>,
     ) -> Result<Self, ProblemError> {
         let err = |m: String| Err(ProblemError(m));
         if nodes.is_empty() {
@@ -114,11 +147,27 @@ impl VrptwProblem {
                 return err(format!("{name} matrix entry ({}, {}) is {}", k / n, k % n, m.data[k]));
             }
         }
-        if vehicles == 0 {
+        if fleet.iter().map(|t| t.count).sum::<usize>() == 0 {
             return err("no vehicles".into());
         }
-        if capacity.iter().any(|c| !c.is_finite() || *c < 0.0) {
-            return err(format!("capacity {capacity:?} must be finite and non-negative"));
+        let depot = &nodes[0];
+        for (k, t) in fleet.iter().enumerate() {
+            if t.capacity.iter().any(|c| !c.is_finite() || *c < 0.0) {
+                return err(format!(
+                    "vehicle type {k}: capacity {:?} must be finite and non-negative",
+                    t.capacity
+                ));
+            }
+            let shift = [t.shift_start, t.shift_end];
+            if shift.iter().any(|v| !v.is_finite() || *v < 0.0) || t.shift_start > t.shift_end {
+                return err(format!("vehicle type {k}: shift {shift:?} is not a valid interval"));
+            }
+            if t.shift_start.max(depot.ready) > t.shift_end.min(depot.due) {
+                return err(format!(
+                    "vehicle type {k}: shift {shift:?} misses the depot window [{}, {}]",
+                    depot.ready, depot.due
+                ));
+            }
         }
         for (i, node) in nodes.iter().enumerate() {
             let values = [node.ready, node.due, node.service];
@@ -129,7 +178,7 @@ impl VrptwProblem {
                 return err(format!("node {i} has ready {} > due {}", node.ready, node.due));
             }
         }
-        Ok(VrptwProblem { nodes, distance, travel_time, vehicles, capacity })
+        Ok(VrptwProblem { nodes, distance, travel_time, fleet })
     }
 
     /// All nodes, depot first.
@@ -162,14 +211,33 @@ impl VrptwProblem {
         &self.travel_time
     }
 
-    /// Maximum number of routes.
-    pub fn vehicles(&self) -> usize {
-        self.vehicles
+    /// The fleet, by vehicle type.
+    pub fn fleet(&self) -> &[VehicleType] {
+        &self.fleet
     }
 
-    /// Capacity of every vehicle, per dimension.
-    pub fn capacity(&self) -> Load {
-        self.capacity
+    /// Total number of vehicles (the maximum number of routes).
+    pub fn vehicles(&self) -> usize {
+        self.fleet.iter().map(|t| t.count).sum()
+    }
+
+    /// Type of vehicle `k` (numbered type by type), or `None` past the fleet.
+    pub fn vehicle(&self, k: usize) -> Option<&VehicleType> {
+        let mut k = k;
+        for t in &self.fleet {
+            if k < t.count {
+                return Some(t);
+            }
+            k -= t.count;
+        }
+        None
+    }
+
+    /// Departure window `[earliest, latest]` at the depot for vehicles of `t`: the
+    /// shift intersected with the depot's window.
+    pub fn shift_window(&self, t: &VehicleType) -> (f64, f64) {
+        let d = &self.nodes[0];
+        (t.shift_start.max(d.ready), t.shift_end.min(d.due))
     }
 
     /// Total distance of `routes` (each a customer sequence, depot implicit at both ends).

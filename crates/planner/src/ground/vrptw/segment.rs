@@ -25,19 +25,31 @@ pub(crate) struct Seg {
     pub latest: f64,
 }
 
-/// Data the search reads on every move: matrices and per-node singleton segments.
+/// One vehicle the search may use: its capacity and its depot segments (departure and
+/// return windows from its shift).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Slot {
+    pub vtype: usize,
+    pub capacity: Load,
+    pub start: Seg,
+    pub end: Seg,
+}
+
+/// Data the search reads on every move: matrices, per-node singleton segments and the
+/// vehicle slots.
 pub(crate) struct Data<'a> {
     pub dist: &'a Matrix,
     pub tt: &'a Matrix,
     pub single: Vec<Seg>,
-    pub capacity: Load,
-    pub vehicles: usize,
+    pub slots: Vec<Slot>,
+    /// True when all slots are interchangeable (one vehicle type).
+    pub homogeneous: bool,
     pub customers: usize,
 }
 
 impl<'a> Data<'a> {
     pub(crate) fn new(p: &'a VrptwProblem) -> Self {
-        let single = p
+        let single: Vec<Seg> = p
             .nodes()
             .iter()
             .enumerate()
@@ -52,14 +64,23 @@ impl<'a> Data<'a> {
                 latest: n.due,
             })
             .collect();
+        let mut slots = Vec::new();
+        for (vtype, t) in p.fleet().iter().enumerate() {
+            let (earliest, latest) = p.shift_window(t);
+            let depot = Seg { earliest, latest, duration: 0.0, load: [0.0; DIMS], ..single[0] };
+            // More vehicles of a type than customers can never be used; capping keeps
+            // memory bounded when the input states an absurd fleet size.
+            for _ in 0..t.count.min(p.customers().max(1)) {
+                slots.push(Slot { vtype, capacity: t.capacity, start: depot, end: depot });
+            }
+        }
+        let homogeneous = p.fleet().iter().filter(|t| t.count > 0).count() == 1;
         Data {
             dist: p.distance(),
             tt: p.travel_time(),
             single,
-            capacity: p.capacity(),
-            // More route slots than customers can never be used; capping keeps memory
-            // bounded when a file states an absurd fleet size.
-            vehicles: p.vehicles().min(p.customers().max(1)),
+            slots,
+            homogeneous,
             customers: p.customers(),
         }
     }
@@ -93,21 +114,22 @@ impl<'a> Data<'a> {
         self.merge(seg, &self.single[c])
     }
 
-    /// Segment of a whole route: depot, `customers`, depot.
-    pub(crate) fn route(&self, customers: &[usize]) -> Seg {
-        let s = customers.iter().fold(self.single[0], |s, &c| self.push(&s, c));
-        self.push(&s, 0)
+    /// Segment of a whole route of vehicle `slot`: depot, `customers`, depot.
+    pub(crate) fn route(&self, slot: usize, customers: &[usize]) -> Seg {
+        let sl = &self.slots[slot];
+        let s = customers.iter().fold(sl.start, |s, &c| self.push(&s, c));
+        self.merge(&s, &sl.end)
     }
+}
 
-    /// Load over capacity, per dimension.
-    #[inline]
-    pub(crate) fn excess(&self, load: &Load) -> Load {
-        let mut e = [0.0; DIMS];
-        for k in 0..DIMS {
-            e[k] = (load[k] - self.capacity[k]).max(0.0);
-        }
-        e
+/// Load over `capacity`, per dimension.
+#[inline]
+pub(crate) fn excess(load: &Load, capacity: &Load) -> Load {
+    let mut e = [0.0; DIMS];
+    for k in 0..DIMS {
+        e[k] = (load[k] - capacity[k]).max(0.0);
     }
+    e
 }
 
 /// Penalty weights for infeasibility, adapted during the search.
@@ -118,10 +140,10 @@ pub(crate) struct Penalties {
 }
 
 impl Penalties {
-    /// Penalised cost of a complete route segment.
+    /// Penalised cost of a complete route segment for a vehicle of `capacity`.
     #[inline]
-    pub(crate) fn cost(&self, data: &Data, s: &Seg) -> f64 {
-        let e = data.excess(&s.load);
+    pub(crate) fn cost(&self, s: &Seg, capacity: &Load) -> f64 {
+        let e = excess(&s.load, capacity);
         s.dist + self.warp * s.warp + self.load.iter().zip(e).map(|(w, x)| w * x).sum::<f64>()
     }
 
@@ -168,14 +190,14 @@ mod tests {
         let p = VrptwProblem::new(nodes, tt.clone(), tt, 2, [3.0, 2.0]).unwrap();
         let data = Data::new(&p);
         for route in [vec![1, 2, 3], vec![2, 1, 3], vec![3, 2, 1], vec![2, 3], vec![1]] {
-            let s = data.route(&route);
+            let s = data.route(0, &route);
             let (_, warp) = simulate(&p, &route);
             assert_relative_eq!(s.warp, warp, epsilon = 1e-9);
             assert_relative_eq!(s.dist, p.routes_distance(&[route.clone()]), epsilon = 1e-9);
             // Merging right-to-left (another association order) gives the same summary.
             let tail =
                 route.iter().rev().fold(data.single[0], |s, &c| data.merge(&data.single[c], &s));
-            let alt = data.merge(&data.single[0], &tail);
+            let alt = data.merge(&data.slots[0].start, &tail);
             assert_relative_eq!(alt.warp, s.warp, epsilon = 1e-9);
             assert_relative_eq!(alt.dist, s.dist, epsilon = 1e-9);
             assert_relative_eq!(alt.duration, s.duration, epsilon = 1e-9);

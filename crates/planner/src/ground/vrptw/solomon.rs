@@ -166,7 +166,8 @@ mod tests {
         let p = &inst.problem;
         assert_eq!(p.customers(), 2);
         assert_eq!(p.vehicles(), 2);
-        assert_eq!(p.capacity(), [10.0, 0.0]);
+        assert_eq!(p.fleet()[0].capacity, [10.0, 0.0]);
+        assert_eq!((p.fleet()[0].shift_start, p.fleet()[0].shift_end), (0.0, 100.0));
         assert_eq!(p.nodes()[2].ready, 20.0);
         assert_eq!(p.distance().get(0, 1), 5.0);
         assert_eq!(p.travel_time().get(1, 0), 5.0);
