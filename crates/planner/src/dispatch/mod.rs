@@ -4,9 +4,9 @@
 //! system order by order ([`Dispatcher::quote`], [`Dispatcher::commit`],
 //! [`Dispatcher::advance_to`]).
 //!
-//! ```no_run
+//! ```
 //! use skylane_planner::{dispatch::Dispatcher, load::load_mission};
-//! let loaded = load_mission("missions/monaco.ron".as_ref()).unwrap();
+//! let loaded = load_mission("../../missions/monaco.ron".as_ref()).unwrap();
 //! let mut dispatcher = Dispatcher::new(&loaded.mission, &loaded.world);
 //! let order = &loaded.mission.orders[0];
 //! let quote = dispatcher.quote(order); // no state change

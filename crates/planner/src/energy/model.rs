@@ -468,14 +468,30 @@ pub fn integrate_energy_wh(
     let mut out = Vec::with_capacity(samples.len());
     let mut previous: Option<(f64, f64)> = None; // (t_s, electrical_w)
     let mut total_wh = 0.0;
+    let mut last_condition: Option<((Vector3<f64>, f64, f64), f64)> = None;
     for (index, s) in samples.iter().enumerate() {
         let time_error = EnergyError::Time { index, t_s: s.t_s };
         if !s.t_s.is_finite() {
             return Err(time_error);
         }
-        let p =
-            power_checked_context(spec, s.payload_kg, s.ground_velocity_mps, s.alt_m, atmosphere)?
+        // Cruise and hover repeat the same flight condition sample after sample: reuse
+        // the last power instead of solving the induced-velocity equation again.
+        let key = (s.ground_velocity_mps, s.alt_m, s.payload_kg);
+        let p = match last_condition {
+            Some((k, p)) if k == key => p,
+            _ => {
+                let p = power_checked_context(
+                    spec,
+                    s.payload_kg,
+                    s.ground_velocity_mps,
+                    s.alt_m,
+                    atmosphere,
+                )?
                 .electrical_w;
+                last_condition = Some((key, p));
+                p
+            }
+        };
         if let Some((t0, p0)) = previous {
             if s.t_s < t0 {
                 return Err(time_error);

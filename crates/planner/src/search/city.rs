@@ -273,6 +273,21 @@ impl<'w> CityPlanner<'w> {
             return Err(NoPath::DepotBlocked(self.name(c.nearest)));
         }
         let (drop, goal) = self.find_drop_point(layer, dest_m, rules)?;
+        // The straight line is the shortest path: when it is clear, no search is needed.
+        if self.world.segment_clear(
+            [depot_m[0], depot_m[1], alt],
+            [drop[0], drop[1], alt],
+            self.span,
+            self.cruise_margin_m + self.config.buffer_m * 0.5,
+        ) {
+            return Ok(DeliveryPath {
+                cruise_alt_m: alt,
+                drop_point_m: drop,
+                drop_offset_m: dist(drop, dest_m),
+                cruise_path_m: vec![depot_m, drop],
+                cruise_length_m: dist(depot_m, drop),
+            });
+        }
         let cells = self
             .astar(layer, start, goal)
             .ok_or(NoPath::Unreachable { min_alt_m: alt, max_alt_m: alt })?;
