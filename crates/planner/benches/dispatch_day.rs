@@ -24,9 +24,15 @@ fn main() {
     let t = Instant::now();
     let plan = plan_mission(&loaded.mission, &loaded.world, loaded.map.clone(), &|_, _| {});
     let plan_s = t.elapsed().as_secs_f64();
-    println!("orders {}: drone {}, van {}, rejected {}", plan.summary.orders, plan.summary.by_drone, plan.summary.by_van, plan.summary.rejected);
+    println!(
+        "orders {}: drone {}, van {}, rejected {}",
+        plan.summary.orders, plan.summary.by_drone, plan.summary.by_van, plan.summary.rejected
+    );
     println!("load mission + world: {load_s:.3} s (baseline)");
-    println!("plan the day on {threads} threads: {plan_s:.3} s ({:.1}x the baseline)", plan_s / load_s);
+    println!(
+        "plan the day on {threads} threads: {plan_s:.3} s ({:.1}x the baseline)",
+        plan_s / load_s
+    );
 
     let dispatcher = Dispatcher::new(&loaded.mission, &loaded.world);
     // Warm the planner cache (rasterising the occupancy layers happens once per set of

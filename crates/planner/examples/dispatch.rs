@@ -26,14 +26,29 @@ fn main() {
         let ms = started.elapsed().as_secs_f64() * 1e3;
         match &quote.mode {
             QuoteMode::Drone { drone_id, eta_s, energy_wh, .. } => {
-                println!("{} {}: drone {drone_id}, ETA {}, {energy_wh:.1} Wh ({ms:.1} ms)", ClockTime(order.placed_at.seconds()), order.id, ClockTime(*eta_s));
+                println!(
+                    "{} {}: drone {drone_id}, ETA {}, {energy_wh:.1} Wh ({ms:.1} ms)",
+                    ClockTime(order.placed_at.seconds()),
+                    order.id,
+                    ClockTime(*eta_s)
+                );
             }
-            QuoteMode::Van { reason } => println!("{} {}: van ({reason})", ClockTime(order.placed_at.seconds()), order.id),
-            QuoteMode::Refused { reason } => println!("{} {}: refused ({reason})", ClockTime(order.placed_at.seconds()), order.id),
+            QuoteMode::Van { reason } => {
+                println!("{} {}: van ({reason})", ClockTime(order.placed_at.seconds()), order.id)
+            }
+            QuoteMode::Refused { reason } => println!(
+                "{} {}: refused ({reason})",
+                ClockTime(order.placed_at.seconds()),
+                order.id
+            ),
         }
         // The customer accepts: book it. A commit gives the quoted ETA.
         let booked = dispatcher.commit(order);
         assert_eq!(booked.eta_s(), quote.eta_s());
     }
-    println!("{} flights booked, {} orders handed to vans", dispatcher.flights().len(), dispatcher.van_orders().len());
+    println!(
+        "{} flights booked, {} orders handed to vans",
+        dispatcher.flights().len(),
+        dispatcher.van_orders().len()
+    );
 }

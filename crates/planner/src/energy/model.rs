@@ -396,19 +396,30 @@ fn glauert_root(x: f64, e: f64) -> f64 {
         // Strong edgewise flow in descent: the only roots are below -x.
         (0.0, flow_reversal)
     };
-    // The bracket is at most 1 + |x| wide; 64 halvings reach f64 resolution.
+    // Safeguarded Newton: a Newton step when it stays inside the bracket, a bisection
+    // otherwise, and the bracket shrinks every iteration either way, so the monotone
+    // bracket argument above still guarantees convergence (in a handful of steps where
+    // Newton applies, at most 64 halvings where it does not).
+    let mut l = 0.5 * (lo + hi);
     for _ in 0..64 {
-        let mid = 0.5 * (lo + hi);
-        if f(mid) < 0.0 {
-            lo = mid;
+        let r = (e * e + (x + l) * (x + l)).sqrt();
+        let fl = l * r - 1.0;
+        if fl < 0.0 {
+            lo = l;
         } else {
-            hi = mid;
+            hi = l;
         }
-        if hi - lo <= 1e-15 * hi {
+        let df = r + l * (x + l) / r.max(f64::MIN_POSITIVE);
+        let newton = l - fl / df;
+        let next = if df > 0.0 && newton > lo && newton < hi { newton } else { 0.5 * (lo + hi) };
+        if (next - l).abs() <= 1e-15 * l.abs().max(1e-300) || hi - lo <= 1e-15 * hi {
+            l = next;
             break;
         }
+        l = next;
     }
-    0.5 * (lo + hi)
+    debug_assert!(f(l).is_finite());
+    l
 }
 
 /// Battery energy `spec` can use at `temperature_c`, Wh: nominal capacity times

@@ -16,7 +16,8 @@
 
 use std::cell::RefCell;
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::world::{ObstacleRef, Rect, TimeSpan, World};
 
@@ -99,9 +100,18 @@ pub enum NoPath {
 }
 
 struct Layer {
+    index: usize,
     alt_m: f64,
     blocked: Vec<bool>,
 }
+
+/// Shortest-path trees kept per (layer, start cell): depots are few and fixed, so after
+/// one full Dijkstra from a depot every later query from it is a walk up the tree.
+const MAX_TREES: usize = 64;
+/// `parent` value of a cell the tree does not reach.
+const UNREACHED: u32 = u32::MAX;
+
+type TreeCache = Mutex<HashMap<(usize, usize), Arc<OnceLock<Vec<u32>>>>>;
 
 /// Occupancy layers of one world for one mission, ready for queries. `Sync`: share it
 /// across threads and query in parallel.
@@ -114,6 +124,7 @@ pub struct CityPlanner<'w> {
     nx: usize,
     ny: usize,
     layers: Vec<Layer>,
+    trees: TreeCache,
 }
 
 impl<'w> CityPlanner<'w> {
@@ -184,10 +195,24 @@ impl<'w> CityPlanner<'w> {
                 for z in world.zones.iter().filter(|z| z.active_during(span)) {
                     mark(&z.footprint, z.floor_m, z.ceiling_m);
                 }
-                Layer { alt_m, blocked }
+                Layer { index: 0, alt_m, blocked }
             })
             .collect();
-        CityPlanner { world, config, cruise_margin_m, span, area, nx, ny, layers }
+        let mut layers: Vec<Layer> = layers;
+        for (i, l) in layers.iter_mut().enumerate() {
+            l.index = i;
+        }
+        CityPlanner {
+            world,
+            config,
+            cruise_margin_m,
+            span,
+            area,
+            nx,
+            ny,
+            layers,
+            trees: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Cruise altitudes of the layers, m.
@@ -289,7 +314,7 @@ impl<'w> CityPlanner<'w> {
             });
         }
         let cells = self
-            .astar(layer, start, goal)
+            .grid_path(layer, start, goal)
             .ok_or(NoPath::Unreachable { min_alt_m: alt, max_alt_m: alt })?;
         let mut pts: Vec<[f64; 2]> = Vec::with_capacity(cells.len());
         pts.push(depot_m);
@@ -368,6 +393,78 @@ impl<'w> CityPlanner<'w> {
         })
     }
 
+    /// Shortest grid path from `start` to `goal`: from the cached shortest-path tree of
+    /// `start` when there is (or there is room for) one, else by A*.
+    fn grid_path(&self, layer: &Layer, start: usize, goal: usize) -> Option<Vec<usize>> {
+        let slot = {
+            let mut trees = self.trees.lock().unwrap_or_else(|p| p.into_inner());
+            let key = (layer.index, start);
+            if let Some(slot) = trees.get(&key) {
+                Some(slot.clone())
+            } else if trees.len() < MAX_TREES {
+                let slot = Arc::new(OnceLock::new());
+                trees.insert(key, slot.clone());
+                Some(slot)
+            } else {
+                None
+            }
+        };
+        let Some(slot) = slot else { return self.astar(layer, start, goal) };
+        let parent = slot.get_or_init(|| self.dijkstra_tree(layer, start));
+        if parent[goal] == UNREACHED {
+            return None;
+        }
+        let mut out = vec![goal];
+        let mut c = goal;
+        while c != start {
+            c = parent[c] as usize;
+            out.push(c);
+        }
+        out.reverse();
+        Some(out)
+    }
+
+    /// Parent of every cell on a shortest 8-connected path from `start` (no corner
+    /// cutting), [`UNREACHED`] where there is none.
+    fn dijkstra_tree(&self, layer: &Layer, start: usize) -> Vec<u32> {
+        let (nx, ny) = (self.nx as isize, self.ny as isize);
+        let mut g = vec![f64::INFINITY; self.nx * self.ny];
+        let mut parent = vec![UNREACHED; self.nx * self.ny];
+        let mut open = BinaryHeap::new();
+        g[start] = 0.0;
+        parent[start] = start as u32;
+        open.push(Node { f: 0.0, g: 0.0, cell: start as u32 });
+        while let Some(Node { g: gc, cell, .. }) = open.pop() {
+            let cell = cell as usize;
+            if gc > g[cell] {
+                continue;
+            }
+            let (x, y) = ((cell % self.nx) as isize, (cell / self.nx) as isize);
+            for (dx, dy, cost) in STEPS {
+                let (x2, y2) = (x + dx, y + dy);
+                if x2 < 0 || y2 < 0 || x2 >= nx || y2 >= ny {
+                    continue;
+                }
+                let n = (y2 * nx + x2) as usize;
+                if layer.blocked[n]
+                    || (dx != 0
+                        && dy != 0
+                        && (layer.blocked[(y * nx + x2) as usize]
+                            || layer.blocked[(y2 * nx + x) as usize]))
+                {
+                    continue;
+                }
+                let g2 = gc + cost;
+                if g2 < g[n] {
+                    g[n] = g2;
+                    parent[n] = cell as u32;
+                    open.push(Node { f: g2, g: g2, cell: n as u32 });
+                }
+            }
+        }
+        parent
+    }
+
     fn astar(&self, layer: &Layer, start: usize, goal: usize) -> Option<Vec<usize>> {
         thread_local! {
             static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
@@ -396,16 +493,7 @@ impl<'w> CityPlanner<'w> {
         };
         s.set_g(start, 0.0, u32::MAX);
         s.open.push(Node { f: h(start), g: 0.0, cell: start as u32 });
-        const STEPS: [(isize, isize, f64); 8] = [
-            (1, 0, 1.0),
-            (-1, 0, 1.0),
-            (0, 1, 1.0),
-            (0, -1, 1.0),
-            (1, 1, std::f64::consts::SQRT_2),
-            (1, -1, std::f64::consts::SQRT_2),
-            (-1, 1, std::f64::consts::SQRT_2),
-            (-1, -1, std::f64::consts::SQRT_2),
-        ];
+
         while let Some(Node { g, cell, .. }) = s.open.pop() {
             let cell = cell as usize;
             if g > s.g(cell) {
@@ -484,6 +572,18 @@ impl<'w> CityPlanner<'w> {
         out
     }
 }
+
+/// The 8 grid moves and their lengths in cells.
+const STEPS: [(isize, isize, f64); 8] = [
+    (1, 0, 1.0),
+    (-1, 0, 1.0),
+    (0, 1, 1.0),
+    (0, -1, 1.0),
+    (1, 1, std::f64::consts::SQRT_2),
+    (1, -1, std::f64::consts::SQRT_2),
+    (-1, 1, std::f64::consts::SQRT_2),
+    (-1, -1, std::f64::consts::SQRT_2),
+];
 
 fn dist(a: [f64; 2], b: [f64; 2]) -> f64 {
     ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt()
