@@ -82,7 +82,7 @@ fn a_queue_at_one_nest_with_one_drone_is_not_promised_by_drone() {
     let by_drone =
         plan.outcomes.iter().filter(|o| matches!(o.outcome, Outcome::Drone { .. })).count();
     assert!(
-        by_drone >= 1 && by_drone < 5,
+        (1..5).contains(&by_drone),
         "one drone cannot serve five simultaneous orders in 30 minutes"
     );
     for f in &plan.flights {

@@ -65,6 +65,9 @@ struct Drone {
     free_at_s: f64,
 }
 
+/// A drone choice for an order: (delivery time, drone index, option index, take-off).
+type Choice = (f64, usize, usize, f64);
+
 /// One way to fly an order: (nest index, drone type name, flight or reason).
 type TemplateOption = (usize, String, Result<FlightTemplate, String>);
 
@@ -301,9 +304,9 @@ impl<'w> Dispatcher<'w> {
         &self,
         order: &Order,
         options: &[TemplateOption],
-    ) -> (Option<(f64, usize, usize, f64)>, f64, Vec<String>) {
+    ) -> (Option<Choice>, f64, Vec<String>) {
         let ready = (order.placed_at.seconds() + self.mission.policy.pick_load_s).max(self.now_s);
-        let mut best: Option<(f64, usize, usize, f64)> = None;
+        let mut best: Option<Choice> = None;
         let mut second = f64::INFINITY;
         let mut reasons = Vec::new();
         for (ti, (n, type_name, t)) in options.iter().enumerate() {

@@ -479,7 +479,9 @@ pub fn integrate_energy_wh(
     let mut out = Vec::with_capacity(samples.len());
     let mut previous: Option<(f64, f64)> = None; // (t_s, electrical_w)
     let mut total_wh = 0.0;
-    let mut last_condition: Option<((Vector3<f64>, f64, f64), f64)> = None;
+    // ((ground velocity, altitude, payload), electrical power) of the last sample.
+    type Condition = ((Vector3<f64>, f64, f64), f64);
+    let mut last_condition: Option<Condition> = None;
     for (index, s) in samples.iter().enumerate() {
         let time_error = EnergyError::Time { index, t_s: s.t_s };
         if !s.t_s.is_finite() {

@@ -32,7 +32,7 @@ mod tests {
     #[test]
     fn presets_parse_and_are_valid() {
         let all = super::all();
-        assert!(all.len() >= 1);
+        assert!(!all.is_empty());
         for s in all {
             assert!(s.problems().is_empty(), "{}: {:?}", s.name, s.problems());
         }

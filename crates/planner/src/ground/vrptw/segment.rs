@@ -193,7 +193,11 @@ mod tests {
             let s = data.route(0, &route);
             let (_, warp) = simulate(&p, &route);
             assert_relative_eq!(s.warp, warp, epsilon = 1e-9);
-            assert_relative_eq!(s.dist, p.routes_distance(&[route.clone()]), epsilon = 1e-9);
+            assert_relative_eq!(
+                s.dist,
+                p.routes_distance(std::slice::from_ref(&route)),
+                epsilon = 1e-9
+            );
             // Merging right-to-left (another association order) gives the same summary.
             let tail =
                 route.iter().rev().fold(data.single[0], |s, &c| data.merge(&data.single[c], &s));
