@@ -652,3 +652,104 @@ impl Scratch {
         self.parent[c] = parent;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geo::LocalFrame;
+    use crate::world::{HeightSource, MapBuilding, Polygon};
+
+    /// A 300 m tower (far above the 120 m ceiling) right between depot and customer.
+    fn tower_world() -> World {
+        let tower = MapBuilding {
+            osm_id: 7,
+            footprint: Polygon::new(vec![
+                [-20.0, -20.0],
+                [20.0, -20.0],
+                [20.0, 20.0],
+                [-20.0, 20.0],
+            ]),
+            base_m: 0.0,
+            top_m: 300.0,
+            height_source: HeightSource::HeightTag,
+        };
+        let bounds = Rect { min: [-500.0; 2], max: [500.0; 2] };
+        World::new(LocalFrame::new(43.7, 7.4), vec![tower], vec![], vec![], 120.0, bounds)
+    }
+
+    fn rules() -> Clearances {
+        Clearances {
+            cruise_margin_m: 5.0,
+            delivery_margin_m: 2.0,
+            hover_m: 8.0,
+            drop_radius_m: 10.0,
+        }
+    }
+
+    #[test]
+    fn goes_around_a_tower_taller_than_the_ceiling() {
+        let world = tower_world();
+        let area = Rect { min: [-300.0; 2], max: [300.0; 2] };
+        let planner = CityPlanner::new(
+            &world,
+            area,
+            40.0,
+            100.0,
+            5.0,
+            TimeSpan::always(),
+            CityPlannerConfig::default(),
+        );
+        let (depot, dest) = ([-200.0, 0.0], [200.0, 0.0]);
+        let path = planner.plan_delivery(depot, dest, &rules()).expect("a way around exists");
+        assert!(path.cruise_alt_m <= 120.0 - 5.0);
+        assert!(path.cruise_length_m > 400.0, "cannot be the straight line through the tower");
+        assert!(path.cruise_length_m < 440.0, "a short detour, got {}", path.cruise_length_m);
+        for w in path.cruise_path_m.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            let alt = path.cruise_alt_m;
+            assert!(world.segment_clear(
+                [a[0], a[1], alt],
+                [b[0], b[1], alt],
+                TimeSpan::always(),
+                5.0
+            ));
+        }
+        // Second query from the same depot uses the cached tree and agrees.
+        let again = planner.plan_delivery(depot, dest, &rules()).unwrap();
+        assert_eq!(again, path);
+    }
+
+    #[test]
+    fn drop_point_moves_off_a_wall_within_the_radius() {
+        let world = tower_world();
+        let area = Rect { min: [-300.0; 2], max: [300.0; 2] };
+        let planner = CityPlanner::new(
+            &world,
+            area,
+            40.0,
+            100.0,
+            5.0,
+            TimeSpan::always(),
+            CityPlannerConfig::default(),
+        );
+        // The address is on the tower's wall: the drop point must move out of the margins.
+        let path = planner.plan_delivery([-200.0, 0.0], [0.0, 21.0], &rules());
+        match path {
+            Ok(p) => {
+                assert!(p.drop_offset_m > 0.0 && p.drop_offset_m <= 10.0);
+                let d = world.clearance(
+                    [p.drop_point_m[0], p.drop_point_m[1], 8.0],
+                    TimeSpan::always(),
+                    50.0,
+                );
+                assert!(d.distance_m >= 2.0);
+            }
+            // At cruise altitude the wall is a 300 m tower: the top of the column needs the
+            // 5 m cruise margin, which 10 m from the wall it has; so a path must exist.
+            Err(e) => panic!("expected a drop point: {e}"),
+        }
+        // An address deep inside the tower has no drop point within 10 m.
+        let inside = planner.plan_delivery([-200.0, 0.0], [0.0, 0.0], &rules());
+        assert!(matches!(inside, Err(NoPath::NoDropPoint { .. })), "{inside:?}");
+    }
+}
