@@ -148,6 +148,16 @@ pub struct Weather {
     pub temperature_c: f64,
 }
 
+impl Weather {
+    /// The air of the mission for the energy model.
+    pub fn atmosphere(&self) -> crate::energy::Atmosphere {
+        crate::energy::Atmosphere {
+            temperature_c: self.temperature_c,
+            wind_mps: nalgebra::Vector3::new(self.wind_east_mps, self.wind_north_mps, 0.0),
+        }
+    }
+}
+
 impl Default for Weather {
     fn default() -> Self {
         Weather { wind_east_mps: 0.0, wind_north_mps: 0.0, temperature_c: default_temperature() }

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use nalgebra::Vector3;
 
-use crate::energy::model::{self, Atmosphere, EnergySample};
+use crate::energy::model::{self, EnergySample};
 use crate::ground::roads::RoadGraph;
 use crate::mission::{Mission, Service};
 use crate::plan::{Outcome, Phase, Plan};
@@ -686,19 +686,8 @@ fn check_flight(plan: &Plan, world: &World, index: usize, out: &mut Vec<Violatio
     }
 
     // Energy, re-integrated from the samples.
-    let atm = Atmosphere {
-        temperature_c: m.weather.temperature_c,
-        wind_mps: Vector3::new(m.weather.wind_east_mps, m.weather.wind_north_mps, 0.0),
-    };
-    let es: Vec<EnergySample> = s
-        .iter()
-        .map(|x| EnergySample {
-            t_s: x.t_s,
-            ground_velocity_mps: Vector3::from(x.vel_mps),
-            alt_m: x.pos_m[2],
-            payload_kg: x.payload_kg,
-        })
-        .collect();
+    let atm = m.weather.atmosphere();
+    let es: Vec<EnergySample> = s.iter().map(|x| x.energy_sample()).collect();
     match (
         model::integrate_energy_wh(&spec, &atm, &es),
         model::usable_energy_wh(&spec, m.weather.temperature_c),

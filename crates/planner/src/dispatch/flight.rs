@@ -27,15 +27,7 @@ pub(crate) struct FlightTemplate {
 }
 
 fn energy_samples(samples: &[Sample]) -> Vec<EnergySample> {
-    samples
-        .iter()
-        .map(|x| EnergySample {
-            t_s: x.t_s,
-            ground_velocity_mps: Vector3::from(x.vel_mps),
-            alt_m: x.pos_m[2],
-            payload_kg: x.payload_kg,
-        })
-        .collect()
+    samples.iter().map(Sample::energy_sample).collect()
 }
 
 fn total_wh(spec: &DroneSpec, atm: &Atmosphere, samples: &[Sample]) -> Result<f64, String> {

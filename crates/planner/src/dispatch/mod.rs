@@ -40,7 +40,6 @@ pub mod vans;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use nalgebra::Vector3;
 use rayon::prelude::*;
 
 use crate::energy::model::Atmosphere;
@@ -182,14 +181,7 @@ impl<'w> Dispatcher<'w> {
         };
         let policy = &mission.policy;
         Dispatcher {
-            atm: Atmosphere {
-                temperature_c: mission.weather.temperature_c,
-                wind_mps: Vector3::new(
-                    mission.weather.wind_east_mps,
-                    mission.weather.wind_north_mps,
-                    0.0,
-                ),
-            },
+            atm: mission.weather.atmosphere(),
             rules: Clearances {
                 cruise_margin_m: mission.airspace.clearance_margin_m,
                 delivery_margin_m: policy.delivery_margin_m,

@@ -126,6 +126,18 @@ pub struct Sample {
     pub soc: f64,
 }
 
+impl Sample {
+    /// The flight condition the energy model needs at this sample.
+    pub fn energy_sample(&self) -> crate::energy::EnergySample {
+        crate::energy::EnergySample {
+            t_s: self.t_s,
+            ground_velocity_mps: nalgebra::Vector3::from(self.vel_mps),
+            alt_m: self.pos_m[2],
+            payload_kg: self.payload_kg,
+        }
+    }
+}
+
 /// One drone flight: depot -> customer -> depot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
