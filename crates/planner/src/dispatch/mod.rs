@@ -244,49 +244,53 @@ impl<'w> Dispatcher<'w> {
     }
 
     /// Every (nest, type) way of flying `order`, or why not.
+    /// Every (nest, type) way of flying `order`, or why not. Nests are searched in
+    /// parallel and each nest's drone types in parallel (rayon; results are collected
+    /// in nest and type order, so the answer does not depend on the thread count).
     fn options(&self, order: &Order) -> Vec<TemplateOption> {
         let dest = self.world.frame.to_local(order.lat_deg, order.lon_deg);
         let planner = self.planner_for(order);
-        let mut out = Vec::new();
-        for &n in &self.nests {
-            let kinds: Vec<&DroneSpec> = self
-                .types
-                .iter()
-                .filter(|t| self.drones.iter().any(|d| d.depot == n && d.spec.name == t.name))
-                .collect();
-            if kinds.is_empty() {
-                continue;
-            }
-            let heaviest = kinds.iter().map(|k| k.max_payload_kg).fold(0.0, f64::max);
-            if order.payload_kg > heaviest {
-                for spec in kinds {
-                    out.push((
-                        n,
-                        spec.name.clone(),
-                        Err(format!(
-                            "too heavy: payload {:.2} kg exceeds the {} limit of {:.2} kg",
-                            order.payload_kg, spec.name, spec.max_payload_kg
-                        )),
-                    ));
+        let too_heavy = |spec: &DroneSpec| {
+            format!(
+                "too heavy: payload {:.2} kg exceeds the {} limit of {:.2} kg",
+                order.payload_kg, spec.name, spec.max_payload_kg
+            )
+        };
+        let per_nest: Vec<Vec<TemplateOption>> = self
+            .nests
+            .par_iter()
+            .map(|&n| {
+                let kinds: Vec<&DroneSpec> = self
+                    .types
+                    .iter()
+                    .filter(|t| self.drones.iter().any(|d| d.depot == n && d.spec.name == t.name))
+                    .collect();
+                let heaviest = kinds.iter().map(|k| k.max_payload_kg).fold(0.0, f64::max);
+                if kinds.is_empty() || order.payload_kg > heaviest {
+                    return kinds.iter().map(|k| (n, k.name.clone(), Err(too_heavy(k)))).collect();
                 }
-                continue;
-            }
-            let path = planner.plan_delivery(self.depot_xy[n], dest, &self.rules);
-            for spec in kinds {
-                let t = match &path {
-                    Err(e) => Err(format!("no path: {e}")),
-                    Ok(_) if order.payload_kg > spec.max_payload_kg => Err(format!(
-                        "too heavy: payload {:.2} kg exceeds the {} limit of {:.2} kg",
-                        order.payload_kg, spec.name, spec.max_payload_kg
-                    )),
-                    Ok(p) => {
-                        flight_template(spec, &self.mission, &self.atm, self.depot_xy[n], order, p)
-                    }
-                };
-                out.push((n, spec.name.clone(), t));
-            }
-        }
-        out
+                let path = planner.plan_delivery(self.depot_xy[n], dest, &self.rules);
+                kinds
+                    .par_iter()
+                    .map(|spec| {
+                        let t = match &path {
+                            Err(e) => Err(format!("no path: {e}")),
+                            Ok(_) if order.payload_kg > spec.max_payload_kg => Err(too_heavy(spec)),
+                            Ok(p) => flight_template(
+                                spec,
+                                &self.mission,
+                                &self.atm,
+                                self.depot_xy[n],
+                                order,
+                                p,
+                            ),
+                        };
+                        (n, spec.name.clone(), t)
+                    })
+                    .collect()
+            })
+            .collect();
+        per_nest.into_iter().flatten().collect()
     }
 
     /// The best drone for `order` given the drones' current bookings: (delivery time,
