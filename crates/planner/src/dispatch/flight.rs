@@ -133,34 +133,33 @@ fn contingency(
             .electrical_w;
         seg_model.push((dir, cap, ramp_m, p_cap));
     }
-    let straight_wh = |j: usize, dist_m: f64, start: [f64; 2]| -> Result<f64, String> {
-        let (dir, cap, ramp_m, p_cap) = seg_model[j];
-        let leg = |len: f64| -> Result<f64, String> {
-            let p0 = Vector3::new(start[0], start[1], alt);
-            let mut s = Vec::new();
-            let end_t = fly_polyline(
-                &[p0, p0 + dir * len],
-                &[cap],
-                a,
-                Phase::Inbound,
-                payload_kg,
-                0.0,
-                &mut s,
-            );
-            s.push(Sample {
-                t_s: end_t,
-                pos_m: [0.0, 0.0, alt],
-                vel_mps: [0.0; 3],
-                phase: Phase::Inbound,
-                payload_kg,
-                soc: 1.0,
-            });
-            total_wh(spec, atm, &s)
-        };
+    // Energy of a rest-to-rest straight leg of `len` metres back along segment j.
+    let leg_wh = |j: usize, len: f64| -> Result<f64, String> {
+        let (dir, cap, ..) = seg_model[j];
+        let p0 = Vector3::new(0.0, 0.0, alt);
+        let mut s = Vec::new();
+        let end_t =
+            fly_polyline(&[p0, p0 + dir * len], &[cap], a, Phase::Inbound, payload_kg, 0.0, &mut s);
+        s.push(Sample {
+            t_s: end_t,
+            pos_m: [0.0, 0.0, alt],
+            vel_mps: [0.0; 3],
+            phase: Phase::Inbound,
+            payload_kg,
+            soc: 1.0,
+        });
+        total_wh(spec, atm, &s)
+    };
+    // The leg that just reaches cruise speed and brakes again is the same for every
+    // sample of a segment: compute it once per segment.
+    let ramp_wh: Vec<f64> =
+        (0..seg_model.len()).map(|j| leg_wh(j, seg_model[j].2)).collect::<Result<_, _>>()?;
+    let straight_wh = |j: usize, dist_m: f64| -> Result<f64, String> {
+        let (_, cap, ramp_m, p_cap) = seg_model[j];
         if dist_m <= ramp_m {
-            leg(dist_m)
+            leg_wh(j, dist_m)
         } else {
-            Ok(leg(ramp_m)? + p_cap * (dist_m - ramp_m) / cap / 3600.0)
+            Ok(ramp_wh[j] + p_cap * (dist_m - ramp_m) / cap / 3600.0)
         }
     };
     let mut seg = 0usize;
@@ -180,7 +179,7 @@ fn contingency(
                     .map_err(|e| format!("energy: {e}"))?
                     .electrical_w;
                 let back_m = dist(here, route[seg]) + v * v / (2.0 * a);
-                let first = if back_m > 1e-6 { straight_wh(seg, back_m, here)? } else { 0.0 };
+                let first = if back_m > 1e-6 { straight_wh(seg, back_m)? } else { 0.0 };
                 cum_wh[i] + p_now * brake_s / 3600.0 + first + tail_wh[seg]
             }
             _ => break,

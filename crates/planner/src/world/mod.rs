@@ -297,6 +297,10 @@ impl World {
     /// closer than 1 cm to the margin count as blocked (a conservative cut-off that keeps
     /// the walk finite).
     pub fn segment_clear(&self, a: [f64; 3], b: [f64; 3], span: TimeSpan, margin_m: f64) -> bool {
+        // Level and vertical segments (all the planner flies) have an exact closed form.
+        if a[2] == b[2] || (a[0] == b[0] && a[1] == b[1]) {
+            return self.axis_segment_clearance(a, b, span, margin_m + 0.01) >= margin_m + 0.01;
+        }
         let d = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
         let len = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
         let radius = margin_m + 25.0;
@@ -314,6 +318,64 @@ impl World {
             }
             s = (s + slack).min(len);
         }
+    }
+
+    /// Exact distance, capped at `radius_m`, from a level or vertical segment to the
+    /// nearest obstacle active during `span`. For a prism (footprint x height interval)
+    /// and a level segment the distance is `sqrt(d_xy^2 + d_z^2)` with `d_xy` the planar
+    /// segment-to-footprint distance; for a vertical segment, `d_xy` is the point's
+    /// distance and `d_z` the gap between the two height intervals.
+    fn axis_segment_clearance(
+        &self,
+        a: [f64; 3],
+        b: [f64; 3],
+        span: TimeSpan,
+        radius_m: f64,
+    ) -> f64 {
+        let query = Aabb::new(
+            Vector::new(
+                a[0].min(b[0]) - radius_m,
+                a[1].min(b[1]) - radius_m,
+                a[2].min(b[2]) - radius_m,
+            ),
+            Vector::new(
+                a[0].max(b[0]) + radius_m,
+                a[1].max(b[1]) + radius_m,
+                a[2].max(b[2]) + radius_m,
+            ),
+        );
+        let (z0, z1) = (a[2].min(b[2]), a[2].max(b[2]));
+        let vertical = a[2] != b[2];
+        let mut best = radius_m;
+        for leaf in self.bvh.intersect_aabb(&query) {
+            let prism = &self.prisms[leaf as usize];
+            if let ObstacleRef::Zone(z) = prism.obstacle {
+                if !self.zones[z].active_during(span) {
+                    continue;
+                }
+            }
+            let dz = if z1 < prism.base_m {
+                prism.base_m - z1
+            } else if z0 > prism.top_m {
+                z0 - prism.top_m
+            } else {
+                0.0
+            };
+            if dz >= best {
+                continue;
+            }
+            let footprint = self.footprint(prism.obstacle);
+            let dxy = if vertical {
+                footprint.distance([a[0], a[1]])
+            } else {
+                footprint.segment_distance([a[0], a[1]], [b[0], b[1]])
+            };
+            best = best.min((dxy * dxy + dz * dz).sqrt());
+            if best <= 0.0 {
+                break;
+            }
+        }
+        best
     }
 
     /// Problems with a mission that need the map to see: positions off the map, depots

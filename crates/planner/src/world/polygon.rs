@@ -92,6 +92,30 @@ impl Polygon {
         best
     }
 
+    /// Distance from the segment `a`-`b` to the polygon's region: 0 when the segment
+    /// touches or crosses it, else the smallest edge-to-segment distance.
+    pub fn segment_distance(&self, a: [f64; 2], b: [f64; 2]) -> f64 {
+        if self.contains(a) || self.contains(b) {
+            return 0.0;
+        }
+        let mut best = f64::INFINITY;
+        for ring in std::iter::once(&self.outer).chain(self.holes.iter()) {
+            let n = ring.len();
+            for i in 0..n {
+                let (c, d) = (ring[i], ring[(i + 1) % n]);
+                if segments_intersect(a, b, c, d) {
+                    return 0.0;
+                }
+                let e = segment_point_distance(a, b, c)
+                    .min(segment_point_distance(a, b, d))
+                    .min(segment_point_distance(c, d, a))
+                    .min(segment_point_distance(c, d, b));
+                best = best.min(e);
+            }
+        }
+        best
+    }
+
     /// Area of the outer ring minus holes, m^2.
     pub fn area_m2(&self) -> f64 {
         ring_area(&self.outer).abs() - self.holes.iter().map(|h| ring_area(h).abs()).sum::<f64>()
@@ -141,6 +165,25 @@ fn ring_distance(ring: &[[f64; 2]], p: [f64; 2]) -> f64 {
     best
 }
 
+/// Whether the closed segments `a`-`b` and `c`-`d` share a point.
+fn segments_intersect(a: [f64; 2], b: [f64; 2], c: [f64; 2], d: [f64; 2]) -> bool {
+    let orient = |p: [f64; 2], q: [f64; 2], r: [f64; 2]| {
+        (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+    };
+    let (d1, d2) = (orient(c, d, a), orient(c, d, b));
+    let (d3, d4) = (orient(a, b, c), orient(a, b, d));
+    if ((d1 > 0.0 && d2 < 0.0) || (d1 < 0.0 && d2 > 0.0))
+        && ((d3 > 0.0 && d4 < 0.0) || (d3 < 0.0 && d4 > 0.0))
+    {
+        return true;
+    }
+    // Touching and collinear cases.
+    segment_point_distance(c, d, a) == 0.0
+        || segment_point_distance(c, d, b) == 0.0
+        || segment_point_distance(a, b, c) == 0.0
+        || segment_point_distance(a, b, d) == 0.0
+}
+
 /// Distance from `p` to the segment `a`-`b`.
 pub fn segment_point_distance(a: [f64; 2], b: [f64; 2], p: [f64; 2]) -> f64 {
     let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
@@ -169,6 +212,15 @@ mod tests {
         assert_relative_eq!(sq.distance([13.0, 14.0]), 5.0);
         assert_relative_eq!(sq.distance([2.0, 2.0]), 0.0);
         assert_relative_eq!(sq.area_m2(), 96.0);
+    }
+
+    #[test]
+    fn segment_distance_is_exact() {
+        let sq = Polygon::new(vec![[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0]]);
+        assert_relative_eq!(sq.segment_distance([-5.0, 12.0], [15.0, 12.0]), 2.0);
+        assert_relative_eq!(sq.segment_distance([-5.0, 5.0], [15.0, 5.0]), 0.0);
+        assert_relative_eq!(sq.segment_distance([13.0, 14.0], [20.0, 20.0]), 5.0);
+        assert_relative_eq!(sq.segment_distance([2.0, 2.0], [3.0, 3.0]), 0.0);
     }
 
     #[test]
