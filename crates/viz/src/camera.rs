@@ -88,8 +88,29 @@ pub fn overview(area: Rect, aspect: f32) -> OrbitCamera {
     // Fit the width horizontally and the depth (foreshortened by the pitch) vertically.
     let fit_w = width / 2.0 / half_h;
     let fit_d = depth * pitch.sin() / 2.0 / half_v;
-    let distance = (fit_w.max(fit_d) * 1.1).clamp(DISTANCE_RANGE.0, DISTANCE_RANGE.1);
-    OrbitCamera { focus: ground_to_bevy(centre, 0.0), yaw: 0.0, pitch, distance }
+    let mut orbit = OrbitCamera {
+        focus: ground_to_bevy(centre, 0.0),
+        yaw: 0.0,
+        pitch,
+        distance: fit_w.max(fit_d).clamp(DISTANCE_RANGE.0, DISTANCE_RANGE.1),
+    };
+    // The near edge looks wider than the estimate assumes: back off until every corner
+    // is in view, with a 12 % margin for the HUD.
+    let corners = [area.min, [area.max[0], area.min[1]], area.max, [area.min[0], area.max[1]]];
+    let inside = |o: &OrbitCamera| {
+        let view = o.transform().to_matrix().inverse();
+        corners.iter().all(|c| {
+            let p = view.transform_point3(ground_to_bevy(*c, 0.0));
+            p.z < 0.0 && (p.x / -p.z).abs() <= half_h / 1.12 && (p.y / -p.z).abs() <= half_v / 1.12
+        })
+    };
+    for _ in 0..100 {
+        if inside(&orbit) || orbit.distance >= DISTANCE_RANGE.1 {
+            break;
+        }
+        orbit.zoom(1.05);
+    }
+    orbit
 }
 
 /// Spawns the camera, the sun and the ambient light; adds the camera controls.
@@ -101,7 +122,7 @@ impl Plugin for CameraPlugin {
             .insert_resource(ClearColor(Color::srgb(0.62, 0.75, 0.88)))
             .insert_resource(GlobalAmbientLight {
                 color: Color::srgb(0.85, 0.9, 1.0),
-                brightness: 900.0,
+                brightness: 400.0,
                 ..default()
             })
             .add_systems(Startup, (spawn_camera, spawn_sun))
@@ -126,7 +147,8 @@ impl Plugin for CameraPlugin {
 
 /// The perspective camera at the overview of the service area.
 fn spawn_camera(mut commands: Commands, replay: Res<Replay>, window: Query<&Window>) {
-    let aspect = window.iter().next().map(|w| w.width() / w.height().max(1.0)).unwrap_or(16.0 / 9.0);
+    let aspect =
+        window.iter().next().map(|w| w.width() / w.height().max(1.0)).unwrap_or(16.0 / 9.0);
     let orbit = overview(replay.service_area, aspect);
     let far = (orbit.distance * 4.0).max(20_000.0);
     commands.spawn((

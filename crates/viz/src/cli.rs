@@ -28,7 +28,11 @@ use crate::ReplayPlugin;
 
 /// Command-line arguments.
 #[derive(Debug, Clone, Parser, PartialEq)]
-#[command(name = "skylane-viz", version, about = "3D replay of a skylane plan: drones and vans on one clock")]
+#[command(
+    name = "skylane-viz",
+    version,
+    about = "3D replay of a skylane plan: drones and vans on one clock"
+)]
 pub struct Args {
     /// The plan file (`plan.ron` written by `skylane plan`).
     pub plan: PathBuf,
@@ -124,13 +128,13 @@ pub fn build_app(replay: Replay, args: &Args) -> App {
     };
     let mut app = App::new();
     app.add_plugins(
-        DefaultPlugins
-            .set(WindowPlugin { primary_window: Some(window), ..default() })
-            .set(RenderPlugin {
+        DefaultPlugins.set(WindowPlugin { primary_window: Some(window), ..default() }).set(
+            RenderPlugin {
                 // A screenshot must not catch meshes whose pipelines are still compiling.
                 synchronous_pipeline_compilation: args.screenshot.is_some(),
                 ..default()
-            }),
+            },
+        ),
     )
     .insert_resource(replay)
     .insert_resource(start)

@@ -38,7 +38,13 @@ impl ReplayClock {
     /// A playing clock at `start_s` running at ×60 over `[start_s, end_s]`.
     pub fn new(start_s: f64, end_s: f64) -> ReplayClock {
         let end_s = if end_s > start_s { end_s } else { start_s + 1.0 };
-        ReplayClock { t_s: start_s, playing: true, speed_index: DEFAULT_SPEED_INDEX, start_s, end_s }
+        ReplayClock {
+            t_s: start_s,
+            playing: true,
+            speed_index: DEFAULT_SPEED_INDEX,
+            start_s,
+            end_s,
+        }
     }
 
     /// Mission seconds per real second.
@@ -124,14 +130,12 @@ pub struct ClockPlugin;
 
 impl Plugin for ClockPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<ClockStart>()
-            .add_systems(PreStartup, init_clock)
-            .add_systems(
-                Update,
-                (play_pause, change_speed, scrub_keys, jump_to_order_events, advance_clock)
-                    .chain()
-                    .in_set(ClockSystems),
-            );
+        app.init_resource::<ClockStart>().add_systems(PreStartup, init_clock).add_systems(
+            Update,
+            (play_pause, change_speed, scrub_keys, jump_to_order_events, advance_clock)
+                .chain()
+                .in_set(ClockSystems),
+        );
     }
 }
 
@@ -227,7 +231,8 @@ fn jump_to_order_events(
         )
     });
     let keep = |e: &OrderEvent| selected.as_ref().is_none_or(|s| s.contains(&e.order));
-    let target = if next { tl.next_event(clock.t_s, keep) } else { tl.previous_event(clock.t_s, keep) };
+    let target =
+        if next { tl.next_event(clock.t_s, keep) } else { tl.previous_event(clock.t_s, keep) };
     if let Some(e) = target {
         let t = e.t_s;
         clock.set_time(t);

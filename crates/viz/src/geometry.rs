@@ -406,7 +406,13 @@ mod tests {
     #[test]
     fn ribbons_face_up_and_skip_zero_segments() {
         let mut m = MeshData::default();
-        push_ribbon(&mut m, &[[0.0, 0.0], [0.0, 0.0], [10.0, 0.0], [10.0, 10.0]], 4.0, 0.1, [1.0; 4]);
+        push_ribbon(
+            &mut m,
+            &[[0.0, 0.0], [0.0, 0.0], [10.0, 0.0], [10.0, 10.0]],
+            4.0,
+            0.1,
+            [1.0; 4],
+        );
         assert_eq!(m.triangle_count(), 4);
         assert_windings(&m);
         assert!(m.positions.iter().all(|p| (p[1] - 0.1).abs() < 1e-6));

@@ -16,9 +16,9 @@ use crate::vehicles::{DroneMarker, DroneNow, VanMarker, VanNow, VehicleSystems};
 pub const SLIDER_HEIGHT_PX: f32 = 18.0;
 
 /// The key list shown in the HUD and the README.
-pub const CONTROLS: &str = "Space play/pause · +/- speed · ←/→ scrub (Shift ×10) · N/P next/previous order event · \
-click a vehicle to select · F follow · left drag orbit · right drag pan · wheel or Z/X zoom · \
-W/A/S/D pan · Q/E turn · R/T tilt · Home overview";
+pub const CONTROLS: &str = "Space play/pause | +/- speed | Left/Right scrub (Shift x10) | \
+N/P next/previous order event | click a vehicle to select | F follow | left drag orbit | \
+right drag pan | wheel or Z/X zoom | W/A/S/D pan | Q/E turn | R/T tilt | Home overview";
 
 /// The clock and counts text.
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,13 +62,14 @@ fn text(value: &str, size: f32) -> impl Bundle {
 
 /// Spawns the panels and the slider.
 fn spawn_hud(mut commands: Commands) {
-    commands.spawn(panel(Node {
-        position_type: PositionType::Absolute,
-        top: px(10),
-        left: px(10),
-        ..default()
-    }))
-    .with_child((ClockText, text("", 16.0)));
+    commands
+        .spawn(panel(Node {
+            position_type: PositionType::Absolute,
+            top: px(10),
+            left: px(10),
+            ..default()
+        }))
+        .with_child((ClockText, text("", 16.0)));
     commands
         .spawn(panel(Node {
             position_type: PositionType::Absolute,
@@ -108,12 +109,12 @@ fn spawn_hud(mut commands: Commands) {
 
 /// The clock line and the order counts.
 pub fn clock_panel_text(plan: &Plan, clock: &ReplayClock, s: &Stats) -> String {
-    let state = if clock.playing { "▶" } else { "❚❚" };
+    let state = if clock.playing { "playing" } else { "paused" };
     format!(
-        "{}\n{}  {} ×{}\n\
-         orders placed {}  ·  in flight {}  ·  delivered {}\n\
-         late {}  ·  rejected {}\n\
-         drones airborne {}  ·  vans driving {}",
+        "{}\n{}  {} x{}\n\
+         orders placed {}  |  in flight {}  |  delivered {}\n\
+         late {}  |  rejected {}\n\
+         drones airborne {}  |  vans driving {}",
         plan.mission.name,
         clock_text(clock.t_s),
         state,
@@ -167,7 +168,7 @@ pub fn drone_panel_text(plan: &Plan, marker: &DroneMarker, now: &DroneNow, t_s: 
         (Some(f), Some(s)) => {
             let flight = &plan.flights[f];
             out.push_str(&format!(
-                "\norder {} ({} kg) from {}\n{}\naltitude {:.0} m  ·  speed {:.1} m/s  ·  SoC {:.0} %",
+                "\norder {} ({} kg) from {}\n{}\naltitude {:.0} m  |  speed {:.1} m/s  |  SoC {:.0} %",
                 flight.order_id,
                 flight.payload_kg,
                 flight.depot_id,
@@ -184,7 +185,7 @@ pub fn drone_panel_text(plan: &Plan, marker: &DroneMarker, now: &DroneNow, t_s: 
                 ));
             } else {
                 out.push_str(&format!(
-                    "\ndelivered {}  ·  landing {} (in {})",
+                    "\ndelivered {}  |  landing {} (in {})",
                     clock_text(flight.delivered_s),
                     clock_text(flight.landed_s),
                     countdown(t_s, flight.landed_s)
@@ -195,11 +196,11 @@ pub fn drone_panel_text(plan: &Plan, marker: &DroneMarker, now: &DroneNow, t_s: 
             let next = marker.flights.iter().map(|&f| &plan.flights[f]).find(|f| f.takeoff_s > t_s);
             match next {
                 Some(f) => out.push_str(&format!(
-                    "\non the ground · next take-off {} for order {}",
+                    "\non the ground | next take-off {} for order {}",
                     clock_text(f.takeoff_s),
                     f.order_id
                 )),
-                None => out.push_str("\non the ground · no more flights"),
+                None => out.push_str("\non the ground | no more flights"),
             }
         }
     }
@@ -214,26 +215,26 @@ pub fn van_panel_text(plan: &Plan, marker: &VanMarker, now: &VanNow, t_s: f64) -
             let route = &plan.van_routes[r];
             let left = route.stops.iter().filter(|s| s.service_start_s > t_s).count();
             out.push_str(&format!(
-                "\nfrom {} · {} of {} stops to go",
+                "\nfrom {} | {} of {} stops to go",
                 route.depot_id,
                 left,
                 route.stops.len()
             ));
             match route.stops.iter().find(|s| s.depart_s > t_s) {
                 Some(s) if s.arrive_s > t_s => out.push_str(&format!(
-                    "\nnext: order {} · ETA {} (in {})",
+                    "\nnext: order {} | ETA {} (in {})",
                     s.order_id,
                     clock_text(s.arrive_s),
                     countdown(t_s, s.arrive_s)
                 )),
                 Some(s) => out.push_str(&format!(
-                    "\nat stop: order {} · leaves {}",
+                    "\nat stop: order {} | leaves {}",
                     s.order_id,
                     clock_text(s.depart_s)
                 )),
                 None => {
                     let back = route.times_s.last().copied().unwrap_or(t_s);
-                    out.push_str(&format!("\nreturning · back {}", clock_text(back)))
+                    out.push_str(&format!("\nreturning | back {}", clock_text(back)))
                 }
             }
         }
@@ -263,7 +264,7 @@ fn update_selection_text(
         let shown = value.is_some();
         let mut v = value.clone().unwrap_or_default();
         if shown && selection.follow {
-            v.push_str("\n[following · F to stop]");
+            v.push_str("\n[following | F to stop]");
         }
         if t.0 != v {
             t.0 = v;
@@ -322,7 +323,7 @@ mod tests {
         let s = tl.stats(&plan, 150.0);
         let text = clock_panel_text(&plan, &clock, &s);
         assert!(text.contains("00:02:30"), "{text}");
-        assert!(text.contains("×60"), "{text}");
+        assert!(text.contains("x60"), "{text}");
         assert!(text.contains("in flight 1"), "{text}");
         assert!(text.contains("rejected 1"), "{text}");
     }

@@ -77,7 +77,10 @@ pub fn service_area(plan: &Plan, depots: &[DepotSite], fallback: Rect) -> Rect {
         return fallback;
     }
     let margin = 150.0;
-    Rect { min: [r.min[0] - margin, r.min[1] - margin], max: [r.max[0] + margin, r.max[1] + margin] }
+    Rect {
+        min: [r.min[0] - margin, r.min[1] - margin],
+        max: [r.max[0] + margin, r.max[1] + margin],
+    }
 }
 
 /// What the user has selected (by clicking) and whether the camera follows it.

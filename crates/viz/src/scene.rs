@@ -14,7 +14,9 @@ use skylane_planner::plan::Plan;
 use skylane_planner::world::{Rect, World};
 
 use crate::coords::ground_to_bevy;
-use crate::geometry::{building_color, push_prism, push_ribbon, regular_polygon, road_width_m, MeshData};
+use crate::geometry::{
+    building_color, push_prism, push_ribbon, regular_polygon, road_width_m, MeshData,
+};
 use crate::replay::{DepotSite, Replay};
 
 /// Side of the square tiles buildings are merged by, m.
@@ -29,7 +31,14 @@ impl Plugin for ScenePlugin {
     fn build(&self, app: &mut App) {
         app.add_systems(
             Startup,
-            (spawn_ground, spawn_roads, spawn_buildings, spawn_zones, spawn_depots, spawn_drop_points),
+            (
+                spawn_ground,
+                spawn_roads,
+                spawn_buildings,
+                spawn_zones,
+                spawn_depots,
+                spawn_drop_points,
+            ),
         );
     }
 }
@@ -61,9 +70,15 @@ pub fn road_mesh(world: &World) -> MeshData {
     let mut m = MeshData::default();
     for r in &world.roads {
         let major = road_width_m(&r.class) >= 6.5;
-        let color = if major { [0.30, 0.30, 0.33, 1.0] } else { [0.40, 0.40, 0.42, 1.0] };
+        let color = if major { [0.045, 0.045, 0.055, 1.0] } else { [0.09, 0.09, 0.10, 1.0] };
         // Major roads slightly higher so they draw over minor ones at junctions.
-        push_ribbon(&mut m, &r.points, road_width_m(&r.class), if major { 0.12 } else { 0.08 }, color);
+        push_ribbon(
+            &mut m,
+            &r.points,
+            road_width_m(&r.class),
+            if major { 0.12 } else { 0.08 },
+            color,
+        );
     }
     m
 }
@@ -83,7 +98,13 @@ pub fn zone_mesh(world: &World) -> MeshData {
     for z in &world.zones {
         let color =
             if z.window_s.is_some() { [1.0, 0.65, 0.1, 0.22] } else { [0.95, 0.15, 0.15, 0.22] };
-        push_prism(&mut m, &z.footprint, z.floor_m, zone_top_m(z.ceiling_m, world.ceiling_m), color);
+        push_prism(
+            &mut m,
+            &z.footprint,
+            z.floor_m,
+            zone_top_m(z.ceiling_m, world.ceiling_m),
+            color,
+        );
     }
     m
 }
@@ -129,7 +150,11 @@ pub fn ground_rect(bounds: Rect) -> Rect {
 }
 
 fn vertex_color_material(materials: &mut Assets<StandardMaterial>) -> Handle<StandardMaterial> {
-    materials.add(StandardMaterial { base_color: Color::WHITE, perceptual_roughness: 0.9, ..default() })
+    materials.add(StandardMaterial {
+        base_color: Color::WHITE,
+        perceptual_roughness: 0.9,
+        ..default()
+    })
 }
 
 fn spawn_ground(
@@ -145,7 +170,7 @@ fn spawn_ground(
         Name::new("ground"),
         Mesh3d(meshes.add(Plane3d::default().mesh().size(size.x, size.y))),
         MeshMaterial3d(materials.add(StandardMaterial {
-            base_color: Color::srgb(0.55, 0.60, 0.50),
+            base_color: Color::srgb(0.42, 0.50, 0.38),
             perceptual_roughness: 1.0,
             ..default()
         })),

@@ -69,7 +69,14 @@ pub fn synthetic_flight(
             ];
             let ts = t + dur * f;
             let payload_kg = if *phase as u8 <= Phase::Lowering as u8 { 1.0 } else { 0.0 };
-            samples.push(Sample { t_s: ts, pos_m: pos, vel_mps: vel, phase: *phase, payload_kg, soc: soc_at(ts) });
+            samples.push(Sample {
+                t_s: ts,
+                pos_m: pos,
+                vel_mps: vel,
+                phase: *phase,
+                payload_kg,
+                soc: soc_at(ts),
+            });
         }
         t += dur;
         if *phase == Phase::Lowering {
@@ -227,7 +234,8 @@ pub fn synthetic_plan(map: &Path) -> Result<Plan, MissionError> {
         };
         outcomes.push(OrderOutcome { order_id: o.id.clone(), placed_s, outcome });
     }
-    let van_routes = vec![synthetic_van_route("van-1", van_depot, &van_stops, 9.0 * 3600.0 + 420.0)];
+    let van_routes =
+        vec![synthetic_van_route("van-1", van_depot, &van_stops, 9.0 * 3600.0 + 420.0)];
     let summary = Summary {
         orders: mission.orders.len(),
         by_drone: flights.len(),

@@ -68,7 +68,8 @@ pub fn flight_state(flight: &Flight, t_s: f64) -> Option<DroneState> {
     let b = s.get(i + 1).unwrap_or(a);
     let span = b.t_s - a.t_s;
     let f = if span > 0.0 { ((t_s - a.t_s) / span).clamp(0.0, 1.0) } else { 0.0 };
-    let mix = |p: [f64; 3], q: [f64; 3]| [lerp(p[0], q[0], f), lerp(p[1], q[1], f), lerp(p[2], q[2], f)];
+    let mix =
+        |p: [f64; 3], q: [f64; 3]| [lerp(p[0], q[0], f), lerp(p[1], q[1], f), lerp(p[2], q[2], f)];
     Some(DroneState {
         pos_m: mix(a.pos_m, b.pos_m),
         vel_mps: mix(a.vel_mps, b.vel_mps),
@@ -240,9 +241,21 @@ impl Timeline {
                         rec.flight = Some(*flight);
                         rec.pickup_s = Some(f.takeoff_s);
                         rec.delivered_s = Some(f.delivered_s);
-                        events.push(OrderEvent { t_s: f.takeoff_s, order: k, kind: EventKind::PickedUp });
-                        events.push(OrderEvent { t_s: f.delivered_s, order: k, kind: EventKind::Delivered });
-                        events.push(OrderEvent { t_s: f.landed_s, order: k, kind: EventKind::Landed });
+                        events.push(OrderEvent {
+                            t_s: f.takeoff_s,
+                            order: k,
+                            kind: EventKind::PickedUp,
+                        });
+                        events.push(OrderEvent {
+                            t_s: f.delivered_s,
+                            order: k,
+                            kind: EventKind::Delivered,
+                        });
+                        events.push(OrderEvent {
+                            t_s: f.landed_s,
+                            order: k,
+                            kind: EventKind::Landed,
+                        });
                     }
                 }
                 Outcome::Van { route } => {
@@ -264,7 +277,11 @@ impl Timeline {
                 }
                 Outcome::Rejected { .. } => {
                     rec.rejected = true;
-                    events.push(OrderEvent { t_s: o.placed_s, order: k, kind: EventKind::Rejected });
+                    events.push(OrderEvent {
+                        t_s: o.placed_s,
+                        order: k,
+                        kind: EventKind::Rejected,
+                    });
                 }
             }
             orders.push(rec);

@@ -14,7 +14,9 @@ use crate::clock::{ClockSystems, ReplayClock};
 use crate::coords::{ground_to_bevy, map_to_bevy};
 use crate::hud::SLIDER_HEIGHT_PX;
 use crate::replay::{Replay, Selection};
-use crate::timeline::{flight_active, flight_state, soc_color, van_heading, van_position, DroneState};
+use crate::timeline::{
+    flight_active, flight_state, soc_color, van_heading, van_position, DroneState,
+};
 
 /// The drones' body colour: a saturated magenta that appears nowhere else in the scene,
 /// so a screenshot test can find drones by colour.
@@ -87,16 +89,18 @@ pub struct VehiclesPlugin;
 
 impl Plugin for VehiclesPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<Selection>().add_systems(Startup, (spawn_drones, spawn_vans)).add_systems(
-            Update,
-            (
-                (move_drones, move_vans, show_packages).chain(),
-                (draw_trails, draw_selection, pick_on_click),
-            )
-                .chain()
-                .in_set(VehicleSystems)
-                .after(ClockSystems),
-        );
+        app.init_resource::<Selection>()
+            .add_systems(Startup, (spawn_drones, spawn_vans))
+            .add_systems(
+                Update,
+                (
+                    (move_drones, move_vans, show_packages).chain(),
+                    (draw_trails, draw_selection, pick_on_click),
+                )
+                    .chain()
+                    .in_set(VehicleSystems)
+                    .after(ClockSystems),
+            );
         app.add_systems(PostUpdate, scale_to_screen.before(TransformSystems::Propagate));
     }
 }
@@ -175,7 +179,8 @@ fn spawn_vans(
     let body_mat = materials.add(unlit(VAN_COLOR));
     let package_mat = materials.add(unlit(PACKAGE_COLOR));
     let routes = &replay.plan.van_routes;
-    let first_time = |r: &skylane_planner::plan::VanRoute| r.times_s.first().copied().unwrap_or(0.0);
+    let first_time =
+        |r: &skylane_planner::plan::VanRoute| r.times_s.first().copied().unwrap_or(0.0);
     for (id, list) in group_by(routes, |r| r.van_id.as_str(), first_time) {
         commands
             .spawn((
@@ -378,7 +383,10 @@ fn pick_on_click(
     buttons: Res<ButtonInput<MouseButton>>,
     window: Query<&Window, With<PrimaryWindow>>,
     camera: Query<(&Camera, &GlobalTransform), With<Camera3d>>,
-    vehicles: Query<(Entity, &GlobalTransform, &Visibility), Or<(With<DroneMarker>, With<VanMarker>)>>,
+    vehicles: Query<
+        (Entity, &GlobalTransform, &Visibility),
+        Or<(With<DroneMarker>, With<VanMarker>)>,
+    >,
     mut pressed_at: Local<Option<Vec2>>,
     mut selection: ResMut<Selection>,
 ) {
@@ -401,9 +409,10 @@ fn pick_on_click(
     let Some((cam, cam_t)) = camera.iter().next() else {
         return;
     };
-    let candidates = vehicles.iter().filter(|(_, _, v)| **v != Visibility::Hidden).filter_map(
-        |(e, t, _)| cam.world_to_viewport(cam_t, t.translation()).ok().map(|p| (e, p.distance(cursor))),
-    );
+    let candidates =
+        vehicles.iter().filter(|(_, _, v)| **v != Visibility::Hidden).filter_map(|(e, t, _)| {
+            cam.world_to_viewport(cam_t, t.translation()).ok().map(|p| (e, p.distance(cursor)))
+        });
     let hit = nearest_within(candidates, PICK_RADIUS_PX);
     if hit != selection.entity {
         selection.entity = hit;
@@ -415,10 +424,7 @@ fn pick_on_click(
 
 /// The candidate with the smallest distance, if within `radius`.
 pub fn nearest_within<T>(candidates: impl Iterator<Item = (T, f32)>, radius: f32) -> Option<T> {
-    candidates
-        .filter(|(_, d)| *d <= radius)
-        .min_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(t, _)| t)
+    candidates.filter(|(_, d)| *d <= radius).min_by(|a, b| a.1.total_cmp(&b.1)).map(|(t, _)| t)
 }
 
 #[cfg(test)]
