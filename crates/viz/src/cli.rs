@@ -1,0 +1,223 @@
+//! The `skylane-viz` command line: open a plan in the replay window, or render one
+//! screenshot and exit, or measure frame times.
+//!
+//! ```text
+//! skylane-viz PLAN [--at TIME] [--size WxH]
+//! skylane-viz PLAN --screenshot OUT.png --at TIME [--size WxH]
+//! skylane-viz PLAN --bench-frames N [--at TIME] [--size WxH]
+//! ```
+//!
+//! `TIME` is mission time: seconds since midnight (`33000`), a clock time (`09:10` or
+//! `09:10:30`), or `+SECONDS` after the plan's first event. Exit codes: 0 done, 1 the
+//! screenshot failed, 2 bad arguments or an unreadable plan or map.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use bevy::prelude::*;
+use bevy::render::RenderPlugin;
+use bevy::window::{PresentMode, WindowResolution};
+use clap::Parser;
+use skylane_planner::mission::ClockTime;
+use skylane_planner::plan::Plan;
+
+use crate::clock::ClockStart;
+use crate::replay::Replay;
+use crate::screenshot::{BenchPlugin, ScreenshotPlugin};
+use crate::ReplayPlugin;
+
+/// Command-line arguments.
+#[derive(Debug, Clone, Parser, PartialEq)]
+#[command(
+    name = "skylane-viz",
+    version,
+    about = "3D replay of a skylane plan: drones and vans on one clock"
+)]
+pub struct Args {
+    /// The plan file (`plan.ron` written by `skylane plan`).
+    pub plan: PathBuf,
+    /// Render one frame to this PNG file and exit.
+    #[arg(long, value_name = "OUT.png")]
+    pub screenshot: Option<PathBuf>,
+    /// Mission time to show: seconds since midnight, HH:MM[:SS], or +SECONDS after the
+    /// plan's first event.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub at: Option<MissionTime>,
+    /// Window (and screenshot) size in pixels.
+    #[arg(long, value_name = "WxH", default_value = "1280x720", value_parser = parse_size)]
+    pub size: (u32, u32),
+    /// Run this many frames (after a warm-up) with the clock playing, print the frame
+    /// time statistics and exit.
+    #[arg(long, value_name = "N")]
+    pub bench_frames: Option<u32>,
+}
+
+/// A mission time given on the command line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MissionTime {
+    /// Seconds since midnight.
+    Absolute(f64),
+    /// Seconds after the plan's first event.
+    AfterStart(f64),
+}
+
+impl MissionTime {
+    /// Seconds since midnight, given the plan's first event time.
+    pub fn resolve(self, start_s: f64) -> f64 {
+        match self {
+            MissionTime::Absolute(t) => t,
+            MissionTime::AfterStart(d) => start_s + d,
+        }
+    }
+}
+
+/// Parses `33000`, `09:10`, `09:10:30` or `+600`.
+pub fn parse_time(text: &str) -> Result<MissionTime, String> {
+    let text = text.trim();
+    if let Some(rest) = text.strip_prefix('+') {
+        return match rest.parse::<f64>() {
+            Ok(d) if d.is_finite() && d >= 0.0 => Ok(MissionTime::AfterStart(d)),
+            _ => Err(format!("{text:?}: expected +SECONDS, e.g. +600")),
+        };
+    }
+    if let Ok(t) = text.parse::<f64>() {
+        return if t.is_finite() && t >= 0.0 {
+            Ok(MissionTime::Absolute(t))
+        } else {
+            Err(format!("{text:?}: time must be a non-negative number of seconds"))
+        };
+    }
+    ClockTime::parse(text)
+        .map(|c| MissionTime::Absolute(c.seconds()))
+        .map_err(|e| format!("{text:?}: expected seconds, HH:MM[:SS] or +SECONDS ({e})"))
+}
+
+/// Parses `1280x720`.
+pub fn parse_size(text: &str) -> Result<(u32, u32), String> {
+    let err = || format!("{text:?}: expected WIDTHxHEIGHT, e.g. 1280x720");
+    let (w, h) = text.trim().split_once(['x', 'X']).ok_or_else(err)?;
+    let (w, h): (u32, u32) = (w.parse().map_err(|_| err())?, h.parse().map_err(|_| err())?);
+    if !(16..=8192).contains(&w) || !(16..=8192).contains(&h) {
+        return Err(format!("{text:?}: each side must be between 16 and 8192 pixels"));
+    }
+    Ok((w, h))
+}
+
+/// Loads the plan and its world; the error text is what the user sees.
+pub fn load_replay(path: &Path) -> Result<Replay, String> {
+    let plan = Plan::load(path).map_err(|e| e.to_string())?;
+    let world = plan.world().map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(Replay::new(plan, world))
+}
+
+/// The Bevy app for a loaded replay and the arguments.
+pub fn build_app(replay: Replay, args: &Args) -> App {
+    let at_s = args.at.map(|t| t.resolve(replay.timeline.start_s));
+    let headless_run = args.screenshot.is_some() || args.bench_frames.is_some();
+    let start = ClockStart {
+        at_s,
+        // A screenshot shows one instant; a benchmark and the window play.
+        playing: args.screenshot.is_none(),
+    };
+    let (w, h) = args.size;
+    let window = Window {
+        title: format!("skylane replay · {}", replay.plan.mission.name),
+        resolution: WindowResolution::new(w, h).with_scale_factor_override(1.0),
+        present_mode: if headless_run { PresentMode::AutoNoVsync } else { PresentMode::AutoVsync },
+        ..default()
+    };
+    let mut app = App::new();
+    app.add_plugins(
+        DefaultPlugins.set(WindowPlugin { primary_window: Some(window), ..default() }).set(
+            RenderPlugin {
+                // A screenshot must not catch meshes whose pipelines are still compiling.
+                synchronous_pipeline_compilation: args.screenshot.is_some(),
+                ..default()
+            },
+        ),
+    )
+    .insert_resource(replay)
+    .insert_resource(start)
+    .add_plugins(ReplayPlugin);
+    if let Some(path) = &args.screenshot {
+        app.add_plugins(ScreenshotPlugin { path: path.clone() });
+    }
+    if let Some(frames) = args.bench_frames {
+        app.add_plugins(BenchPlugin { frames: frames.max(1), warmup: 30 });
+    }
+    app
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> ExitCode {
+    let args = Args::parse();
+    let replay = match load_replay(&args.plan) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match build_app(replay, &args).run() {
+        AppExit::Success => ExitCode::SUCCESS,
+        AppExit::Error(code) => ExitCode::from(code.get()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_parse_in_three_forms() {
+        assert_eq!(parse_time("33000"), Ok(MissionTime::Absolute(33000.0)));
+        assert_eq!(parse_time("09:10"), Ok(MissionTime::Absolute(33000.0)));
+        assert_eq!(parse_time("09:10:30"), Ok(MissionTime::Absolute(33030.0)));
+        assert_eq!(parse_time("+600"), Ok(MissionTime::AfterStart(600.0)));
+        assert_eq!(MissionTime::AfterStart(600.0).resolve(32400.0), 33000.0);
+        assert!(parse_time("-5").is_err());
+        assert!(parse_time("soon").is_err());
+        assert!(parse_time("+x").is_err());
+    }
+
+    #[test]
+    fn sizes_parse() {
+        assert_eq!(parse_size("1280x720"), Ok((1280, 720)));
+        assert_eq!(parse_size("640X480"), Ok((640, 480)));
+        assert!(parse_size("1280").is_err());
+        assert!(parse_size("0x720").is_err());
+        assert!(parse_size("axb").is_err());
+    }
+
+    #[test]
+    fn arguments() {
+        let a = Args::try_parse_from([
+            "skylane-viz",
+            "plan.ron",
+            "--screenshot",
+            "out.png",
+            "--at",
+            "600",
+            "--size",
+            "800x600",
+        ])
+        .unwrap();
+        assert_eq!(a.plan, PathBuf::from("plan.ron"));
+        assert_eq!(a.screenshot, Some(PathBuf::from("out.png")));
+        assert_eq!(a.at, Some(MissionTime::Absolute(600.0)));
+        assert_eq!(a.size, (800, 600));
+        assert!(Args::try_parse_from(["skylane-viz"]).is_err());
+    }
+
+    #[test]
+    fn unreadable_plan_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nope.ron");
+        let e = load_replay(&missing).unwrap_err();
+        assert!(e.contains("nope.ron") && e.contains("cannot read plan file"), "{e}");
+        let bad = dir.path().join("bad.ron");
+        std::fs::write(&bad, "Plan(format: 3").unwrap();
+        let e = load_replay(&bad).unwrap_err();
+        assert!(e.contains("not a skylane plan"), "{e}");
+    }
+}
