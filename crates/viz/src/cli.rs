@@ -39,7 +39,7 @@ pub struct Args {
     /// Render one frame to this PNG file and exit.
     #[arg(long, value_name = "OUT.png")]
     pub screenshot: Option<PathBuf>,
-    /// Mission time to show: seconds since midnight, HH:MM[:SS], or +SECONDS after the
+    /// Mission time to show: seconds since midnight, `HH:MM[:SS]`, or +SECONDS after the
     /// plan's first event.
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub at: Option<MissionTime>,

@@ -375,6 +375,11 @@ fn scale_to_screen(
     }
 }
 
+/// What picking reads of a drone or van.
+type PickableVehicle = (Entity, &'static GlobalTransform, &'static Visibility);
+/// Drones and vans.
+type VehicleFilter = Or<(With<DroneMarker>, With<VanMarker>)>;
+
 /// A left click (press and release without dragging, not on the time slider) selects the
 /// visible vehicle nearest to the cursor on screen, within a small radius, or clears the
 /// selection.
@@ -383,10 +388,7 @@ fn pick_on_click(
     buttons: Res<ButtonInput<MouseButton>>,
     window: Query<&Window, With<PrimaryWindow>>,
     camera: Query<(&Camera, &GlobalTransform), With<Camera3d>>,
-    vehicles: Query<
-        (Entity, &GlobalTransform, &Visibility),
-        Or<(With<DroneMarker>, With<VanMarker>)>,
-    >,
+    vehicles: Query<PickableVehicle, VehicleFilter>,
     mut pressed_at: Local<Option<Vec2>>,
     mut selection: ResMut<Selection>,
 ) {
