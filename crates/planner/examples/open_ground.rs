@@ -12,13 +12,20 @@ fn main() {
         eprintln!("usage: open_ground MISSION.ron LAT LON [MARGIN_M] [HEIGHT_M]");
         std::process::exit(2);
     }
+    let fail = |msg: String| -> ! {
+        eprintln!("error: {msg}");
+        std::process::exit(2)
+    };
     let path = std::path::Path::new(&args[1]);
-    let text = std::fs::read_to_string(path).expect("readable mission");
     // Parse without full validation: the point of the tool is to fix invalid depots.
-    let mission: Mission = ron::from_str(&text).expect("mission parses");
-    let world = World::load(&mission, path.parent().unwrap()).expect("map loads");
-    let lat: f64 = args[2].parse().expect("latitude");
-    let lon: f64 = args[3].parse().expect("longitude");
+    let (mission, _) = Mission::read(path).unwrap_or_else(|e| fail(e.to_string()));
+    let base = path.parent().unwrap_or(std::path::Path::new("."));
+    let world = World::load(&mission, base).unwrap_or_else(|e| fail(e.to_string()));
+    let number = |s: &str, what: &str| -> f64 {
+        s.parse().unwrap_or_else(|_| fail(format!("{what} must be a number, got {s:?}")))
+    };
+    let lat = number(&args[2], "LAT");
+    let lon = number(&args[3], "LON");
     let margin: f64 = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(6.0);
     let height: f64 = args.get(5).and_then(|s| s.parse().ok()).unwrap_or(100.0);
     let c = world.frame.to_local(lat, lon);

@@ -345,6 +345,7 @@ impl<'w> Dispatcher<'w> {
     fn quote_with(&self, order: &Order, options: &[TemplateOption]) -> Quote {
         let mode = match self.best_drone(order, options) {
             (Some((eta, di, ti, takeoff)), _, _) => {
+                // best_drone only picks options whose template is Ok.
                 let t = options[ti].2.as_ref().expect("best option is a flight");
                 let d = &self.drones[di];
                 QuoteMode::Drone {

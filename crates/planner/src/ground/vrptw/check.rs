@@ -161,6 +161,7 @@ pub fn check_feasibility(
             continue;
         }
         // Past the fleet (already reported): check against the last vehicle's rules.
+        // `VrptwProblem::new` rejects an empty fleet, so a last vehicle exists.
         let vehicle = problem.vehicle(r).or(problem.fleet().last()).expect("validated fleet");
         let (depart, latest_return) = problem.shift_window(vehicle);
         let mut load = [0.0; DIMS];

@@ -254,8 +254,10 @@ fn split_homogeneous(data: &Data, pen: &Penalties, tour: &[usize]) -> Vec<Vec<us
         }
     }
     let mut cuts = vec![n];
-    while *cuts.last().unwrap() > 0 {
-        cuts.push(pred[*cuts.last().unwrap()]);
+    let mut cut = n;
+    while cut > 0 {
+        cut = pred[cut];
+        cuts.push(cut);
     }
     let m = data.slots.len();
     if cuts.len() - 1 <= m {
