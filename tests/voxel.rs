@@ -14,17 +14,17 @@ fn skylane(args: &[&str]) -> Output {
 
 /// Runs every 100th scenario of `map` with `planner`; returns (solved, mismatched, stdout).
 fn sample(map: &str, planner: &str) -> (usize, usize, String) {
+    sample_with(map, &["--planner", planner])
+}
+
+/// Like [`sample`], with any `skylane voxel` options.
+fn sample_with(map: &str, options: &[&str]) -> (usize, usize, String) {
     let map_path = asset(&format!("{map}.3dmap"));
     let scen_path = asset(&format!("{map}.3dmap.3dscen"));
-    let out = skylane(&[
-        "voxel",
-        map_path.to_str().unwrap(),
-        scen_path.to_str().unwrap(),
-        "--planner",
-        planner,
-        "--every",
-        "100",
-    ]);
+    let mut args = vec!["voxel", map_path.to_str().unwrap(), scen_path.to_str().unwrap()];
+    args.extend_from_slice(options);
+    args.extend_from_slice(&["--every", "100"]);
+    let out = skylane(&args);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr);
     let last = stdout.lines().last().unwrap_or_default();
@@ -43,6 +43,21 @@ fn astar_matches_optimal_costs_on_sampled_scenarios() {
         let (solved, mismatched, stdout) = sample(map, "astar");
         assert_eq!((solved, mismatched), (100, 0), "{map}: {stdout}");
     }
+}
+
+#[test]
+fn landmark_heuristic_keeps_costs_optimal_and_expands_less() {
+    // Simple only: building the landmarks of the larger maps takes minutes in a debug build.
+    let expanded = |stdout: &str| -> f64 {
+        let line = stdout.lines().find(|l| l.contains("mean expanded")).unwrap();
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    let (solved, mismatched, guided) =
+        sample_with("Simple", &["--planner", "astar", "--heuristic", "landmarks"]);
+    assert_eq!((solved, mismatched), (100, 0), "{guided}");
+    assert!(guided.contains("landmarks: 8 placed"), "{guided}");
+    let (_, _, octile) = sample_with("Simple", &["--planner", "astar", "--heuristic", "octile"]);
+    assert!(expanded(&guided) < expanded(&octile), "guided:\n{guided}\noctile:\n{octile}");
 }
 
 #[test]

@@ -13,8 +13,8 @@ use std::time::Instant;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use skylane_planner::search::voxel::{
-    move_allowed, movingai, reference_astar, validate_polyline, AStar, LazyThetaStar, VoxelGrid,
-    MOVE_COST,
+    move_allowed, movingai, reference_astar, validate_polyline, AStar, Landmarks, LazyThetaStar,
+    VoxelGrid, MOVE_COST,
 };
 
 /// Which planner answers the queries.
@@ -44,6 +44,19 @@ pub struct VoxelArgs {
     /// Stop after this many scenarios (after `--every`).
     #[arg(long)]
     pub limit: Option<usize>,
+    /// Heuristic of `--planner astar`: `landmarks` precomputes a differential heuristic
+    /// once per map (reported separately) and adds it to the octile distance.
+    #[arg(long, value_enum, default_value_t = Heuristic::Octile)]
+    pub heuristic: Heuristic,
+}
+
+/// Heuristic of the exact A*.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Heuristic {
+    /// The 3D octile distance alone.
+    Octile,
+    /// The larger of the octile distance and a landmark (differential) bound.
+    Landmarks,
 }
 
 /// Largest gap between a returned cost and the file's optimal cost still counted as
@@ -91,6 +104,17 @@ pub fn run(args: VoxelArgs) -> ExitCode {
         bar.set_style(style.progress_chars("=> "));
     }
 
+    let landmarks = (args.planner == Planner::Astar && args.heuristic == Heuristic::Landmarks)
+        .then(|| {
+            let t0 = Instant::now();
+            let l = Landmarks::build(&grid);
+            println!(
+                "landmarks: {} placed in {:.2} s (once per map, not in per-query times)",
+                l.voxels().len(),
+                t0.elapsed().as_secs_f64()
+            );
+            l
+        });
     let mut astar = AStar::new();
     let mut theta = LazyThetaStar::new();
     let mut times_ms = Vec::with_capacity(selected.len());
@@ -102,7 +126,10 @@ pub fn run(args: VoxelArgs) -> ExitCode {
         let outcome = match args.planner {
             Planner::Astar | Planner::Reference => {
                 let result = if args.planner == Planner::Astar {
-                    astar.solve(&grid, sc.start, sc.goal)
+                    match &landmarks {
+                        Some(l) => astar.solve_guided(&grid, l, sc.start, sc.goal),
+                        None => astar.solve(&grid, sc.start, sc.goal),
+                    }
                 } else {
                     reference_astar(&grid, sc.start, sc.goal)
                 };

@@ -94,6 +94,12 @@ impl VoxelGrid {
         self.blocked_count
     }
 
+    /// Number of voxels of the blocked padding layer around the grid.
+    pub(crate) fn border_voxels(&self) -> u64 {
+        let padded: u64 = self.size.iter().map(|&s| u64::from(s) + 2).product();
+        padded - self.size.iter().map(|&s| u64::from(s)).product::<u64>()
+    }
+
     /// Whether `voxel` lies inside the grid.
     pub fn contains(&self, voxel: Voxel) -> bool {
         voxel.iter().zip(self.size).all(|(&c, s)| c < s)
@@ -189,6 +195,34 @@ impl VoxelGrid {
         mask
     }
 }
+
+/// A zeroed vector of `len` elements for per-voxel search state, backed by transparent
+/// huge pages where the OS allows it. Search state of large maps spans hundreds of MB and
+/// is touched at random, so 4 KiB pages spend much of a query in TLB misses.
+pub(crate) fn zeroed_state<T: Copy + Default>(len: usize) -> Vec<T> {
+    let v = vec![T::default(); len];
+    advise_huge_pages(&v);
+    v
+}
+
+#[cfg(target_os = "linux")]
+fn advise_huge_pages<T>(v: &[T]) {
+    const HUGE: usize = 2 << 20;
+    let start = v.as_ptr() as usize;
+    let end = start + std::mem::size_of_val(v);
+    let aligned = start.next_multiple_of(HUGE);
+    if end > aligned + HUGE {
+        // SAFETY: the range lies inside the vector's live allocation; MADV_HUGEPAGE only
+        // changes how the kernel backs those pages, never their contents, and an error
+        // (e.g. THP disabled) leaves the memory as it was.
+        unsafe {
+            libc::madvise(aligned as *mut libc::c_void, end - aligned, libc::MADV_HUGEPAGE);
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn advise_huge_pages<T>(_: &[T]) {}
 
 /// One of the 26 moves: its offset, cost class and the voxels its cube spans.
 #[derive(Debug, Clone, Copy)]

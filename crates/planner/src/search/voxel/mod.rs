@@ -35,6 +35,7 @@
 mod anyangle;
 mod astar;
 mod grid;
+mod landmarks;
 mod los;
 pub mod movingai;
 mod radix;
@@ -47,6 +48,7 @@ pub use grid::{
     counts_cost, move_allowed, octile_counts, octile_distance, GridError, Voxel, VoxelGrid,
     MAX_AXIS_VOXELS, MOVE_COST,
 };
+pub use landmarks::{Landmarks, LANES as LANDMARK_COUNT};
 pub use los::line_of_sight;
 pub use reference::reference_astar;
 pub use validate::{segment_is_clear, validate_polyline};
