@@ -7,8 +7,8 @@
 //! skylane-viz PLAN --bench-frames N [--at TIME] [--size WxH]
 //! ```
 //!
-//! `TIME` is mission time: seconds since midnight (`33000`), a clock time (`09:10` or
-//! `09:10:30`), or `+SECONDS` after the plan's first event. Exit codes: 0 done, 1 the
+//! `TIME` is mission time: seconds since the plan's first event (`600`, or `+600`), or a
+//! clock time of the mission day (`09:10` or `09:10:30`). Exit codes: 0 done, 1 the
 //! screenshot failed, 2 bad arguments or an unreadable plan or map.
 
 use std::path::{Path, PathBuf};
@@ -39,8 +39,8 @@ pub struct Args {
     /// Render one frame to this PNG file and exit.
     #[arg(long, value_name = "OUT.png")]
     pub screenshot: Option<PathBuf>,
-    /// Mission time to show: seconds since midnight, `HH:MM[:SS]`, or +SECONDS after the
-    /// plan's first event.
+    /// Mission time to show: seconds since the plan's first event (`600` or `+600`), or a
+    /// clock time `HH:MM[:SS]`.
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub at: Option<MissionTime>,
     /// Window (and screenshot) size in pixels.
@@ -55,7 +55,7 @@ pub struct Args {
 /// A mission time given on the command line.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum MissionTime {
-    /// Seconds since midnight.
+    /// A clock time of the mission day, in seconds since midnight.
     Absolute(f64),
     /// Seconds after the plan's first event.
     AfterStart(f64),
@@ -71,25 +71,20 @@ impl MissionTime {
     }
 }
 
-/// Parses `33000`, `09:10`, `09:10:30` or `+600`.
+/// Parses `600` or `+600` (seconds into the mission), `09:10` or `09:10:30` (clock time).
 pub fn parse_time(text: &str) -> Result<MissionTime, String> {
     let text = text.trim();
-    if let Some(rest) = text.strip_prefix('+') {
-        return match rest.parse::<f64>() {
-            Ok(d) if d.is_finite() && d >= 0.0 => Ok(MissionTime::AfterStart(d)),
-            _ => Err(format!("{text:?}: expected +SECONDS, e.g. +600")),
-        };
-    }
-    if let Ok(t) = text.parse::<f64>() {
-        return if t.is_finite() && t >= 0.0 {
-            Ok(MissionTime::Absolute(t))
+    let seconds = text.strip_prefix('+').unwrap_or(text);
+    if let Ok(d) = seconds.parse::<f64>() {
+        return if d.is_finite() && d >= 0.0 {
+            Ok(MissionTime::AfterStart(d))
         } else {
             Err(format!("{text:?}: time must be a non-negative number of seconds"))
         };
     }
     ClockTime::parse(text)
         .map(|c| MissionTime::Absolute(c.seconds()))
-        .map_err(|e| format!("{text:?}: expected seconds, HH:MM[:SS] or +SECONDS ({e})"))
+        .map_err(|e| format!("{text:?}: expected seconds into the mission or HH:MM[:SS] ({e})"))
 }
 
 /// Parses `1280x720`.
@@ -170,7 +165,7 @@ mod tests {
 
     #[test]
     fn times_parse_in_three_forms() {
-        assert_eq!(parse_time("33000"), Ok(MissionTime::Absolute(33000.0)));
+        assert_eq!(parse_time("600"), Ok(MissionTime::AfterStart(600.0)));
         assert_eq!(parse_time("09:10"), Ok(MissionTime::Absolute(33000.0)));
         assert_eq!(parse_time("09:10:30"), Ok(MissionTime::Absolute(33030.0)));
         assert_eq!(parse_time("+600"), Ok(MissionTime::AfterStart(600.0)));
@@ -204,7 +199,7 @@ mod tests {
         .unwrap();
         assert_eq!(a.plan, PathBuf::from("plan.ron"));
         assert_eq!(a.screenshot, Some(PathBuf::from("out.png")));
-        assert_eq!(a.at, Some(MissionTime::Absolute(600.0)));
+        assert_eq!(a.at, Some(MissionTime::AfterStart(600.0)));
         assert_eq!(a.size, (800, 600));
         assert!(Args::try_parse_from(["skylane-viz"]).is_err());
     }

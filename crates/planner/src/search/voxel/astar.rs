@@ -1,15 +1,18 @@
 //! Exact A* on the 26-connected, no-corner-cutting voxel grid.
 //!
 //! Why it is fast: the grid is a padded bitset and a node's 26 legal moves come from
-//! one 27-bit neighbourhood read; path costs are kept as exact move counts
-//! `[straight, planar, cube]`, so equal-f ties are exactly equal floats and the open
-//! list can prefer the larger g among them (this makes open-space queries run almost
-//! straight to the goal); per-node state lives in dense arrays stamped with a query
-//! generation, so a query allocates nothing and never clears memory.
+//! one 27-bit neighbourhood read; the open list is a radix heap on fixed-point f with
+//! ties broken toward larger g (this makes open-space queries run almost straight to
+//! the goal); per-node state lives in dense arrays stamped with a query generation, so a
+//! query allocates nothing and never clears memory. Path lengths are summed in `f64`
+//! during the search (errors near 1e-13, far below the gap between distinct path
+//! lengths that matters here); the returned cost is recomputed from exact move counts.
 
 use thiserror::Error;
 
-use super::grid::{counts_cost, moves, octile_counts, zeroed_state, Move, Voxel, VoxelGrid};
+use super::grid::{
+    counts_cost, moves, octile_counts, zeroed_state, Move, Voxel, VoxelGrid, MOVE_COST,
+};
 use super::landmarks::Landmarks;
 use super::radix::RadixHeap;
 
@@ -22,9 +25,8 @@ pub enum SearchError {
     /// The start or goal voxel is blocked.
     #[error("voxel {0:?} is blocked")]
     Blocked(Voxel),
-    /// A path needed more than 2^21 - 1 moves of one kind, or a cost estimate reached
-    /// [`MAX_PATH_COST`]; the packed representations cannot hold it.
-    #[error("path too long for the packed cost representation")]
+    /// A cost estimate reached [`MAX_PATH_COST`]; the open-list keys cannot hold it.
+    #[error("path too long for the open-list key representation")]
     TooLong,
 }
 
@@ -53,8 +55,8 @@ pub(crate) fn check_endpoint(grid: &VoxelGrid, voxel: Voxel) -> Result<(), Searc
 /// Largest path cost (f = g + h) the A* open-list keys can represent.
 pub const MAX_PATH_COST: f64 = 16384.0;
 /// Open-list key: f in fixed point (2^-30 units, 44 bits), then 20 bits of inverted g
-/// (1/64 units) so equal f pops larger g first. f is computed from exact move counts,
-/// so mathematically equal f values give identical keys.
+/// (1/64 units) so equal f pops larger g first. Truncating f to 2^-30 also merges
+/// mathematically equal f values that float summation left a few ulps apart.
 #[inline]
 fn key(f: f64, g: f64) -> u64 {
     let f_fixed = (f * (1u64 << 30) as f64) as u64;
@@ -62,28 +64,12 @@ fn key(f: f64, g: f64) -> u64 {
     f_fixed << 20 | ((1 << 20) - 1 - g_fixed)
 }
 
-const COUNT_BITS: u32 = 21;
-const COUNT_MAX: u64 = (1 << COUNT_BITS) - 1;
 const DIR_MASK: u32 = 31;
 /// Direction value of the start node (no parent).
 const DIR_START: u32 = 31;
 const CLOSED: u32 = 1 << 5;
 const GEN_SHIFT: u32 = 6;
 const GEN_LIMIT: u32 = 1 << (32 - GEN_SHIFT);
-
-#[inline]
-fn pack(c: [u32; 3]) -> u64 {
-    u64::from(c[0]) | u64::from(c[1]) << COUNT_BITS | u64::from(c[2]) << (2 * COUNT_BITS)
-}
-
-#[inline]
-fn unpack(p: u64) -> [u32; 3] {
-    [
-        (p & COUNT_MAX) as u32,
-        (p >> COUNT_BITS & COUNT_MAX) as u32,
-        (p >> (2 * COUNT_BITS) & COUNT_MAX) as u32,
-    ]
-}
 
 /// Reusable exact A* search context. Create once, call [`AStar::solve`] many times,
 /// on one grid or several (arrays grow to the largest grid seen).
@@ -107,9 +93,9 @@ pub struct AStar {
     /// Per padded voxel: generation (high bits), closed flag, direction of the move
     /// that reached it.
     meta: Vec<u32>,
-    /// Per padded voxel: packed move counts of the best known path (valid only when
-    /// the generation matches).
-    g: Vec<u64>,
+    /// Per padded voxel: length of the best known path (valid only when the generation
+    /// matches).
+    g: Vec<f64>,
     /// Open list keyed by [`key`]; stale entries are skipped when popped (lazy
     /// deletion).
     open: RadixHeap,
@@ -215,7 +201,7 @@ impl AStar {
             }
         }
         self.meta[s as usize] = gen | DIR_START;
-        self.g[s as usize] = 0;
+        self.g[s as usize] = 0.0;
         if h0 >= MAX_PATH_COST {
             return Err(SearchError::TooLong);
         }
@@ -232,7 +218,7 @@ impl AStar {
             if node == goal_index {
                 return Ok(Some(self.path(grid, node, &offsets)));
             }
-            let g = unpack(self.g[n]);
+            let g = self.g[n];
             let v = grid.voxel(node);
             let blocked = grid.neighbourhood(node);
             for (d, mv) in self.moves.iter().enumerate() {
@@ -240,16 +226,13 @@ impl AStar {
                     continue;
                 }
                 let next = (n as isize + offsets[d]) as usize;
-                let mut ng = g;
-                ng[mv.kind] += 1;
-                if u64::from(ng[mv.kind]) > COUNT_MAX {
-                    return Err(SearchError::TooLong);
-                }
-                let ng_cost = counts_cost(ng);
                 let mn = self.meta[next];
-                if mn >> GEN_SHIFT == self.generation
-                    && (mn & CLOSED != 0 || counts_cost(unpack(self.g[next])) <= ng_cost)
-                {
+                let seen = mn >> GEN_SHIFT == self.generation;
+                if seen && mn & CLOSED != 0 {
+                    continue;
+                }
+                let ng = g + MOVE_COST[mv.kind];
+                if seen && self.g[next] <= ng {
                     continue;
                 }
                 let nv = [
@@ -257,11 +240,10 @@ impl AStar {
                     v[1].wrapping_add_signed(mv.delta[1]),
                     v[2].wrapping_add_signed(mv.delta[2]),
                 ];
-                let h = octile_counts(nv, goal);
-                let mut f = counts_cost([ng[0] + h[0], ng[1] + h[1], ng[2] + h[2]]);
+                let mut h = counts_cost(octile_counts(nv, goal));
                 if let (Some(l), Some(gm)) = (landmarks, &goal_marks) {
                     match l.bound(l.at(next as u32), gm) {
-                        Some(b) => f = f.max(ng_cost + b),
+                        Some(b) => h = h.max(b),
                         None => {
                             // The goal lies in another connected region: never expand.
                             self.meta[next] = gen | CLOSED | d as u32;
@@ -270,19 +252,20 @@ impl AStar {
                     }
                 }
                 self.meta[next] = gen | d as u32;
-                self.g[next] = pack(ng);
+                self.g[next] = ng;
+                let f = ng + h;
                 if f >= MAX_PATH_COST {
                     return Err(SearchError::TooLong);
                 }
-                self.open.push(key(f, ng_cost), next as u32);
+                self.open.push(key(f, ng), next as u32);
             }
         }
         Ok(None)
     }
 
     fn path(&self, grid: &VoxelGrid, goal: u32, offsets: &[isize; 26]) -> VoxelPath {
-        let move_counts = unpack(self.g[goal as usize]);
-        let mut voxels = Vec::with_capacity(move_counts.iter().sum::<u32>() as usize + 1);
+        let mut voxels = Vec::new();
+        let mut move_counts = [0u32; 3];
         let mut node = goal as usize;
         loop {
             voxels.push(grid.voxel(node as u32));
@@ -290,9 +273,11 @@ impl AStar {
             if d == DIR_START {
                 break;
             }
+            move_counts[self.moves[d as usize].kind] += 1;
             node = (node as isize - offsets[d as usize]) as usize;
         }
         voxels.reverse();
+        // The cost from exact move counts, not the search's running sum.
         VoxelPath { cost: counts_cost(move_counts), move_counts, voxels }
     }
 }
