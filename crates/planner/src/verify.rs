@@ -18,6 +18,56 @@ use crate::world::{TimeSpan, World};
 
 /// Longest step between two clearance checks along a flight, m.
 pub const CHECK_STEP_M: f64 = 0.5;
+
+/// The closest approach to an obstacle, where it is closer than the margin.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClearanceBreach {
+    /// Distance to the nearest obstacle, m.
+    pub distance_m: f64,
+    /// Mission time of that point, s after midnight.
+    pub t_s: f64,
+    /// The point, local metres.
+    pub pos_m: [f64; 3],
+    /// What the obstacle is (building id, zone name).
+    pub obstacle: String,
+}
+
+/// Checks the straight piece from `a` to `b` (position in local metres, time in s) every
+/// [`CHECK_STEP_M`] against the world's obstacles active at each point's time; returns
+/// the closest approach if it is nearer than `margin_m`. The verifier's own clearance
+/// test, public so that benchmarks and embedders check bare paths the same way.
+///
+/// ```no_run
+/// # fn demo(world: &skylane_planner::world::World) {
+/// use skylane_planner::verify::closest_approach;
+/// let breach = closest_approach(world, ([0.0, 0.0, 60.0], 0.0), ([500.0, 0.0, 60.0], 0.0), 5.0);
+/// assert!(breach.is_none(), "{breach:?}");
+/// # }
+/// ```
+pub fn closest_approach(
+    world: &World,
+    a: ([f64; 3], f64),
+    b: ([f64; 3], f64),
+    margin_m: f64,
+) -> Option<ClearanceBreach> {
+    let d = Vector3::from(b.0) - Vector3::from(a.0);
+    let steps = (d.norm() / CHECK_STEP_M).ceil().max(1.0) as usize;
+    let mut worst: Option<ClearanceBreach> = None;
+    for k in 0..=steps {
+        let u = k as f64 / steps as f64;
+        let p = Vector3::from(a.0) + d * u;
+        let t = a.1 + (b.1 - a.1) * u;
+        let p = [p.x, p.y, p.z];
+        let c = world.clearance(p, TimeSpan::at(t), margin_m + 1.0);
+        if c.distance_m < margin_m - 1e-6
+            && worst.as_ref().is_none_or(|w| c.distance_m < w.distance_m)
+        {
+            let obstacle = c.nearest.map(|o| world.describe(o)).unwrap_or_default();
+            worst = Some(ClearanceBreach { distance_m: c.distance_m, t_s: t, pos_m: p, obstacle });
+        }
+    }
+    worst
+}
 /// Turn time constant of the corner speed rule (see the trajectory module docs), s.
 const TURN_TIME_S: f64 = 1.0;
 const TOL: f64 = 1e-6;
@@ -561,22 +611,10 @@ fn check_flight(plan: &Plan, world: &World, index: usize, out: &mut Vec<Violatio
         let (a, b) = (&w[0], &w[1]);
         // A sample's phase is that of the motion to the next sample.
         let margin = if a.phase.is_delivery() { delivery } else { cruise };
-        let d = Vector3::from(b.pos_m) - Vector3::from(a.pos_m);
-        let steps = (d.norm() / CHECK_STEP_M).ceil().max(1.0) as usize;
-        let mut worst: Option<(f64, f64, [f64; 3], String)> = None;
-        for k in 0..=steps {
-            let u = k as f64 / steps as f64;
-            let p = Vector3::from(a.pos_m) + d * u;
-            let t = a.t_s + (b.t_s - a.t_s) * u;
-            let p = [p.x, p.y, p.z];
-            let c = world.clearance(p, TimeSpan::at(t), margin + 1.0);
-            if c.distance_m < margin - 1e-6 && worst.as_ref().is_none_or(|w| c.distance_m < w.0) {
-                let what = c.nearest.map(|o| world.describe(o)).unwrap_or_default();
-                worst = Some((c.distance_m, t, p, what));
-            }
-        }
         // One violation per piece between samples, at its closest approach.
-        if let Some((dist, t, p, what)) = worst {
+        let worst = closest_approach(world, (a.pos_m, a.t_s), (b.pos_m, b.t_s), margin);
+        if let Some(ClearanceBreach { distance_m: dist, t_s: t, pos_m: p, obstacle: what }) = worst
+        {
             if reported < 20 {
                 reported += 1;
                 out.push(v(
