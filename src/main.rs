@@ -26,6 +26,8 @@ enum Command {
     Vrptw(cmd::vrptw::VrptwArgs),
     /// Run a Moving AI 3D voxel benchmark (map + scenarios) through a voxel planner.
     Voxel(cmd::voxel::VoxelArgs),
+    /// Export the city benchmark (world prisms, queries, skylane's paths) for peer planners.
+    ExportScene(cmd::export_scene::ExportSceneArgs),
 }
 
 fn main() -> ExitCode {
@@ -36,5 +38,6 @@ fn main() -> ExitCode {
         Command::Power(args) => cmd::power::run(args),
         Command::Vrptw(args) => cmd::vrptw::run(args),
         Command::Voxel(args) => cmd::voxel::run(args),
+        Command::ExportScene(args) => cmd::export_scene::run(args),
     }
 }

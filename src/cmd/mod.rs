@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod check;
+pub mod export_scene;
 pub mod plan;
 
 /// Exit code: the plan was written but some order was not served or a check failed.

@@ -10,18 +10,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use skylane_planner::load::load_mission;
-use skylane_planner::search::city::{CityPlanner, CityPlannerConfig, Clearances};
-use skylane_planner::world::{Rect, TimeSpan};
-
-/// SplitMix64: a seeded generator in five lines keeps the benchmark free of extra
-/// dependencies and its query set fixed across runs.
-fn splitmix(state: &mut u64) -> f64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    (z ^ (z >> 31)) as f64 / u64::MAX as f64
-}
+use skylane_planner::scene::{clearances, CityBenchmark, CITY_QUERY_COUNT, CITY_QUERY_SEED};
+use skylane_planner::world::TimeSpan;
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
@@ -31,46 +21,17 @@ fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let loaded = load_mission(&root.join("missions/monaco.ron")).expect("monaco loads");
     let (m, w) = (&loaded.mission, &loaded.world);
-    let depots: Vec<[f64; 2]> =
-        m.depots.iter().map(|d| w.frame.to_local(d.lat_deg, d.lon_deg)).collect();
-    let mut area = Rect::empty();
-    for d in &depots {
-        area.include(*d);
-    }
-    for o in &m.orders {
-        area.include(w.frame.to_local(o.lat_deg, o.lon_deg));
-    }
-    let area = Rect {
-        min: [area.min[0] - 400.0, area.min[1] - 400.0],
-        max: [area.max[0] + 400.0, area.max[1] + 400.0],
-    };
+    // The same query set as `skylane export-scene` (peer comparisons).
+    let bench = CityBenchmark::new(m, w, CITY_QUERY_COUNT, CITY_QUERY_SEED);
     let t0 = Instant::now();
     let span = TimeSpan::always();
-    let planner = CityPlanner::new(
-        w,
-        area,
-        m.policy.cruise_alt_min_m,
-        m.policy.cruise_alt_max_m,
-        m.airspace.clearance_margin_m,
-        span,
-        CityPlannerConfig::default(),
-    );
+    let planner = bench.planner(m, w);
     let build_ms = t0.elapsed().as_secs_f64() * 1e3;
-    let rules = Clearances {
-        cruise_margin_m: m.airspace.clearance_margin_m,
-        delivery_margin_m: m.policy.delivery_margin_m,
-        hover_m: m.policy.delivery_hover_m,
-        drop_radius_m: m.policy.drop_radius_m,
-    };
-    let mut rng = 20261125u64;
+    let rules = clearances(m);
     let (mut times, mut base_times, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     let mut failures = 0;
-    for q in 0..1000 {
-        let depot = depots[q % depots.len()];
-        let dest = [
-            area.min[0] + 400.0 + splitmix(&mut rng) * (area.max[0] - area.min[0] - 800.0),
-            area.min[1] + 400.0 + splitmix(&mut rng) * (area.max[1] - area.min[1] - 800.0),
-        ];
+    for q in &bench.queries {
+        let (depot, dest) = (q.depot_m, q.dest_m);
         let t = Instant::now();
         let r = planner.plan_delivery(depot, dest, &rules);
         times.push(t.elapsed().as_secs_f64() * 1e3);
@@ -104,7 +65,8 @@ fn main() {
         "planner build (rasterise {} layers): {build_ms:.0} ms",
         planner.layer_altitudes_m().len()
     );
-    println!("queries 1000, with path {}, no path {failures}", 1000 - failures);
+    let n = bench.queries.len();
+    println!("queries {n}, with path {}, no path {failures}", n - failures);
     println!(
         "query ms: median {median:.3}, p99 {:.3}, max {:.3}, mean {:.3}",
         percentile(&times, 0.99),

@@ -15,6 +15,7 @@ pub mod load;
 pub mod mission;
 pub mod plan;
 mod ron_locate;
+pub mod scene;
 pub mod search;
 pub mod trajectory;
 pub mod verify;
