@@ -237,20 +237,34 @@ def cmd_solve(args):
     print(f"checker built in {time.perf_counter() - t:.1f} s "
           f"({chk.nx}x{chk.ny} cells of {CELL_M} m, margin {chk.margin} m)", flush=True)
 
-    space = ob.RealVectorStateSpace(3)
-    bounds = ob.RealVectorBounds(3)
-    b = scene["bounds"]
-    for i, (lo, hi) in enumerate([(b["min"][0], b["max"][0]), (b["min"][1], b["max"][1]),
-                                  (scene["z_min_m"], scene["ceiling_m"])]):
-        bounds.setLow(i, lo)
-        bounds.setHigh(i, hi)
-    space.setBounds(bounds)
-    ss = og.SimpleSetup(space)
-    valid = chk.valid
-    ss.setStateValidityChecker(lambda s: valid(s[0], s[1], s[2]))
-    si = ss.getSpaceInformation()
-    si.setStateValidityCheckingResolution(STEP_M / space.getMaximumExtent())
-    ss.setOptimizationObjective(ob.PathLengthOptimizationObjective(si))
+    # --level: plan in the horizontal plane at the query's cruise altitude (skylane's own
+    # path model: level cruise between vertical climb and descent).
+    dims = 2 if args.level else 3
+    level_z = [0.0]
+
+    def setup():
+        space = ob.RealVectorStateSpace(dims)
+        bounds = ob.RealVectorBounds(dims)
+        b = scene["bounds"]
+        ranges = [(b["min"][0], b["max"][0]), (b["min"][1], b["max"][1]),
+                  (scene["z_min_m"], scene["ceiling_m"])]
+        for i, (lo, hi) in enumerate(ranges[:dims]):
+            bounds.setLow(i, lo)
+            bounds.setHigh(i, hi)
+        space.setBounds(bounds)
+        ss = og.SimpleSetup(space)
+        valid = chk.valid
+        if args.level:
+            ss.setStateValidityChecker(lambda s: valid(s[0], s[1], level_z[0]))
+        else:
+            ss.setStateValidityChecker(lambda s: valid(s[0], s[1], s[2]))
+        si = ss.getSpaceInformation()
+        si.setStateValidityCheckingResolution(STEP_M / space.getMaximumExtent())
+        ss.setOptimizationObjective(ob.PathLengthOptimizationObjective(si))
+        return space, ss, si
+
+    space, ss, si = setup()
+    saved_paths = {}
 
     queries = [q for q in scene["queries"] if q["start_m"] is not None]
     if args.first is not None:
@@ -262,8 +276,9 @@ def cmd_solve(args):
                 "skylane_length_m", "states", "checked_valid", "min_clearance_m"])
     t_all = time.perf_counter()
     for n, q in enumerate(queries):
+        level_z[0] = q["start_m"][2]
         start, goal = space.allocState(), space.allocState()
-        for i in range(3):
+        for i in range(dims):
             start[i] = q["start_m"][i]
             goal[i] = q["goal_m"][i]
         ss.clear()
@@ -284,7 +299,11 @@ def cmd_solve(args):
             simplify_s = time.perf_counter() - t1
             path = ss.getSolutionPath()
             length = path.length()
-            pts = [(s[0], s[1], s[2]) for s in path.getStates()]
+            if args.level:
+                pts = [(s[0], s[1], level_z[0]) for s in path.getStates()]
+            else:
+                pts = [(s[0], s[1], s[2]) for s in path.getStates()]
+            saved_paths[q["index"]] = pts
             states = len(pts)
         checked, clear = "", ""
         if solved and args.check:
@@ -301,6 +320,9 @@ def cmd_solve(args):
                   f"{time.perf_counter() - t_all:.0f} s", flush=True)
     if args.csv:
         out.close()
+    if args.save_paths:
+        with open(args.save_paths, "w") as f:
+            json.dump({str(k): v for k, v in saved_paths.items()}, f)
     sys.stdout.flush()
     # Skip interpreter teardown: the nanobind bindings report spurious leaks at exit.
     os._exit(0)
@@ -409,6 +431,9 @@ def main():
     s.add_argument("--time", type=float, default=1.0, help="time limit per query, s")
     s.add_argument("--first", type=int, help="only the first N queries of the scene")
     s.add_argument("--csv", help="output CSV (default stdout)")
+    s.add_argument("--level", action="store_true",
+                   help="plan in the horizontal plane at the query's cruise altitude")
+    s.add_argument("--save-paths", help="write the simplified paths as JSON")
     s.add_argument("--check", action="store_true",
                    help="re-check every path every 0.05 m against the exact rule")
     s = sub.add_parser("summary")

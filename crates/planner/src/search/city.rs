@@ -322,7 +322,8 @@ impl<'w> CityPlanner<'w> {
             pts.extend(cells[1..cells.len() - 1].iter().map(|&c| self.centre(c)));
         }
         pts.push(drop);
-        let path = self.string_pull(&pts, alt);
+        let mut path = self.string_pull(&pts, alt);
+        self.tighten(&mut path, alt);
         let cruise_length_m = path.windows(2).map(|w| dist(w[0], w[1])).sum();
         Ok(DeliveryPath {
             cruise_alt_m: alt,
@@ -424,10 +425,9 @@ impl<'w> CityPlanner<'w> {
         Some(out)
     }
 
-    /// Parent of every cell on a shortest 8-connected path from `start` (no corner
-    /// cutting), [`UNREACHED`] where there is none.
+    /// Parent of every cell on a shortest path over [`grid_moves`] from `start`,
+    /// [`UNREACHED`] where there is none.
     fn dijkstra_tree(&self, layer: &Layer, start: usize) -> Vec<u32> {
-        let (nx, ny) = (self.nx as isize, self.ny as isize);
         let mut g = vec![f64::INFINITY; self.nx * self.ny];
         let mut parent = vec![UNREACHED; self.nx * self.ny];
         let mut open = BinaryHeap::new();
@@ -440,21 +440,9 @@ impl<'w> CityPlanner<'w> {
                 continue;
             }
             let (x, y) = ((cell % self.nx) as isize, (cell / self.nx) as isize);
-            for (dx, dy, cost) in STEPS {
-                let (x2, y2) = (x + dx, y + dy);
-                if x2 < 0 || y2 < 0 || x2 >= nx || y2 >= ny {
-                    continue;
-                }
-                let n = (y2 * nx + x2) as usize;
-                if layer.blocked[n]
-                    || (dx != 0
-                        && dy != 0
-                        && (layer.blocked[(y * nx + x2) as usize]
-                            || layer.blocked[(y2 * nx + x) as usize]))
-                {
-                    continue;
-                }
-                let g2 = gc + cost;
+            for mv in grid_moves() {
+                let Some(n) = self.step(layer, x, y, mv) else { continue };
+                let g2 = gc + mv.cost;
                 if g2 < g[n] {
                     g[n] = g2;
                     parent[n] = cell as u32;
@@ -463,6 +451,21 @@ impl<'w> CityPlanner<'w> {
             }
         }
         parent
+    }
+
+    /// The cell a legal move from `(x, y)` reaches, `None` if it leaves the grid or
+    /// touches a blocked cell.
+    #[inline]
+    fn step(&self, layer: &Layer, x: isize, y: isize, mv: &GridMove) -> Option<usize> {
+        let (nx, ny) = (self.nx as isize, self.ny as isize);
+        let (x2, y2) = (x + mv.dx, y + mv.dy);
+        if x2 < 0 || y2 < 0 || x2 >= nx || y2 >= ny {
+            return None;
+        }
+        // Every touched cell lies in the bounding box of start and target.
+        let free =
+            mv.cells.iter().all(|&(cx, cy)| !layer.blocked[((y + cy) * nx + x + cx) as usize]);
+        free.then_some((y2 * nx + x2) as usize)
     }
 
     fn astar(&self, layer: &Layer, start: usize, goal: usize) -> Option<Vec<usize>> {
@@ -483,13 +486,12 @@ impl<'w> CityPlanner<'w> {
         goal: usize,
         s: &mut Scratch,
     ) -> Option<Vec<usize>> {
-        let (nx, ny) = (self.nx as isize, self.ny as isize);
         let (gx, gy) = ((goal % self.nx) as isize, (goal / self.nx) as isize);
+        // Straight-line distance: admissible for moves that cost their Euclidean length.
         let h = |c: usize| {
-            let dx = ((c % self.nx) as isize - gx).unsigned_abs() as f64;
-            let dy = ((c / self.nx) as isize - gy).unsigned_abs() as f64;
-            let (lo, hi) = if dx < dy { (dx, dy) } else { (dy, dx) };
-            hi + (std::f64::consts::SQRT_2 - 1.0) * lo
+            let dx = ((c % self.nx) as isize - gx) as f64;
+            let dy = ((c / self.nx) as isize - gy) as f64;
+            dx.hypot(dy)
         };
         s.set_g(start, 0.0, u32::MAX);
         s.open.push(Node { f: h(start), g: 0.0, cell: start as u32 });
@@ -510,24 +512,9 @@ impl<'w> CityPlanner<'w> {
                 return Some(out);
             }
             let (x, y) = ((cell % self.nx) as isize, (cell / self.nx) as isize);
-            for (dx, dy, cost) in STEPS {
-                let (x2, y2) = (x + dx, y + dy);
-                if x2 < 0 || y2 < 0 || x2 >= nx || y2 >= ny {
-                    continue;
-                }
-                let n = (y2 * nx + x2) as usize;
-                if layer.blocked[n] {
-                    continue;
-                }
-                // No corner cutting: both side cells of a diagonal must be free.
-                if dx != 0
-                    && dy != 0
-                    && (layer.blocked[(y * nx + x2) as usize]
-                        || layer.blocked[(y2 * nx + x) as usize])
-                {
-                    continue;
-                }
-                let g2 = g + cost;
+            for mv in grid_moves() {
+                let Some(n) = self.step(layer, x, y, mv) else { continue };
+                let g2 = g + mv.cost;
                 if g2 < s.g(n) {
                     s.set_g(n, g2, cell as u32);
                     s.open.push(Node { f: g2 + h(n) * 1.0001, g: g2, cell: n as u32 });
@@ -535,6 +522,57 @@ impl<'w> CityPlanner<'w> {
             }
         }
         None
+    }
+
+    /// Pulls each corner of a string-pulled path toward the straight line between its
+    /// neighbours as far as clearance allows, and drops corners that become needless.
+    /// Grid corners sit at cell centres up to a cell away from where the taut path
+    /// would touch the inflated obstacle; this moves them there. Every accepted move
+    /// keeps both adjacent segments clear, so the path stays valid throughout.
+    fn tighten(&self, path: &mut Vec<[f64; 2]>, alt: f64) {
+        let los = |a: [f64; 2], b: [f64; 2]| {
+            self.world.segment_clear(
+                [a[0], a[1], alt],
+                [b[0], b[1], alt],
+                self.span,
+                self.cruise_margin_m + self.config.buffer_m * 0.5,
+            )
+        };
+        for _ in 0..TIGHTEN_PASSES {
+            let mut gained = 0.0;
+            let mut i = 1;
+            while i + 1 < path.len() {
+                let (a, p, b) = (path[i - 1], path[i], path[i + 1]);
+                if los(a, b) {
+                    gained += dist(a, p) + dist(p, b) - dist(a, b);
+                    path.remove(i);
+                    continue;
+                }
+                // Toward the closest point of segment ab: bisection on the fraction of
+                // the way that keeps both segments clear.
+                let target = closest_on_segment(a, b, p);
+                let at = |t: f64| [p[0] + (target[0] - p[0]) * t, p[1] + (target[1] - p[1]) * t];
+                let (mut lo, mut hi) = (0.0, 1.0);
+                for _ in 0..TIGHTEN_STEPS {
+                    let mid = 0.5 * (lo + hi);
+                    let q = at(mid);
+                    if los(a, q) && los(q, b) {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                if lo > 0.0 {
+                    let q = at(lo);
+                    gained += dist(a, p) + dist(p, b) - dist(a, q) - dist(q, b);
+                    path[i] = q;
+                }
+                i += 1;
+            }
+            if gained < TIGHTEN_MIN_GAIN_M {
+                break;
+            }
+        }
     }
 
     /// Greedy string pulling: from each kept point, jump to the farthest later point
@@ -573,17 +611,87 @@ impl<'w> CityPlanner<'w> {
     }
 }
 
-/// The 8 grid moves and their lengths in cells.
-const STEPS: [(isize, isize, f64); 8] = [
-    (1, 0, 1.0),
-    (-1, 0, 1.0),
-    (0, 1, 1.0),
-    (0, -1, 1.0),
-    (1, 1, std::f64::consts::SQRT_2),
-    (1, -1, std::f64::consts::SQRT_2),
-    (-1, 1, std::f64::consts::SQRT_2),
-    (-1, -1, std::f64::consts::SQRT_2),
-];
+/// Largest coordinate step of a grid move, in cells.
+const MOVE_REACH: isize = 3;
+
+/// One grid move: offset, length in cells, and every cell its centre-to-centre segment
+/// touches besides the start (the target last).
+#[derive(Debug)]
+struct GridMove {
+    dx: isize,
+    dy: isize,
+    cost: f64,
+    cells: Vec<(isize, isize)>,
+}
+
+/// The 32 moves with coordinate steps up to [`MOVE_REACH`] in lowest terms (8 straight
+/// and diagonal, 24 in between). Eight directions alone make grid lengths up to 8 %
+/// longer than straight lines in some headings, enough to route a path around the wrong
+/// side of a block; with 32 the error is under 1 %, and string pulling does the rest.
+/// A move is legal only if every cell its segment touches is free; a segment through a
+/// cell corner touches all cells at that corner (no corner cutting).
+fn grid_moves() -> &'static [GridMove] {
+    static MOVES: OnceLock<Vec<GridMove>> = OnceLock::new();
+    MOVES.get_or_init(|| {
+        let gcd = |mut a: isize, mut b: isize| {
+            (a, b) = (a.abs(), b.abs());
+            while b != 0 {
+                (a, b) = (b, a % b);
+            }
+            a
+        };
+        let mut out = Vec::new();
+        for dy in -MOVE_REACH..=MOVE_REACH {
+            for dx in -MOVE_REACH..=MOVE_REACH {
+                if (dx, dy) == (0, 0) || gcd(dx, dy) != 1 {
+                    continue;
+                }
+                let (fx, fy) = (dx as f64, dy as f64);
+                let len = fx.hypot(fy);
+                // Sample the segment, nudged a hair to either side so that passing
+                // exactly through a cell corner collects the cells on both sides.
+                let (nx, ny) = (-fy / len * 1e-6, fx / len * 1e-6);
+                let mut cells = Vec::new();
+                const SAMPLES: usize = 512;
+                for k in 0..=SAMPLES {
+                    let t = k as f64 / SAMPLES as f64;
+                    for side in [-1.0, 1.0] {
+                        let c = (
+                            (fx * t + side * nx + 0.5).floor() as isize,
+                            (fy * t + side * ny + 0.5).floor() as isize,
+                        );
+                        if c != (0, 0) && !cells.contains(&c) {
+                            cells.push(c);
+                        }
+                    }
+                }
+                // Target last: callers rely on it for the bounds check.
+                cells.retain(|&c| c != (dx, dy));
+                cells.push((dx, dy));
+                out.push(GridMove { dx, dy, cost: len, cells });
+            }
+        }
+        out
+    })
+}
+
+/// Most passes of [`CityPlanner::tighten`] over a path.
+const TIGHTEN_PASSES: usize = 12;
+/// Bisection steps per corner and pass (2^-7 of the way: centimetres for metre moves).
+const TIGHTEN_STEPS: usize = 7;
+/// A pass that shortens the path by less than this ends the tightening, m.
+const TIGHTEN_MIN_GAIN_M: f64 = 0.05;
+
+/// The point of segment `ab` closest to `p`.
+fn closest_on_segment(a: [f64; 2], b: [f64; 2], p: [f64; 2]) -> [f64; 2] {
+    let ab = [b[0] - a[0], b[1] - a[1]];
+    let len2 = ab[0] * ab[0] + ab[1] * ab[1];
+    if len2 == 0.0 {
+        return a;
+    }
+    let t = (((p[0] - a[0]) * ab[0] + (p[1] - a[1]) * ab[1]) / len2).clamp(0.0, 1.0);
+    [a[0] + ab[0] * t, a[1] + ab[1] * t]
+}
 
 fn dist(a: [f64; 2], b: [f64; 2]) -> f64 {
     ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt()
