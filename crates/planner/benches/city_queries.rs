@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use skylane_planner::load::load_mission;
 use skylane_planner::scene::{clearances, CityBenchmark, CITY_QUERY_COUNT, CITY_QUERY_SEED};
+use skylane_planner::verify::closest_approach;
 use skylane_planner::world::TimeSpan;
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -29,7 +30,7 @@ fn main() {
     let build_ms = t0.elapsed().as_secs_f64() * 1e3;
     let rules = clearances(m);
     let (mut times, mut base_times, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-    let mut failures = 0;
+    let (mut failures, mut violations) = (0, 0);
     for q in &bench.queries {
         let (depot, dest) = (q.depot_m, q.dest_m);
         let t = Instant::now();
@@ -46,6 +47,20 @@ fn main() {
         base_times.push(t.elapsed().as_secs_f64() * 1e3);
         match r {
             Ok(p) => {
+                // Every path goes through the verifier's own clearance test, every 0.5 m.
+                let z = p.cruise_alt_m;
+                let breach = p.cruise_path_m.windows(2).find_map(|s| {
+                    closest_approach(
+                        w,
+                        ([s[0][0], s[0][1], z], 0.0),
+                        ([s[1][0], s[1][1], z], 0.0),
+                        m.airspace.clearance_margin_m,
+                    )
+                });
+                if let Some(b) = breach {
+                    violations += 1;
+                    eprintln!("path too close: {b:?}");
+                }
                 let straight = ((p.drop_point_m[0] - depot[0]).powi(2)
                     + (p.drop_point_m[1] - depot[1]).powi(2))
                 .sqrt();
@@ -67,6 +82,10 @@ fn main() {
     );
     let n = bench.queries.len();
     println!("queries {n}, with path {}, no path {failures}", n - failures);
+    println!(
+        "paths checked by the verifier's clearance test: {}, too close: {violations}",
+        n - failures
+    );
     println!(
         "query ms: median {median:.3}, p99 {:.3}, max {:.3}, mean {:.3}",
         percentile(&times, 0.99),

@@ -103,6 +103,9 @@ struct Layer {
     index: usize,
     alt_m: f64,
     blocked: Vec<bool>,
+    /// Cells whose whole (2·[`MOVE_REACH`] + 1)² neighbourhood is free: every grid move
+    /// from them is legal without checking the cells it crosses (most of the sky).
+    roomy: Vec<bool>,
 }
 
 /// Shortest-path trees kept per (layer, start cell): depots are few and fixed, so after
@@ -195,7 +198,8 @@ impl<'w> CityPlanner<'w> {
                 for z in world.zones.iter().filter(|z| z.active_during(span)) {
                     mark(&z.footprint, z.floor_m, z.ceiling_m);
                 }
-                Layer { index: 0, alt_m, blocked }
+                let roomy = roomy_cells(&blocked, nx, ny);
+                Layer { index: 0, alt_m, blocked, roomy }
             })
             .collect();
         let mut layers: Vec<Layer> = layers;
@@ -462,6 +466,9 @@ impl<'w> CityPlanner<'w> {
         if x2 < 0 || y2 < 0 || x2 >= nx || y2 >= ny {
             return None;
         }
+        if layer.roomy[(y * nx + x) as usize] {
+            return Some((y2 * nx + x2) as usize);
+        }
         // Every touched cell lies in the bounding box of start and target.
         let free =
             mv.cells.iter().all(|&(cx, cy)| !layer.blocked[((y + cy) * nx + x + cx) as usize]);
@@ -682,6 +689,35 @@ const TIGHTEN_STEPS: usize = 7;
 /// A pass that shortens the path by less than this ends the tightening, m.
 const TIGHTEN_MIN_GAIN_M: f64 = 0.05;
 
+/// Marks the cells with no blocked cell (and no grid edge) within [`MOVE_REACH`] cells in
+/// x and y: a box filter of the blocked map, rows then columns.
+fn roomy_cells(blocked: &[bool], nx: usize, ny: usize) -> Vec<bool> {
+    let r = MOVE_REACH as usize;
+    // Per cell: does the row window [x - r, x + r] hold a blocked cell or leave the grid?
+    let mut row_hit = vec![true; nx * ny];
+    for y in 0..ny {
+        if nx < 2 * r + 1 {
+            break;
+        }
+        let row = &blocked[y * nx..(y + 1) * nx];
+        let mut count = row[..=2 * r].iter().filter(|&&b| b).count();
+        for x in r..nx - r {
+            row_hit[y * nx + x] = count > 0;
+            if x + r + 1 < nx {
+                count += usize::from(row[x + r + 1]);
+                count -= usize::from(row[x - r]);
+            }
+        }
+    }
+    let mut roomy = vec![false; nx * ny];
+    for x in 0..nx {
+        for y in r..ny.saturating_sub(r) {
+            roomy[y * nx + x] = (y - r..=y + r).all(|yy| !row_hit[yy * nx + x]);
+        }
+    }
+    roomy
+}
+
 /// The point of segment `ab` closest to `p`.
 fn closest_on_segment(a: [f64; 2], b: [f64; 2], p: [f64; 2]) -> [f64; 2] {
     let ab = [b[0] - a[0], b[1] - a[1]];
@@ -792,6 +828,49 @@ mod tests {
             hover_m: 8.0,
             drop_radius_m: 10.0,
         }
+    }
+
+    #[test]
+    fn roomy_cells_match_a_direct_check() {
+        let (nx, ny) = (23, 17);
+        let blocked: Vec<bool> = (0..nx * ny)
+            .map(|i| (i as u64).wrapping_mul(2_654_435_761).is_multiple_of(41))
+            .collect();
+        let roomy = roomy_cells(&blocked, nx, ny);
+        let r = MOVE_REACH;
+        for y in 0..ny as isize {
+            for x in 0..nx as isize {
+                let want = (-r..=r).all(|dy| {
+                    (-r..=r).all(|dx| {
+                        let (x2, y2) = (x + dx, y + dy);
+                        x2 >= 0
+                            && y2 >= 0
+                            && x2 < nx as isize
+                            && y2 < ny as isize
+                            && !blocked[(y2 * nx as isize + x2) as usize]
+                    })
+                });
+                assert_eq!(roomy[(y * nx as isize + x) as usize], want, "({x}, {y})");
+            }
+        }
+        assert!(roomy.iter().any(|&b| b) && roomy.iter().any(|&b| !b));
+    }
+
+    #[test]
+    fn grid_moves_touch_the_cells_their_segments_cross() {
+        let moves = grid_moves();
+        assert_eq!(moves.len(), 32);
+        for mv in moves {
+            assert_eq!(mv.cells.last(), Some(&(mv.dx, mv.dy)));
+            assert!((mv.cost - (mv.dx as f64).hypot(mv.dy as f64)).abs() < 1e-12);
+        }
+        // The diagonal passes through a corner: both side cells count (no corner cutting).
+        let diag = moves.iter().find(|m| (m.dx, m.dy) == (1, 1)).unwrap();
+        assert!(diag.cells.contains(&(1, 0)) && diag.cells.contains(&(0, 1)));
+        // (1, 2) crosses cell edges only: it touches (0, 1) and (1, 1), never (1, 0).
+        let knight = moves.iter().find(|m| (m.dx, m.dy) == (1, 2)).unwrap();
+        assert!(knight.cells.contains(&(0, 1)) && knight.cells.contains(&(1, 1)));
+        assert!(!knight.cells.contains(&(1, 0)));
     }
 
     #[test]
