@@ -19,6 +19,7 @@ use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use super::radix::RadixHeap;
 use crate::world::{ObstacleRef, Rect, TimeSpan, World};
 
 /// Tuning of the city planner.
@@ -434,14 +435,18 @@ impl<'w> CityPlanner<'w> {
     fn dijkstra_tree(&self, layer: &Layer, start: usize) -> Vec<u32> {
         let mut g = vec![f64::INFINITY; self.nx * self.ny];
         let mut parent = vec![UNREACHED; self.nx * self.ny];
-        let mut open = BinaryHeap::new();
+        // Keys are g in fixed point (2^-20 cells): Dijkstra pops in non-decreasing g, the
+        // monotone use a radix heap is made for.
+        let key = |g: f64| (g * TREE_KEY_SCALE) as u64;
+        let mut open = RadixHeap::new();
         g[start] = 0.0;
         parent[start] = start as u32;
-        open.push(Node { f: 0.0, g: 0.0, cell: start as u32 });
-        while let Some(Node { g: gc, cell, .. }) = open.pop() {
+        open.push(0, start as u32);
+        while let Some((k, cell)) = open.pop() {
             let cell = cell as usize;
-            if gc > g[cell] {
-                continue;
+            let gc = g[cell];
+            if k > key(gc) {
+                continue; // a stale entry: the cell was reached more cheaply since
             }
             let (x, y) = ((cell % self.nx) as isize, (cell / self.nx) as isize);
             for mv in grid_moves() {
@@ -450,7 +455,7 @@ impl<'w> CityPlanner<'w> {
                 if g2 < g[n] {
                     g[n] = g2;
                     parent[n] = cell as u32;
-                    open.push(Node { f: g2, g: g2, cell: n as u32 });
+                    open.push(key(g2), n as u32);
                 }
             }
         }
@@ -617,6 +622,9 @@ impl<'w> CityPlanner<'w> {
         out
     }
 }
+
+/// Fixed-point scale of shortest-path-tree keys (keys are g · 2^20, g in cells).
+const TREE_KEY_SCALE: f64 = (1u64 << 20) as f64;
 
 /// Largest coordinate step of a grid move, in cells.
 const MOVE_REACH: isize = 3;

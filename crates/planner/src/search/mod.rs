@@ -6,4 +6,5 @@
 //! voxel benchmark.
 
 pub mod city;
+mod radix;
 pub mod voxel;

@@ -14,7 +14,7 @@ use super::grid::{
     counts_cost, moves, octile_counts, zeroed_state, Move, Voxel, VoxelGrid, MOVE_COST,
 };
 use super::landmarks::Landmarks;
-use super::radix::RadixHeap;
+use crate::search::radix::RadixHeap;
 
 /// Errors from a voxel search.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

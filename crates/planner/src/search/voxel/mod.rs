@@ -38,7 +38,6 @@ mod grid;
 mod landmarks;
 mod los;
 pub mod movingai;
-mod radix;
 mod reference;
 mod validate;
 
