@@ -7,8 +7,8 @@
 //! skylane-viz PLAN --bench-frames N [--at TIME] [--size WxH]
 //! ```
 //!
-//! `TIME` is mission time: seconds since the plan's first event (`600`, or `+600`), or a
-//! clock time of the mission day (`09:10` or `09:10:30`). Exit codes: 0 done, 1 the
+//! `TIME` is mission time: seconds since the first take-off or van departure of the plan
+//! (`600`, or `+600`), or a clock time of the mission day (`09:10` or `09:10:30`). Exit codes: 0 done, 1 the
 //! screenshot failed, 2 bad arguments or an unreadable plan or map.
 
 use std::path::{Path, PathBuf};
@@ -39,8 +39,8 @@ pub struct Args {
     /// Render one frame to this PNG file and exit.
     #[arg(long, value_name = "OUT.png")]
     pub screenshot: Option<PathBuf>,
-    /// Mission time to show: seconds since the plan's first event (`600` or `+600`), or a
-    /// clock time `HH:MM[:SS]`.
+    /// Mission time to show: seconds since the plan's first take-off or van departure
+    /// (`600` or `+600`), or a clock time `HH:MM[:SS]`.
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub at: Option<MissionTime>,
     /// Window (and screenshot) size in pixels.
@@ -57,12 +57,12 @@ pub struct Args {
 pub enum MissionTime {
     /// A clock time of the mission day, in seconds since midnight.
     Absolute(f64),
-    /// Seconds after the plan's first event.
+    /// Seconds after the plan's first take-off or van departure.
     AfterStart(f64),
 }
 
 impl MissionTime {
-    /// Seconds since midnight, given the plan's first event time.
+    /// Seconds since midnight, given the time of the plan's first departure.
     pub fn resolve(self, start_s: f64) -> f64 {
         match self {
             MissionTime::Absolute(t) => t,
@@ -107,7 +107,7 @@ pub fn load_replay(path: &Path) -> Result<Replay, String> {
 
 /// The Bevy app for a loaded replay and the arguments.
 pub fn build_app(replay: Replay, args: &Args) -> App {
-    let at_s = args.at.map(|t| t.resolve(replay.timeline.start_s));
+    let at_s = args.at.map(|t| t.resolve(replay.timeline.first_departure_s));
     let headless_run = args.screenshot.is_some() || args.bench_frames.is_some();
     let start = ClockStart {
         at_s,

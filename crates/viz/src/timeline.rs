@@ -202,6 +202,9 @@ pub struct Timeline {
     pub start_s: f64,
     /// Latest interesting time (last landing, arrival or placement), s.
     pub end_s: f64,
+    /// When the first drone takes off or van leaves (`start_s` when nothing moves): the
+    /// zero of mission time on the command line (`--at 600`).
+    pub first_departure_s: f64,
 }
 
 impl Timeline {
@@ -315,7 +318,14 @@ impl Timeline {
         if start_s > end_s {
             (start_s, end_s) = (0.0, 24.0 * 3600.0);
         }
-        Timeline { orders, events, start_s, end_s }
+        let departures = plan
+            .flights
+            .iter()
+            .filter_map(|f| f.samples.first().map(|s| s.t_s))
+            .chain(plan.van_routes.iter().filter_map(|r| r.times_s.first().copied()));
+        let first_departure_s =
+            departures.filter(|t| t.is_finite()).min_by(f64::total_cmp).unwrap_or(start_s);
+        Timeline { orders, events, start_s, end_s, first_departure_s }
     }
 
     /// Order counts at `t_s`; drones and vans are counted from the plan's flights and
@@ -474,6 +484,10 @@ pub(crate) mod tests {
         let s = tl.stats(&plan, tl.end_s);
         assert_eq!((s.placed, s.delivered, s.in_flight, s.rejected), (3, 2, 0, 1));
         assert!(tl.start_s <= 50.0 && tl.end_s >= *r.times_s.last().unwrap());
+        // Mission time zero: the first thing that moves, not the first order placed.
+        let first = f.samples[0].t_s.min(r.times_s[0]);
+        assert_eq!(tl.first_departure_s, first);
+        assert!(tl.first_departure_s >= tl.start_s);
     }
 
     #[test]

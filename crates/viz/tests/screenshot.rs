@@ -1,6 +1,6 @@
 //! End to end: plan the Monaco mission with the `skylane` binary, render the replay 600 s
-//! into the mission (drones are in the air then) with `skylane-viz --screenshot --at 600`,
-//! and check the PNG.
+//! after the first take-off (drones are in the air then) with `skylane-viz --screenshot
+//! --at 600`, and check the PNG.
 //!
 //! Rendering needs a display and a Vulkan (or GL) driver. Without a display the test
 //! skips with a message, unless `SKYLANE_REQUIRE_SCREENSHOT` is set (CI sets it and runs
@@ -75,10 +75,10 @@ fn plan_monaco(out: &Path) -> PathBuf {
 /// The mission time the issue asks the replay to be rendered at: 600 s into the mission.
 const AT_S: f64 = 600.0;
 
-/// How many drones are in the air `AT_S` after the plan's first event, counted from the
-/// plan itself (not from the viz), so the drone-pixel check has a reason to hold.
+/// How many drones are in the air `AT_S` after the plan's first departure, counted from
+/// the plan's flights, so the drone-pixel check has a reason to hold.
 fn drones_in_air_at_600(plan: &Plan) -> usize {
-    let t = Timeline::new(plan).start_s + AT_S;
+    let t = Timeline::new(plan).first_departure_s + AT_S;
     plan.flights.iter().filter(|f| f.takeoff_s <= t && t <= f.landed_s).count()
 }
 

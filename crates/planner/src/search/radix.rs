@@ -1,9 +1,10 @@
 //! A radix heap: a monotone min-priority queue on `u64` keys.
 //!
-//! Why: Dijkstra, and A* with a consistent heuristic, pop keys in non-decreasing order, and a radix
-//! heap exploits that. Each element moves to a lower bucket at most 64 times, and equal
-//! keys pop last-in first-out, which suits depth-first tie-breaking. Keys below the
-//! last popped key are raised to it, so callers never violate monotonicity.
+//! Why: Dijkstra, and A* with a consistent heuristic, pop keys in non-decreasing order,
+//! and a radix heap exploits that. Each element moves to a lower bucket at most 64
+//! times, and equal keys pop last-in first-out, which suits depth-first tie-breaking.
+//! Keys below the last popped key are raised to it, so callers never violate
+//! monotonicity.
 
 /// Monotone min-priority queue of `(key, value)` pairs.
 #[derive(Debug)]
