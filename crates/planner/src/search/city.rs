@@ -304,12 +304,7 @@ impl<'w> CityPlanner<'w> {
         }
         let (drop, goal) = self.find_drop_point(layer, dest_m, rules)?;
         // The straight line is the shortest path: when it is clear, no search is needed.
-        if self.world.segment_clear(
-            [depot_m[0], depot_m[1], alt],
-            [drop[0], drop[1], alt],
-            self.span,
-            self.cruise_margin_m + self.config.buffer_m * 0.5,
-        ) {
+        if self.level_segment_clear(depot_m, drop, alt) {
             return Ok(DeliveryPath {
                 cruise_alt_m: alt,
                 drop_point_m: drop,
@@ -536,20 +531,24 @@ impl<'w> CityPlanner<'w> {
         None
     }
 
+    /// Whether the level segment `a`-`b` at `alt` keeps the cruise margin plus half the
+    /// grid's buffer: the line-of-sight test of string pulling and tightening.
+    fn level_segment_clear(&self, a: [f64; 2], b: [f64; 2], alt: f64) -> bool {
+        self.world.segment_clear(
+            [a[0], a[1], alt],
+            [b[0], b[1], alt],
+            self.span,
+            self.cruise_margin_m + self.config.buffer_m * 0.5,
+        )
+    }
+
     /// Pulls each corner of a string-pulled path toward the straight line between its
     /// neighbours as far as clearance allows, and drops corners that become needless.
     /// Grid corners sit at cell centres up to a cell away from where the taut path
     /// would touch the inflated obstacle; this moves them there. Every accepted move
     /// keeps both adjacent segments clear, so the path stays valid throughout.
     fn tighten(&self, path: &mut Vec<[f64; 2]>, alt: f64) {
-        let los = |a: [f64; 2], b: [f64; 2]| {
-            self.world.segment_clear(
-                [a[0], a[1], alt],
-                [b[0], b[1], alt],
-                self.span,
-                self.cruise_margin_m + self.config.buffer_m * 0.5,
-            )
-        };
+        let los = |a: [f64; 2], b: [f64; 2]| self.level_segment_clear(a, b, alt);
         for _ in 0..TIGHTEN_PASSES {
             let mut gained = 0.0;
             let mut i = 1;
@@ -590,14 +589,7 @@ impl<'w> CityPlanner<'w> {
     /// Greedy string pulling: from each kept point, jump to the farthest later point
     /// still in exact line of sight.
     fn string_pull(&self, pts: &[[f64; 2]], alt: f64) -> Vec<[f64; 2]> {
-        let los = |a: [f64; 2], b: [f64; 2]| {
-            self.world.segment_clear(
-                [a[0], a[1], alt],
-                [b[0], b[1], alt],
-                self.span,
-                self.cruise_margin_m + self.config.buffer_m * 0.5,
-            )
-        };
+        let los = |a: [f64; 2], b: [f64; 2]| self.level_segment_clear(a, b, alt);
         let mut out = vec![pts[0]];
         let mut i = 0;
         while i + 1 < pts.len() {
