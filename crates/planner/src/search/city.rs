@@ -104,9 +104,10 @@ struct Layer {
     index: usize,
     alt_m: f64,
     blocked: Vec<bool>,
-    /// Cells whose whole (2·[`MOVE_REACH`] + 1)² neighbourhood is free: every grid move
-    /// from them is legal without checking the cells it crosses (most of the sky).
-    roomy: Vec<bool>,
+    /// Per cell, the largest r such that the (2r + 1)² square around it is free and in
+    /// the grid (capped at 255): a move reaching no further than that from the cell is
+    /// legal without checking the cells it crosses (most of the sky).
+    free_reach: Vec<u8>,
 }
 
 /// Shortest-path trees kept per (layer, start cell): depots are few and fixed, so after
@@ -199,8 +200,8 @@ impl<'w> CityPlanner<'w> {
                 for z in world.zones.iter().filter(|z| z.active_during(span)) {
                     mark(&z.footprint, z.floor_m, z.ceiling_m);
                 }
-                let roomy = roomy_cells(&blocked, nx, ny);
-                Layer { index: 0, alt_m, blocked, roomy }
+                let free_reach = free_reach(&blocked, nx, ny);
+                Layer { index: 0, alt_m, blocked, free_reach }
             })
             .collect();
         let mut layers: Vec<Layer> = layers;
@@ -466,7 +467,7 @@ impl<'w> CityPlanner<'w> {
         if x2 < 0 || y2 < 0 || x2 >= nx || y2 >= ny {
             return None;
         }
-        if layer.roomy[(y * nx + x) as usize] {
+        if isize::from(layer.free_reach[(y * nx + x) as usize]) >= mv.dx.abs().max(mv.dy.abs()) {
             return Some((y2 * nx + x2) as usize);
         }
         // Every touched cell lies in the bounding box of start and target.
@@ -619,7 +620,7 @@ impl<'w> CityPlanner<'w> {
 const TREE_KEY_SCALE: f64 = (1u64 << 20) as f64;
 
 /// Largest coordinate step of a grid move, in cells.
-const MOVE_REACH: isize = 3;
+const MOVE_REACH: isize = 5;
 
 /// One grid move: offset, length in cells, and every cell its centre-to-centre segment
 /// touches besides the start (the target last).
@@ -631,10 +632,13 @@ struct GridMove {
     cells: Vec<(isize, isize)>,
 }
 
-/// The 32 moves with coordinate steps up to [`MOVE_REACH`] in lowest terms (8 straight
-/// and diagonal, 24 in between). Eight directions alone make grid lengths up to 8 %
-/// longer than straight lines in some headings, enough to route a path around the wrong
-/// side of a block; with 32 the error is under 1 %, and string pulling does the rest.
+/// The 80 moves with coordinate steps up to [`MOVE_REACH`] in lowest terms (8 straight
+/// and diagonal, 72 in between). Eight directions alone make grid lengths up to 8 %
+/// longer than straight lines in some headings (1/cos 22.5°), enough to route a path
+/// around the wrong side of a block; with 80 the widest gap between directions is 11.3°
+/// and the error under 0.5 % (1/cos 5.7°), and string pulling does the rest. Measured
+/// against OMPL's BIT* (BENCHMARKS.md): 32 directions (reach 3) still left paths 0.03 %
+/// longer than BIT*'s in the plane on average; 80 closes that gap.
 /// A move is legal only if every cell its segment touches is free; a segment through a
 /// cell corner touches all cells at that corner (no corner cutting).
 fn grid_moves() -> &'static [GridMove] {
@@ -689,33 +693,37 @@ const TIGHTEN_STEPS: usize = 7;
 /// A pass that shortens the path by less than this ends the tightening, m.
 const TIGHTEN_MIN_GAIN_M: f64 = 0.05;
 
-/// Marks the cells with no blocked cell (and no grid edge) within [`MOVE_REACH`] cells in
-/// x and y: a box filter of the blocked map, rows then columns.
-fn roomy_cells(blocked: &[bool], nx: usize, ny: usize) -> Vec<bool> {
-    let r = MOVE_REACH as usize;
-    // Per cell: does the row window [x - r, x + r] hold a blocked cell or leave the grid?
-    let mut row_hit = vec![true; nx * ny];
-    for y in 0..ny {
-        if nx < 2 * r + 1 {
-            break;
+/// [`Layer::free_reach`] of every cell: the chessboard distance to the nearest blocked
+/// cell (cells outside the grid count as blocked) minus one, by the classic two-pass
+/// distance transform (exact for the chessboard metric with unit steps).
+fn free_reach(blocked: &[bool], nx: usize, ny: usize) -> Vec<u8> {
+    let mut d = vec![0u32; nx * ny];
+    let at = |d: &[u32], x: isize, y: isize| -> u32 {
+        if x < 0 || y < 0 || x >= nx as isize || y >= ny as isize {
+            0
+        } else {
+            d[y as usize * nx + x as usize]
         }
-        let row = &blocked[y * nx..(y + 1) * nx];
-        let mut count = row[..=2 * r].iter().filter(|&&b| b).count();
-        for x in r..nx - r {
-            row_hit[y * nx + x] = count > 0;
-            if x + r + 1 < nx {
-                count += usize::from(row[x + r + 1]);
-                count -= usize::from(row[x - r]);
+    };
+    for y in 0..ny as isize {
+        for x in 0..nx as isize {
+            let i = y as usize * nx + x as usize;
+            if !blocked[i] {
+                let m = at(&d, x - 1, y).min(at(&d, x - 1, y - 1)).min(at(&d, x, y - 1));
+                d[i] = m.min(at(&d, x + 1, y - 1)) + 1;
             }
         }
     }
-    let mut roomy = vec![false; nx * ny];
-    for x in 0..nx {
-        for y in r..ny.saturating_sub(r) {
-            roomy[y * nx + x] = (y - r..=y + r).all(|yy| !row_hit[yy * nx + x]);
+    for y in (0..ny as isize).rev() {
+        for x in (0..nx as isize).rev() {
+            let i = y as usize * nx + x as usize;
+            if !blocked[i] {
+                let m = at(&d, x + 1, y).min(at(&d, x + 1, y + 1)).min(at(&d, x, y + 1));
+                d[i] = d[i].min(m.min(at(&d, x - 1, y + 1)) + 1);
+            }
         }
     }
-    roomy
+    d.iter().map(|&v| v.saturating_sub(1).min(255) as u8).collect()
 }
 
 /// The point of segment `ab` closest to `p`.
@@ -831,35 +839,42 @@ mod tests {
     }
 
     #[test]
-    fn roomy_cells_match_a_direct_check() {
+    fn free_reach_matches_a_direct_check() {
         let (nx, ny) = (23, 17);
         let blocked: Vec<bool> = (0..nx * ny)
             .map(|i| (i as u64).wrapping_mul(2_654_435_761).is_multiple_of(41))
             .collect();
-        let roomy = roomy_cells(&blocked, nx, ny);
-        let r = MOVE_REACH;
+        let reach = free_reach(&blocked, nx, ny);
+        let square_free = |x: isize, y: isize, r: isize| {
+            (-r..=r).all(|dy| {
+                (-r..=r).all(|dx| {
+                    let (x2, y2) = (x + dx, y + dy);
+                    x2 >= 0
+                        && y2 >= 0
+                        && x2 < nx as isize
+                        && y2 < ny as isize
+                        && !blocked[(y2 * nx as isize + x2) as usize]
+                })
+            })
+        };
         for y in 0..ny as isize {
             for x in 0..nx as isize {
-                let want = (-r..=r).all(|dy| {
-                    (-r..=r).all(|dx| {
-                        let (x2, y2) = (x + dx, y + dy);
-                        x2 >= 0
-                            && y2 >= 0
-                            && x2 < nx as isize
-                            && y2 < ny as isize
-                            && !blocked[(y2 * nx as isize + x2) as usize]
-                    })
-                });
-                assert_eq!(roomy[(y * nx as isize + x) as usize], want, "({x}, {y})");
+                let r = isize::from(reach[(y * nx as isize + x) as usize]);
+                let free = !blocked[(y * nx as isize + x) as usize];
+                assert_eq!(free, square_free(x, y, 0), "({x}, {y})");
+                if free {
+                    assert!(square_free(x, y, r), "({x}, {y}) reach {r}");
+                    assert!(!square_free(x, y, r + 1), "({x}, {y}) reach {r} not maximal");
+                }
             }
         }
-        assert!(roomy.iter().any(|&b| b) && roomy.iter().any(|&b| !b));
+        assert!(reach.iter().any(|&r| r >= 2));
     }
 
     #[test]
     fn grid_moves_touch_the_cells_their_segments_cross() {
         let moves = grid_moves();
-        assert_eq!(moves.len(), 32);
+        assert_eq!(moves.len(), 80);
         for mv in moves {
             assert_eq!(mv.cells.last(), Some(&(mv.dx, mv.dy)));
             assert!((mv.cost - (mv.dx as f64).hypot(mv.dy as f64)).abs() < 1e-12);
