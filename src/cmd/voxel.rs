@@ -104,17 +104,25 @@ pub fn run(args: VoxelArgs) -> ExitCode {
         bar.set_style(style.progress_chars("=> "));
     }
 
-    let landmarks = (args.planner == Planner::Astar && args.heuristic == Heuristic::Landmarks)
-        .then(|| {
-            let t0 = Instant::now();
-            let l = Landmarks::build(&grid);
-            println!(
-                "landmarks: {} placed in {:.2} s (once per map, not in per-query times)",
-                l.voxels().len(),
-                t0.elapsed().as_secs_f64()
-            );
-            l
-        });
+    let landmarks = if args.planner == Planner::Astar && args.heuristic == Heuristic::Landmarks {
+        let t0 = Instant::now();
+        match Landmarks::build(&grid) {
+            Ok(l) => {
+                println!(
+                    "landmarks: {} placed in {:.2} s (once per map, not in per-query times)",
+                    l.voxels().len(),
+                    t0.elapsed().as_secs_f64()
+                );
+                Some(l)
+            }
+            Err(e) => {
+                eprintln!("error: {}: {e}", args.map.display());
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        None
+    };
     let mut astar = AStar::new();
     let mut theta = LazyThetaStar::new();
     let mut times_ms = Vec::with_capacity(selected.len());

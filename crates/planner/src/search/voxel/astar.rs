@@ -400,7 +400,7 @@ mod tests {
             let _ = astar.solve(&grid, g, s).unwrap();
             let got = astar.solve(&grid, s, g).unwrap();
             let want = dijkstra(&grid, s, g);
-            let landmarks = Landmarks::build(&grid);
+            let landmarks = Landmarks::build(&grid).unwrap();
             let guided = astar.solve_guided(&grid, &landmarks, s, g).unwrap();
             for got in [got, guided] {
                 match (got, want) {

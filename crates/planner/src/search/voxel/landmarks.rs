@@ -18,10 +18,33 @@
 //! differential heuristics (Sturtevant et al., "Memory-based heuristics for explicit
 //! state spaces", IJCAI 2009).
 
+use thiserror::Error;
+
 use super::grid::{moves, Voxel, VoxelGrid};
 
 /// Number of landmarks; eight 16-bit distances fill one 16-byte slot per voxel.
 pub const LANES: usize = 8;
+/// Most memory [`Landmarks::build`] may take (distance table plus two work arrays).
+pub const MAX_LANDMARK_BYTES: u64 = 8 << 30;
+
+/// Why landmarks could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum LandmarkError {
+    /// The grid is so large that the tables would exceed [`MAX_LANDMARK_BYTES`].
+    #[error(
+        "the grid has {voxels} voxels: landmarks would need {} MiB (limit {} MiB); \
+         use the octile heuristic",
+        bytes >> 20,
+        MAX_LANDMARK_BYTES >> 20
+    )]
+    TooLarge {
+        /// Voxels including the padding layer.
+        voxels: u64,
+        /// Memory the build would need.
+        bytes: u64,
+    },
+}
+
 /// Stored distance of a voxel a landmark cannot reach.
 const UNREACHED: u16 = u16::MAX;
 /// Fixed-point scale tried first: distances in 1/64 voxel.
@@ -41,7 +64,7 @@ const SEED_TRIES: usize = 8;
 ///         grid.set_blocked([6, y, z], true).unwrap();
 ///     }
 /// }
-/// let landmarks = Landmarks::build(&grid);
+/// let landmarks = Landmarks::build(&grid).unwrap();
 /// let mut astar = AStar::new();
 /// let plain = astar.solve(&grid, [0, 0, 0], [11, 0, 0]).unwrap().unwrap();
 /// let guided = astar.solve_guided(&grid, &landmarks, [0, 0, 0], [11, 0, 0]).unwrap().unwrap();
@@ -61,7 +84,12 @@ pub struct Landmarks {
 impl Landmarks {
     /// Places [`LANES`] landmarks farthest-first and computes their distance fields.
     /// A grid with no free voxel gets no landmarks (the bound is then zero).
-    pub fn build(grid: &VoxelGrid) -> Landmarks {
+    pub fn build(grid: &VoxelGrid) -> Result<Landmarks, LandmarkError> {
+        check_size(grid.bits_len_voxels())?;
+        Ok(Self::build_unchecked(grid))
+    }
+
+    fn build_unchecked(grid: &VoxelGrid) -> Landmarks {
         let cells = grid.bits_len_voxels();
         let mut out = Landmarks {
             size: grid.size(),
@@ -162,6 +190,17 @@ impl Landmarks {
         }
         Some(best)
     }
+}
+
+/// Refuses grids whose tables would exceed [`MAX_LANDMARK_BYTES`]: the distance table,
+/// two `u32` work fields and one flag per voxel.
+fn check_size(cells: usize) -> Result<(), LandmarkError> {
+    let per_voxel = std::mem::size_of::<[u16; LANES]>() + 2 * std::mem::size_of::<u32>() + 1;
+    let bytes = cells as u64 * per_voxel as u64;
+    if bytes > MAX_LANDMARK_BYTES {
+        return Err(LandmarkError::TooLarge { voxels: cells as u64, bytes });
+    }
+    Ok(())
 }
 
 /// The reachable voxel with the largest value in `field`.
@@ -284,7 +323,7 @@ mod tests {
     #[test]
     fn bound_never_exceeds_the_true_distance() {
         let grid = walled();
-        let marks = Landmarks::build(&grid);
+        let marks = Landmarks::build(&grid).unwrap();
         assert_eq!(marks.voxels().len(), LANES);
         let mut astar = AStar::new();
         let free: Vec<Voxel> = (0..10)
@@ -314,17 +353,31 @@ mod tests {
     #[test]
     fn sealed_pocket_is_unreachable_without_search() {
         let grid = walled();
-        let marks = Landmarks::build(&grid);
+        let marks = Landmarks::build(&grid).unwrap();
         let mut astar = AStar::new();
         assert_eq!(astar.solve_guided(&grid, &marks, [0, 0, 0], [9, 0, 0]), Ok(None));
         assert_eq!(astar.last_expanded(), 0);
     }
 
     #[test]
+    fn oversized_grid_is_refused_before_allocating() {
+        // The largest grid `VoxelGrid` accepts (2^31 padded voxels) needs about 50 GiB.
+        match check_size(1 << 31) {
+            Err(e @ LandmarkError::TooLarge { bytes, .. }) => {
+                assert!(bytes > MAX_LANDMARK_BYTES);
+                assert!(e.to_string().contains("octile"), "{e}");
+            }
+            Ok(()) => panic!("2^31 voxels accepted"),
+        }
+        // DA1 (389 x 313 x 511, 62 M voxels, 1.6 GiB) is within the limit.
+        assert_eq!(check_size(391 * 315 * 513), Ok(()));
+    }
+
+    #[test]
     fn grid_without_free_voxels_gives_zero_bounds() {
         let mut grid = VoxelGrid::new([1, 1, 1]).unwrap();
         grid.set_blocked([0, 0, 0], true).unwrap();
-        let marks = Landmarks::build(&grid);
+        let marks = Landmarks::build(&grid).unwrap();
         assert!(marks.voxels().is_empty());
     }
 }

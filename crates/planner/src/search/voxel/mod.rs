@@ -47,7 +47,7 @@ pub use grid::{
     counts_cost, move_allowed, octile_counts, octile_distance, GridError, Voxel, VoxelGrid,
     MAX_AXIS_VOXELS, MOVE_COST,
 };
-pub use landmarks::{Landmarks, LANES as LANDMARK_COUNT};
+pub use landmarks::{LandmarkError, Landmarks, LANES as LANDMARK_COUNT, MAX_LANDMARK_BYTES};
 pub use los::line_of_sight;
 pub use reference::reference_astar;
 pub use validate::{segment_is_clear, validate_polyline};
