@@ -8,9 +8,10 @@
 //! Method: at each cruise altitude the world is a 2D occupancy grid where a cell is
 //! blocked when its centre is closer than `margin + half cell diagonal + buffer` to an
 //! obstacle reaching that altitude, so any point inside a free cell keeps the margin.
-//! An 8-connected A* (octile heuristic) finds a grid path, which is then shortened by
-//! string pulling with exact line-of-sight checks against the world
-//! ([`World::segment_clear`]). Layers are tried from the lowest up; a layer is skipped
+//! A shortest-path tree per depot and layer over 80 grid directions (moves of up to 5
+//! cells whose segments cross only free cells; A* when the tree cache is full) finds a
+//! grid path, which is then shortened by string pulling and corner tightening with
+//! exact line-of-sight checks against the world ([`World::segment_clear`]). Layers are tried from the lowest up; a layer is skipped
 //! when its climb alone costs more than the best path found so far. A tower taller
 //! than the ceiling blocks every layer, so paths go around it.
 
