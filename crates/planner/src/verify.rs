@@ -162,12 +162,11 @@ fn check_van_route(
     let r = &plan.van_routes[index];
     let vid = r.van_id.as_str();
     let first_order = r.stops.first().map_or("", |s| s.order_id.as_str());
+    // Every finding here is a van rule broken by this van, without a position.
+    let van = |order: &str, t_s: Option<f64>, msg: String| v(Rule::Van, order, vid, t_s, None, msg);
     let Some(group) = m.fleet.vans.iter().find(|g| g.depot == r.depot_id) else {
-        out.push(v(
-            Rule::Van,
+        out.push(van(
             first_order,
-            vid,
-            None,
             None,
             format!("route starts at {}, which has no vans", r.depot_id),
         ));
@@ -177,47 +176,23 @@ fn check_van_route(
         || r.path_m.len() != r.node_ids.len()
         || r.path_m.is_empty()
     {
-        out.push(v(
-            Rule::Van,
-            first_order,
-            vid,
-            None,
-            None,
-            "path, times and node ids differ in length".into(),
-        ));
+        out.push(van(first_order, None, "path, times and node ids differ in length".into()));
         return;
     }
     if let Err(e) = graph.check_route(&r.node_ids) {
-        out.push(v(
-            Rule::Van,
-            first_order,
-            vid,
-            None,
-            None,
-            format!("not a legal drive on the road graph: {e}"),
-        ));
+        out.push(van(first_order, None, format!("not a legal drive on the road graph: {e}")));
     }
     if let Err(e) = graph.check_route_times(&r.node_ids, &r.times_s, 1e-3) {
-        out.push(v(
-            Rule::Van,
-            first_order,
-            vid,
-            None,
-            None,
-            format!("timing on the road graph: {e}"),
-        ));
+        out.push(van(first_order, None, format!("timing on the road graph: {e}")));
     }
     if let Some(depot) = m.depots.iter().find(|d| d.id == r.depot_id) {
         let p = world.frame.to_local(depot.lat_deg, depot.lon_deg);
         if let Some((node, _)) = graph.nearest_node(p) {
             let id = graph.osm_id(node);
             if r.node_ids.first() != Some(&id) || r.node_ids.last() != Some(&id) {
-                out.push(v(
-                    Rule::Van,
+                out.push(van(
                     first_order,
-                    vid,
                     r.times_s.first().copied(),
-                    None,
                     format!("does not start and end at depot {}", depot.id),
                 ));
             }
@@ -225,38 +200,21 @@ fn check_van_route(
     }
     let (start, end) = (r.times_s[0], r.times_s[r.times_s.len() - 1]);
     if start < group.shift_start.seconds() - 1e-6 || end > group.shift_end.seconds() + 1e-6 {
-        out.push(v(
-            Rule::Van,
-            first_order,
-            vid,
-            Some(end),
-            None,
-            "drives outside the van shift".into(),
-        ));
+        out.push(van(first_order, Some(end), "drives outside the van shift".into()));
     }
     let (mut kg, mut m3) = (0.0, 0.0);
     for stop in &r.stops {
         let Some(order) = m.orders.iter().find(|o| o.id == stop.order_id) else {
-            out.push(v(
-                Rule::Van,
-                &stop.order_id,
-                vid,
-                None,
-                None,
-                "stop for an order not in the mission".into(),
-            ));
+            out.push(van(&stop.order_id, None, "stop for an order not in the mission".into()));
             continue;
         };
         kg += order.payload_kg;
         m3 += order.volume_l / 1000.0;
         let ready = order.placed_at.seconds() + m.policy.pick_load_s;
         if start < ready - 1e-6 {
-            out.push(v(
-                Rule::Van,
+            out.push(van(
                 &stop.order_id,
-                vid,
                 Some(start),
-                None,
                 "the van leaves before the order is picked and loaded".into(),
             ));
         }
@@ -280,12 +238,9 @@ fn check_van_route(
             ));
         }
         if stop.service_start_s < stop.arrive_s - 1e-6 {
-            out.push(v(
-                Rule::Van,
+            out.push(van(
                 &stop.order_id,
-                vid,
                 Some(stop.arrive_s),
-                None,
                 "service starts before the van arrives".into(),
             ));
         }
@@ -294,23 +249,17 @@ fn check_van_route(
                 && (*t - stop.arrive_s).abs() < 1e-3
         });
         if !on_path {
-            out.push(v(
-                Rule::Van,
+            out.push(van(
                 &stop.order_id,
-                vid,
                 Some(stop.arrive_s),
-                None,
                 "the stop is not on the route's path at its arrival time".into(),
             ));
         }
     }
     if kg > group.capacity_kg + 1e-6 || m3 > group.capacity_m3 + 1e-6 {
-        out.push(v(
-            Rule::Van,
+        out.push(van(
             first_order,
-            vid,
             Some(start),
-            None,
             format!(
                 "carries {kg:.1} kg / {m3:.2} m^3, capacity {} kg / {} m^3",
                 group.capacity_kg, group.capacity_m3
