@@ -204,15 +204,21 @@ fn vans(count: usize, kg: f64, m3: f64, shift: (f64, f64)) -> VehicleType {
     VehicleType { count, capacity: [kg, m3], shift_start: shift.0, shift_end: shift.1 }
 }
 
+/// Solves `p` (200 iterations, `seed`) and checks the solution is feasible and as short
+/// as the brute-force optimum.
+fn assert_solver_reaches_brute_force(p: &VrptwProblem, seed: u64) {
+    let optimum = brute_force(p);
+    assert!(optimum.is_finite(), "seed {seed}: test instance must be feasible");
+    let s = solve(p, &options(seed, 200));
+    check_feasibility(p, &s).unwrap();
+    assert_relative_eq!(s.distance, optimum, epsilon = 1e-6);
+}
+
 #[test]
 fn small_asymmetric_two_dimension_instance_reaches_brute_force_optimum() {
     for seed in 1..=3u64 {
         let p = random_instance(seed, 7, vec![vans(3, 20.0, 1.0, (0.0, 1000.0))]);
-        let optimum = brute_force(&p);
-        assert!(optimum.is_finite(), "seed {seed}: test instance must be feasible");
-        let s = solve(&p, &options(seed, 200));
-        check_feasibility(&p, &s).unwrap();
-        assert_relative_eq!(s.distance, optimum, epsilon = 1e-6);
+        assert_solver_reaches_brute_force(&p, seed);
     }
 }
 
@@ -317,11 +323,7 @@ fn mixed_fleet_with_shifts_reaches_brute_force_optimum() {
             vans(1, 18.0, 1.0, (50.0, 700.0)),
         ];
         let p = random_instance(seed + 10, 7, fleet);
-        let optimum = brute_force(&p);
-        assert!(optimum.is_finite(), "seed {seed}: test instance must be feasible");
-        let s = solve(&p, &options(seed, 200));
-        check_feasibility(&p, &s).unwrap();
-        assert_relative_eq!(s.distance, optimum, epsilon = 1e-6);
+        assert_solver_reaches_brute_force(&p, seed);
     }
 }
 

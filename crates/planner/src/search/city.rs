@@ -830,6 +830,20 @@ mod tests {
         World::new(LocalFrame::new(43.7, 7.4), vec![tower], vec![], vec![], 120.0, bounds)
     }
 
+    /// The planner over [`tower_world`]: cruise layers 40 to 100 m, 5 m margin.
+    fn tower_planner(world: &World) -> CityPlanner<'_> {
+        let area = Rect { min: [-300.0; 2], max: [300.0; 2] };
+        CityPlanner::new(
+            world,
+            area,
+            40.0,
+            100.0,
+            5.0,
+            TimeSpan::always(),
+            CityPlannerConfig::default(),
+        )
+    }
+
     fn rules() -> Clearances {
         Clearances {
             cruise_margin_m: 5.0,
@@ -892,16 +906,7 @@ mod tests {
     #[test]
     fn goes_around_a_tower_taller_than_the_ceiling() {
         let world = tower_world();
-        let area = Rect { min: [-300.0; 2], max: [300.0; 2] };
-        let planner = CityPlanner::new(
-            &world,
-            area,
-            40.0,
-            100.0,
-            5.0,
-            TimeSpan::always(),
-            CityPlannerConfig::default(),
-        );
+        let planner = tower_planner(&world);
         let (depot, dest) = ([-200.0, 0.0], [200.0, 0.0]);
         let path = planner.plan_delivery(depot, dest, &rules()).expect("a way around exists");
         assert!(path.cruise_alt_m <= 120.0 - 5.0);
@@ -925,16 +930,7 @@ mod tests {
     #[test]
     fn drop_point_moves_off_a_wall_within_the_radius() {
         let world = tower_world();
-        let area = Rect { min: [-300.0; 2], max: [300.0; 2] };
-        let planner = CityPlanner::new(
-            &world,
-            area,
-            40.0,
-            100.0,
-            5.0,
-            TimeSpan::always(),
-            CityPlannerConfig::default(),
-        );
+        let planner = tower_planner(&world);
         // The address is on the tower's wall: the drop point must move out of the margins.
         let path = planner.plan_delivery([-200.0, 0.0], [0.0, 21.0], &rules());
         match path {
