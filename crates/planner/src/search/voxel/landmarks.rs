@@ -104,6 +104,8 @@ impl Landmarks {
         let free = cells as u64 - grid.blocked_count() - grid.border_voxels();
         let mut covered = vec![false; cells];
         let mut best: Option<(u64, u32)> = None;
+        // The seed whose distances `field` holds now.
+        let mut in_field = None;
         for _ in 0..SEED_TRIES {
             let Some(seed) =
                 (0..cells as u32).find(|&i| !grid.blocked_at(i) && !covered[i as usize])
@@ -111,6 +113,7 @@ impl Landmarks {
                 break;
             };
             dial.run(grid, seed, FIRST_SCALE, &mut field);
+            in_field = Some(seed);
             let mut reached = 0u64;
             for (c, &f) in covered.iter_mut().zip(&field) {
                 if f != u32::MAX {
@@ -129,8 +132,10 @@ impl Landmarks {
             return out;
         };
         // Farthest from that seed: the first landmark.
-        dial.run(grid, seed, FIRST_SCALE, &mut field);
-        let mut next = farthest(&field).unwrap_or(seed);
+        if in_field != Some(seed) {
+            dial.run(grid, seed, FIRST_SCALE, &mut field);
+        }
+        let mut next = farthest(&field, &field).unwrap_or(seed);
         // Distance (at FIRST_SCALE) to the nearest landmark placed so far.
         let mut nearest = vec![u32::MAX; cells];
         for lane in 0..LANES {
@@ -139,7 +144,7 @@ impl Landmarks {
             for (n, &f) in nearest.iter_mut().zip(&field) {
                 *n = (*n).min(f);
             }
-            let following = farthest_reached(&nearest, &field);
+            let following = farthest(&nearest, &field);
             // Store with the finest scale whose largest distance fits in 16 bits.
             let mut scale = FIRST_SCALE;
             let mut max = max_finite(&field);
@@ -203,21 +208,14 @@ fn check_size(cells: usize) -> Result<(), LandmarkError> {
     Ok(())
 }
 
-/// The reachable voxel with the largest value in `field`.
-fn farthest(field: &[u32]) -> Option<u32> {
-    let (i, &d) =
-        field.iter().enumerate().filter(|(_, &d)| d != u32::MAX).max_by_key(|(_, &d)| d)?;
-    (d > 0).then_some(i as u32)
-}
-
-/// The voxel reached by `field` whose distance to the nearest landmark is largest.
-fn farthest_reached(nearest: &[u32], field: &[u32]) -> Option<u32> {
-    let (i, &d) = nearest
+/// Among the voxels `field` reaches, the one with the largest `key` (`None` if that is 0).
+fn farthest(key: &[u32], field: &[u32]) -> Option<u32> {
+    let (i, &d) = key
         .iter()
         .zip(field)
         .enumerate()
         .filter(|(_, (_, &f))| f != u32::MAX)
-        .map(|(i, (n, _))| (i, n))
+        .map(|(i, (k, _))| (i, k))
         .max_by_key(|(_, &d)| d)?;
     (d > 0).then_some(i as u32)
 }
