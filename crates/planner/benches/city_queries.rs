@@ -47,7 +47,9 @@ fn main() {
         base_times.push(t.elapsed().as_secs_f64() * 1e3);
         match r {
             Ok(p) => {
-                // Every path goes through the verifier's own clearance test, every 0.5 m.
+                // Every path goes through the verifier's own clearance test, every 0.5 m,
+                // at t = 0: buildings and all-day zones (the planner also avoided the
+                // windowed zones, which this check does not see at that time).
                 let z = p.cruise_alt_m;
                 let breach = p.cruise_path_m.windows(2).find_map(|s| {
                     closest_approach(
