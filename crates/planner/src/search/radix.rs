@@ -6,17 +6,18 @@
 //! Keys below the last popped key are raised to it, so callers never violate
 //! monotonicity.
 
-/// Monotone min-priority queue of `(key, value)` pairs.
+/// Monotone min-priority queue of `(key, value)` pairs; values are voxel or cell
+/// indices, or whatever else a search wants back with its key.
 #[derive(Debug)]
-pub(crate) struct RadixHeap {
+pub(crate) struct RadixHeap<V = u32> {
     /// Bucket `i > 0` holds keys whose highest bit differing from `last` is bit `i - 1`;
     /// bucket 0 holds keys equal to `last`.
-    buckets: Vec<Vec<(u64, u32)>>,
+    buckets: Vec<Vec<(u64, V)>>,
     last: u64,
     len: usize,
 }
 
-impl RadixHeap {
+impl<V: Copy> RadixHeap<V> {
     pub(crate) fn new() -> Self {
         RadixHeap { buckets: (0..65).map(|_| Vec::new()).collect(), last: 0, len: 0 }
     }
@@ -37,7 +38,7 @@ impl RadixHeap {
 
     /// Inserts `value` with priority `key` (raised to the last popped key if lower).
     #[inline]
-    pub(crate) fn push(&mut self, key: u64, value: u32) {
+    pub(crate) fn push(&mut self, key: u64, value: V) {
         let key = key.max(self.last);
         let b = self.bucket(key);
         self.buckets[b].push((key, value));
@@ -46,7 +47,7 @@ impl RadixHeap {
 
     /// Removes an element with the smallest key.
     #[inline]
-    pub(crate) fn pop(&mut self) -> Option<(u64, u32)> {
+    pub(crate) fn pop(&mut self) -> Option<(u64, V)> {
         if self.buckets[0].is_empty() {
             if self.len == 0 {
                 return None;

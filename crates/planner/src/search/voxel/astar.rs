@@ -90,6 +90,20 @@ fn key(f: f64) -> u64 {
     (f * (1u64 << 30) as f64) as u64
 }
 
+/// A voxel packed into an open-list value: 21 bits per axis, so popping a voxel needs
+/// no division to recover its coordinates.
+#[inline]
+fn pack(v: Voxel) -> u64 {
+    u64::from(v[0]) | u64::from(v[1]) << 21 | u64::from(v[2]) << 42
+}
+
+/// Inverse of [`pack`].
+#[inline]
+fn unpack(p: u64) -> Voxel {
+    const AXIS: u64 = (1 << 21) - 1;
+    [(p & AXIS) as u32, (p >> 21 & AXIS) as u32, (p >> 42) as u32]
+}
+
 /// Two path lengths closer than this are the same length: float summation leaves
 /// mathematically equal sums a few ulps apart (errors near 1e-13), while distinct
 /// lengths on grids up to 2048 voxels a side lie much further apart.
@@ -150,7 +164,7 @@ pub struct AStar {
     state: Vec<NodeState>,
     /// Open list keyed by [`key`]; stale entries are skipped when popped (lazy
     /// deletion).
-    open: RadixHeap,
+    open: RadixHeap<u64>,
     /// Closed voxels and the moves still to try from them, see [`Self::tie`].
     late: Vec<(u32, u32)>,
     generation: u32,
@@ -263,10 +277,12 @@ impl AStar {
         if h0 >= MAX_PATH_COST {
             return Err(SearchError::TooLong);
         }
-        self.open.push(key(h0), s);
+        self.open.push(key(h0), pack(start));
         let query = Query { grid, landmarks, goal, goal_marks, offsets, gen };
 
-        while let Some((_, node)) = self.open.pop() {
+        while let Some((_, packed)) = self.open.pop() {
+            let v = unpack(packed);
+            let node = grid.index(v);
             let n = node as usize;
             let m = self.state[n].meta;
             if m & CLOSED != 0 {
@@ -277,8 +293,7 @@ impl AStar {
             if node == goal_index {
                 return Ok(Some(self.path(grid, node, &offsets)));
             }
-            let blocked = grid.neighbourhood(node);
-            let successors = if blocked == 0 {
+            let successors = if grid.open_air(node) {
                 // Open air: only the canonical continuations of the moves that reached
                 // this voxel (all 26 at the start, whose arrival set is empty).
                 let arrivals = self.state[n].arrivals;
@@ -288,13 +303,13 @@ impl AStar {
                     self.canonical_union(arrivals)
                 }
             } else {
-                self.legal_moves(blocked)
+                self.legal_moves(grid.neighbourhood(node))
             };
-            self.relax_all(&query, node, successors)?;
+            self.relax_all(&query, node, v, successors)?;
             // Voxels closed earlier that a move of this expansion reached again at the
             // same g, by a direction whose canonical continuations they had not tried.
             while let Some((late, extra)) = self.late.pop() {
-                self.relax_all(&query, late, extra)?;
+                self.relax_all(&query, late, grid.voxel(late), extra)?;
             }
         }
         Ok(None)
@@ -323,12 +338,18 @@ impl AStar {
         mask
     }
 
-    /// Relaxes the moves in `successors` (all legal) out of the closed voxel `node`.
+    /// Relaxes the moves in `successors` (all legal) out of the closed voxel `v`, whose
+    /// index is `node`.
     #[inline]
-    fn relax_all(&mut self, q: &Query, node: u32, mut successors: u32) -> Result<(), SearchError> {
+    fn relax_all(
+        &mut self,
+        q: &Query,
+        node: u32,
+        v: Voxel,
+        mut successors: u32,
+    ) -> Result<(), SearchError> {
         let n = node as usize;
         let g = self.state[n].g;
-        let v = q.grid.voxel(node);
         while successors != 0 {
             let d = successors.trailing_zeros() as usize;
             successors &= successors - 1;
@@ -378,7 +399,7 @@ impl AStar {
             if f >= MAX_PATH_COST {
                 return Err(SearchError::TooLong);
             }
-            self.open.push(key(f), next as u32);
+            self.open.push(key(f), pack(nv));
         }
         Ok(())
     }
@@ -401,7 +422,7 @@ impl AStar {
         }
         // Closed. Beside a blocked voxel it tried every legal move; in open air only
         // its arrivals' canonical continuations, so try what the new one adds.
-        if grid.neighbourhood(next as u32) == 0 {
+        if grid.open_air(next as u32) {
             let extra = self.canonical[d] & !self.canonical_union(arrivals);
             if extra != 0 {
                 self.late.push((next as u32, extra));
