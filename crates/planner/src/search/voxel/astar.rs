@@ -8,30 +8,15 @@
 //! during the search (errors near 1e-13, far below the gap between distinct path
 //! lengths that matters here); the returned cost is recomputed from exact move counts.
 //!
-//! **Canonical pruning.** A voxel whose whole 3x3x3 neighbourhood is free (open air)
-//! tries only the *canonical continuations* of the moves that reached it at its g: the
-//! moves whose non-zero components are a subset of the arriving move's, with the same
-//! signs (7 after a cube diagonal, 3 after a planar one, 1 after a straight move).
-//! Voxels beside anything blocked, and the start, try every legal move. This is the
-//! local pruning of jump point search without the jumps, and it keeps every cost
-//! optimal:
-//!
-//! - Two consecutive moves `a`, `b` of an optimal path never point against each other
-//!   and one's non-zero components contain the other's; otherwise a single move or a
-//!   shorter pair joins the same voxels (e.g. `(1,0,0),(0,1,0)` versus `(1,1,0)`).
-//! - If `b` is not a canonical continuation of `a`, its components strictly contain
-//!   `a`'s, and the swapped pair `b, a` is exactly as long. It runs through the 3x3x3
-//!   block around the voxel between them (both moves' cubes lie in the bounding box of
-//!   their end voxels), so where that block is free the swapped pair is legal.
-//! - Take, among the optimal paths to any voxel, one with the fewest pairs of moves
-//!   ordered "smaller support first". If it used a pruned move, the swap above would
-//!   give an optimal path with fewer such pairs. So it uses none, and the pruned search
-//!   still contains an optimal path to every voxel.
-//! - A voxel can be reached at the same g by several moves, each of which allows other
-//!   continuations; the search keeps all of them (`arrivals`), and if a new one arrives
-//!   after the voxel was expanded it tries the continuations it adds (`late`).
-//!
-//! In open air this cuts the moves tried per expansion from 26 to 1 to 7.
+//! **Pruning.** A voxel tries only the moves that can continue a shortest path after
+//! the moves that reached it at its g (the local pruning rules of jump point search,
+//! without the jumps; rules and proof in the `prune` module). In open air that is 7
+//! moves after a cube diagonal, 3 after a planar one and 1 after a straight move, and
+//! beside a flat wall or floor just as few; only obstacle corners force more. A voxel
+//! can be reached at the same g by several moves, each allowing other continuations: the
+//! search keeps all of them (`arrivals`), and if one arrives after the voxel was
+//! expanded, it tries the moves that arrival adds (`late`). The start tries every legal
+//! move.
 
 use thiserror::Error;
 
@@ -39,6 +24,7 @@ use super::grid::{
     counts_cost, moves, octile_counts, zeroed_state, Move, Voxel, VoxelGrid, MOVE_COST,
 };
 use super::landmarks::{Landmarks, LANES};
+use super::prune::Pruning;
 use crate::search::radix::RadixHeap;
 
 /// Errors from a voxel search.
@@ -108,8 +94,6 @@ fn unpack(p: u64) -> Voxel {
 /// mathematically equal sums a few ulps apart (errors near 1e-13), while distinct
 /// lengths on grids up to 2048 voxels a side lie much further apart.
 const TIE: f64 = 1e-9;
-/// All 26 moves.
-const ALL_MOVES: u32 = (1 << 26) - 1;
 
 /// Search state of one voxel, valid only when the generation in `meta` matches.
 #[derive(Debug, Clone, Copy, Default)]
@@ -169,8 +153,8 @@ pub struct AStar {
     late: Vec<(u32, u32)>,
     generation: u32,
     moves: [Move; 26],
-    /// Per move: the moves that may follow it in open air (see the module docs).
-    canonical: [u32; 26],
+    /// Which moves follow which arrival, by neighbourhood.
+    pruning: &'static Pruning,
     expanded: u64,
 }
 
@@ -189,7 +173,7 @@ impl AStar {
             late: Vec::new(),
             generation: 0,
             moves: moves(),
-            canonical: canonical_successors(&moves()),
+            pruning: Pruning::get(),
             expanded: 0,
         }
     }
@@ -293,21 +277,17 @@ impl AStar {
             if node == goal_index {
                 return Ok(Some(self.path(grid, node, &offsets)));
             }
-            let successors = if grid.open_air(node) {
-                // Open air: only the canonical continuations of the moves that reached
-                // this voxel (all 26 at the start, whose arrival set is empty).
-                let arrivals = self.state[n].arrivals;
-                if arrivals == 0 {
-                    ALL_MOVES
-                } else {
-                    self.canonical_union(arrivals)
-                }
+            let arrivals = self.state[n].arrivals;
+            let successors = if arrivals == 0 {
+                // The start: every legal move.
+                self.pruning.legal(grid.neighbourhood(node))
             } else {
-                self.legal_moves(grid.neighbourhood(node))
+                let blocked = if grid.open_air(node) { 0 } else { grid.neighbourhood(node) };
+                self.successors(blocked, arrivals)
             };
             self.relax_all(&query, node, v, successors)?;
             // Voxels closed earlier that a move of this expansion reached again at the
-            // same g, by a direction whose canonical continuations they had not tried.
+            // same g, by a move whose continuations they had not tried.
             while let Some((late, extra)) = self.late.pop() {
                 self.relax_all(&query, late, grid.voxel(late), extra)?;
             }
@@ -315,24 +295,13 @@ impl AStar {
         Ok(None)
     }
 
-    /// Moves legal from a voxel whose 3x3x3 occupancy is `blocked`.
+    /// Union of the moves to try after each move in `arrivals`, from a voxel with
+    /// blocked-neighbour mask `blocked`.
     #[inline]
-    fn legal_moves(&self, blocked: u32) -> u32 {
-        let mut mask = 0;
-        for (d, mv) in self.moves.iter().enumerate() {
-            if blocked & mv.need_mask == 0 {
-                mask |= 1 << d;
-            }
-        }
-        mask
-    }
-
-    /// Union of the canonical continuations of every move in `arrivals`.
-    #[inline]
-    fn canonical_union(&self, mut arrivals: u32) -> u32 {
+    fn successors(&self, blocked: u32, mut arrivals: u32) -> u32 {
         let mut mask = 0;
         while arrivals != 0 {
-            mask |= self.canonical[arrivals.trailing_zeros() as usize];
+            mask |= self.pruning.successors(blocked, arrivals.trailing_zeros() as usize);
             arrivals &= arrivals - 1;
         }
         mask
@@ -364,7 +333,7 @@ impl AStar {
                 }
                 if ng >= old - TIE {
                     // The same length by another move: remember it, so the voxel's
-                    // expansion also tries that move's canonical continuations.
+                    // expansion also tries that move's continuations.
                     self.tie(q.grid, next, d);
                     continue;
                 }
@@ -420,13 +389,11 @@ impl AStar {
             // Open: its expansion will use the new arrival.
             return;
         }
-        // Closed. Beside a blocked voxel it tried every legal move; in open air only
-        // its arrivals' canonical continuations, so try what the new one adds.
-        if grid.open_air(next as u32) {
-            let extra = self.canonical[d] & !self.canonical_union(arrivals);
-            if extra != 0 {
-                self.late.push((next as u32, extra));
-            }
+        // Closed: try what the new arrival adds to the moves already tried.
+        let blocked = if grid.open_air(next as u32) { 0 } else { grid.neighbourhood(next as u32) };
+        let extra = self.successors(blocked, 1 << d) & !self.successors(blocked, arrivals);
+        if extra != 0 {
+            self.late.push((next as u32, extra));
         }
     }
 
@@ -447,23 +414,6 @@ impl AStar {
         // The cost from exact move counts, not the search's running sum.
         VoxelPath { cost: counts_cost(move_counts), move_counts, voxels }
     }
-}
-
-/// Per move `d`: the moves whose non-zero components are a subset of `d`'s, with the
-/// same signs. In an optimal path every move is such a subset of the move before it,
-/// or swapping the two gives an equally long path; see the module docs.
-fn canonical_successors(moves: &[Move; 26]) -> [u32; 26] {
-    std::array::from_fn(|d| {
-        let a = moves[d].delta;
-        moves.iter().enumerate().fold(0, |mask, (e, m)| {
-            let inside = (0..3).all(|i| m.delta[i] == 0 || m.delta[i] == a[i]);
-            if inside {
-                mask | 1 << e
-            } else {
-                mask
-            }
-        })
-    })
 }
 
 #[cfg(test)]

@@ -38,6 +38,7 @@ mod grid;
 mod landmarks;
 mod los;
 pub mod movingai;
+mod prune;
 mod reference;
 mod validate;
 
