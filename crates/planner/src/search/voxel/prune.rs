@@ -82,7 +82,7 @@ impl Pruning {
                 needs.sort_by_key(|b| b.count_ones());
                 let mut minimal: Vec<u32> = Vec::new();
                 for b in needs {
-                    if !minimal.iter().any(|&m| b & m == m) {
+                    if !minimal.iter().any(|&m| m & !b == 0) {
                         minimal.push(b);
                     }
                 }
