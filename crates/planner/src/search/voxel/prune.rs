@@ -100,13 +100,12 @@ impl Pruning {
         if blocked == 0 {
             return self.canonical[d];
         }
-        let mut keep = self.legal(blocked);
+        let mut pruned = 0;
         for &(bits, e) in &self.rules[d] {
-            if blocked & bits == 0 {
-                keep &= !(1 << e);
-            }
+            // Branch-free: whether a rule fires is close to random.
+            pruned |= u32::from(blocked & bits == 0) << e;
         }
-        keep
+        self.legal(blocked) & !pruned
     }
 
     /// Every legal move from a voxel with blocked-neighbour mask `blocked`.
@@ -114,9 +113,7 @@ impl Pruning {
     pub(crate) fn legal(&self, blocked: u32) -> u32 {
         let mut mask = 0;
         for (e, &bits) in self.need.iter().enumerate() {
-            if blocked & bits == 0 {
-                mask |= 1 << e;
-            }
+            mask |= u32::from(blocked & bits == 0) << e;
         }
         mask
     }
