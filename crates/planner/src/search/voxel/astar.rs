@@ -149,6 +149,11 @@ pub struct AStar {
     /// Open list keyed by [`key`]; stale entries are skipped when popped (lazy
     /// deletion).
     open: RadixHeap<u64>,
+    /// The voxel pushed last with the current key: the next to pop, held outside
+    /// the heap.
+    top: Option<u64>,
+    /// Key of the voxel being expanded (the open list's minimum).
+    current: u64,
     /// Closed voxels and the moves still to try from them, see [`Self::tie`].
     late: Vec<(u32, u32)>,
     generation: u32,
@@ -171,6 +176,8 @@ impl AStar {
             state: Vec::new(),
             open: RadixHeap::new(),
             late: Vec::new(),
+            top: None,
+            current: 0,
             generation: 0,
             moves: moves(),
             pruning: Pruning::get(),
@@ -207,6 +214,8 @@ impl AStar {
         }
         self.open.clear();
         self.late.clear();
+        self.top = None;
+        self.current = 0;
         self.expanded = 0;
     }
 
@@ -275,7 +284,17 @@ impl AStar {
         self.open.push(key(h0), pack(start));
         let query = Query { grid, landmarks, goal, goal_marks, offsets, gen };
 
-        while let Some((_, packed)) = self.open.pop() {
+        loop {
+            let packed = match self.top.take() {
+                Some(p) => p,
+                None => match self.open.pop() {
+                    Some((k, p)) => {
+                        self.current = k;
+                        p
+                    }
+                    None => break,
+                },
+            };
             let v = unpack(packed);
             let node = grid.index(v);
             let n = node as usize;
@@ -379,7 +398,16 @@ impl AStar {
             if f >= MAX_PATH_COST {
                 return Err(SearchError::TooLong);
             }
-            self.open.push(key(f), pack(nv));
+            let k = key(f);
+            if k <= self.current {
+                // Would pop next anyway (last in, first out among equal keys): keep it
+                // out of the heap.
+                if let Some(older) = self.top.replace(pack(nv)) {
+                    self.open.push(self.current, older);
+                }
+            } else {
+                self.open.push(k, pack(nv));
+            }
         }
         Ok(())
     }
