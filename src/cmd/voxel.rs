@@ -212,17 +212,12 @@ pub fn run(args: VoxelArgs) -> ExitCode {
     let mean = times_ms.iter().sum::<f64>() / n.max(1) as f64;
     times_ms.sort_by(f64::total_cmp);
     let pct = |q: f64| if n == 0 { 0.0 } else { times_ms[((n - 1) as f64 * q).round() as usize] };
-    println!(
-        "map {} planner {:?}: {} scenarios, mean expanded {:.0}",
-        args.map.display(),
-        args.planner,
-        n,
-        if args.planner == Planner::Reference {
-            f64::NAN
-        } else {
-            expanded_total as f64 / n.max(1) as f64
-        }
-    );
+    // The reference planner does not count expansions.
+    let expanded = match args.planner {
+        Planner::Reference => String::new(),
+        _ => format!(", mean expanded {:.0}", expanded_total as f64 / n.max(1) as f64),
+    };
+    println!("map {} planner {:?}: {n} scenarios{expanded}", args.map.display(), args.planner);
     if !ratios.is_empty() {
         let r = ratios.iter().sum::<f64>() / ratios.len() as f64;
         let worst = ratios.iter().copied().fold(0.0, f64::max);
