@@ -54,7 +54,7 @@ impl Pruning {
     fn build() -> Pruning {
         let moves = moves();
         let canonical = canonical_successors(&moves);
-        let need = std::array::from_fn(|e| cube_bits([0, 0, 0], moves[e].delta));
+        let need = moves.map(|m| m.need_mask);
         // Every simple path inside the block from each position next to the centre
         // that is short enough to matter (below 2√3, the longest pair of moves),
         // as (end, length, block bits it needs free).
