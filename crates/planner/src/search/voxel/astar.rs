@@ -1,12 +1,14 @@
 //! Exact A* on the 26-connected, no-corner-cutting voxel grid.
 //!
-//! Why it is fast: the grid is a padded bitset and a node's 26 legal moves come from
-//! one 27-bit neighbourhood read; the open list is a radix heap on fixed-point f with
-//! ties broken last-in first-out (this makes open-space queries run almost straight to
-//! the goal); per-node state lives in dense arrays stamped with a query generation, so a
-//! query allocates nothing and never clears memory. Path lengths are summed in `f64`
-//! during the search (errors near 1e-13, far below the gap between distinct path
-//! lengths that matters here); the returned cost is recomputed from exact move counts.
+//! Why it is fast: the grid is a padded bitset with a second "open air" bit per voxel,
+//! so most expansions read one bit and the rest one 27-bit neighbourhood; each voxel
+//! tries only a few moves (pruning, below); the open list is a radix heap on fixed-point
+//! f with ties broken last-in first-out (open-space queries run almost straight to the
+//! goal), and the voxel that would pop next skips the heap; per-voxel state is one
+//! 16-byte record in a dense array stamped with a query generation, so a query
+//! allocates nothing and never clears memory. Path lengths are summed in `f64` during
+//! the search (errors near 1e-13, far below the gap between distinct path lengths that
+//! matters here); the returned cost is recomputed from exact move counts.
 //!
 //! **Pruning.** A voxel tries only the moves that can continue a shortest path after
 //! the moves that reached it at its g (the local pruning rules of jump point search,
