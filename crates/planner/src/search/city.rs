@@ -8,9 +8,9 @@
 //! Method: at each cruise altitude the world is a 2D occupancy grid where a cell is
 //! blocked when its centre is closer than `margin + half cell diagonal + buffer` to an
 //! obstacle reaching that altitude, so any point inside a free cell keeps the margin.
-//! Single-cell moves may also join blocked cells whose centres are a little over the
-//! margin away (a segment is never closer to a point than its ends less a known amount),
-//! which opens streets narrower than the cells alone allow.
+//! Moves of up to about four cells may also join cells whose centres are clear enough
+//! for the whole segment (it is never closer to a point than its ends less a known
+//! amount), which opens streets narrower than the cells alone allow.
 //! A shortest-path tree per depot and layer over 80 grid directions (moves of up to 5
 //! cells whose segments cross only free cells; A* when the tree cache is full) finds a
 //! grid path, which is then shortened by string pulling, corner pulling and corner
@@ -109,8 +109,9 @@ struct Layer {
     alt_m: f64,
     blocked: Vec<bool>,
     /// Per cell, the clearance of its centre (m) where that is below the blocking
-    /// distance, `f32::INFINITY` elsewhere: narrow cells, blocked for moves that cross
-    /// them, may still be joined by single-cell moves (see [`CityPlanner::step`]).
+    /// distance, the blocking distance elsewhere (a lower bound): blocked cells, closed
+    /// to moves that cross them, may still be joined by short moves whose ends are clear
+    /// enough (see [`CityPlanner::step`]).
     centre_clearance: Vec<f32>,
     /// Per cell, the largest r such that the (2r + 1)² square around it is free and in
     /// the grid (capped at 255): a move reaching no further than that from the cell is
@@ -137,9 +138,10 @@ pub struct CityPlanner<'w> {
     nx: usize,
     ny: usize,
     layers: Vec<Layer>,
-    /// Centre clearance both ends of a straight and of a diagonal single-cell move need
-    /// for the move to keep the string pulling margin, m.
-    unit_move_clearance_m: [f32; 2],
+    /// Per grid move (the order of [`grid_moves`]): the centre clearance both ends need
+    /// for the move to keep the string pulling margin, m; infinite for moves too long
+    /// for the rule to say more than the cells do.
+    endpoint_clearance_m: Vec<f32>,
     trees: TreeCache,
 }
 
@@ -172,18 +174,31 @@ impl<'w> CityPlanner<'w> {
         let inflate = cruise_margin_m + cell * std::f64::consts::SQRT_2 / 2.0 + config.buffer_m;
         // A segment whose two ends are at least c from every obstacle point keeps
         // sqrt(c² − L²/4) along its length (the closest a point can be to a segment of
-        // length L while c from both ends). So a single-cell move of length L keeps the
-        // string pulling margin when both centres keep sqrt(margin² + L²/4), plus a
+        // length L while c from both ends). So a move of length L keeps the string
+        // pulling margin when both centres keep sqrt(margin² + L²/4), plus a
         // centimetre against rounding.
         let pull_margin = cruise_margin_m + config.buffer_m * 0.5;
-        let unit_move_clearance_m = [cell, cell * std::f64::consts::SQRT_2]
-            .map(|len| ((pull_margin * pull_margin + len * len / 4.0).sqrt() + 0.01) as f32);
-        let narrowest = unit_move_clearance_m[0].min(unit_move_clearance_m[1]);
+        let endpoint_clearance_m: Vec<f32> = grid_moves()
+            .iter()
+            .map(|mv| {
+                let len = mv.cost * cell;
+                let need = (pull_margin * pull_margin + len * len / 4.0).sqrt() + 0.01;
+                // Free cells record only that their clearance is at least `inflate`, so
+                // the rule can only vouch for moves needing no more than that.
+                if need <= inflate {
+                    need as f32
+                } else {
+                    f32::INFINITY
+                }
+            })
+            .collect();
+        let narrowest = endpoint_clearance_m.iter().copied().fold(f32::INFINITY, f32::min);
         let layers = alts
             .iter()
             .map(|&alt_m| {
                 let mut blocked = vec![false; nx * ny];
-                let mut centre_clearance = vec![f32::INFINITY; nx * ny];
+                // Free cells keep at least the blocking distance: their lower bound.
+                let mut centre_clearance = vec![inflate as f32; nx * ny];
                 let mut mark = |footprint: &crate::world::Polygon, base: f64, top: f64| {
                     let dz = if alt_m < base {
                         base - alt_m
@@ -245,7 +260,7 @@ impl<'w> CityPlanner<'w> {
             nx,
             ny,
             layers,
-            unit_move_clearance_m,
+            endpoint_clearance_m,
             trees: Mutex::new(HashMap::new()),
         }
     }
@@ -489,10 +504,10 @@ impl<'w> CityPlanner<'w> {
 
     /// The cell a legal move from `(x, y)` reaches, `None` if it leaves the grid or
     /// is not clear. A move is clear when every cell it touches is free (any point of
-    /// a free cell keeps the margin plus the buffer), or, for a single-cell move, when
-    /// both centres are clear enough that the segment between them keeps the string
-    /// pulling margin. The second rule opens passages the cells alone close: narrower
-    /// than about 15 m but wide enough for the margin (10.25 m).
+    /// a free cell keeps the margin plus the buffer), or when both end centres are clear
+    /// enough that the segment between them keeps the string pulling margin (moves up
+    /// to about four cells long). The second rule opens passages the cells alone close:
+    /// narrower than about 15 m but wide enough for the margin (10.25 m).
     #[inline(always)]
     fn step(&self, layer: &Layer, x: isize, y: isize, mv: &GridMove) -> Option<usize> {
         let (nx, ny) = (self.nx as isize, self.ny as isize);
@@ -517,15 +532,13 @@ impl<'w> CityPlanner<'w> {
         from: usize,
         to: usize,
     ) -> Option<usize> {
-        if mv.dx.abs().max(mv.dy.abs()) == 1 {
-            let need = self.unit_move_clearance_m[usize::from(mv.dx != 0 && mv.dy != 0)];
-            if layer.centre_clearance[from] >= need && layer.centre_clearance[to] >= need {
-                return Some(to);
-            }
+        let need = self.endpoint_clearance_m[mv.index];
+        if layer.centre_clearance[from] >= need && layer.centre_clearance[to] >= need {
+            return Some(to);
         }
         if layer.blocked[from] {
-            // Narrow cells only have single-cell moves: a longer move's first stretch
-            // runs inside the start cell, whose corners may lack the margin.
+            // From a narrow cell only the rule above: a move's first stretch runs inside
+            // the start cell, whose corners may lack the margin.
             return None;
         }
         // Every touched cell lies in the bounding box of start and target.
@@ -745,6 +758,8 @@ const MOVE_REACH: isize = 5;
 /// touches besides the start (the target last).
 #[derive(Debug)]
 struct GridMove {
+    /// Position in [`grid_moves`].
+    index: usize,
     dx: isize,
     dy: isize,
     cost: f64,
@@ -798,7 +813,7 @@ fn grid_moves() -> &'static [GridMove] {
                 // Target last: callers rely on it for the bounds check.
                 cells.retain(|&c| c != (dx, dy));
                 cells.push((dx, dy));
-                out.push(GridMove { dx, dy, cost: len, cells });
+                out.push(GridMove { index: out.len(), dx, dy, cost: len, cells });
             }
         }
         out
@@ -1074,6 +1089,39 @@ mod tests {
         let planner = tower_planner(&world);
         let path = planner.plan_delivery([-60.0, -100.0], [-60.0, 100.0], &rules()).unwrap();
         assert!(path.cruise_length_m < 240.0, "went round: {}", path.cruise_length_m);
+        for w in path.cruise_path_m.windows(2) {
+            let (a, b, alt) = (w[0], w[1], path.cruise_alt_m);
+            assert!(world.segment_clear(
+                [a[0], a[1], alt],
+                [b[0], b[1], alt],
+                TimeSpan::always(),
+                5.0
+            ));
+        }
+    }
+
+    #[test]
+    fn never_jumps_a_thin_wall() {
+        // A 1 m thick wall, shorter than the 14 m moves of the grid: every segment of
+        // the path must still keep the margin, so the path goes round an end.
+        let wall = MapBuilding {
+            osm_id: 2,
+            footprint: Polygon::new(vec![
+                [-150.0, -0.5],
+                [150.0, -0.5],
+                [150.0, 0.5],
+                [-150.0, 0.5],
+            ]),
+            base_m: 0.0,
+            top_m: 300.0,
+            height_source: HeightSource::HeightTag,
+        };
+        let bounds = Rect { min: [-500.0; 2], max: [500.0; 2] };
+        let world =
+            World::new(LocalFrame::new(43.7, 7.4), vec![wall], vec![], vec![], 120.0, bounds);
+        let planner = tower_planner(&world);
+        let path = planner.plan_delivery([0.0, -40.0], [0.0, 40.0], &rules()).unwrap();
+        assert!(path.cruise_length_m > 300.0, "through the wall: {}", path.cruise_length_m);
         for w in path.cruise_path_m.windows(2) {
             let (a, b, alt) = (w[0], w[1], path.cruise_alt_m);
             assert!(world.segment_clear(
