@@ -4,8 +4,8 @@
 //! Entry point: [`Pruning::successors`], for a voxel's blocked-neighbour mask (see
 //! [`VoxelGrid::neighbourhood`](super::VoxelGrid::neighbourhood)) and the move that
 //! reached it. In open air the answer is the move's canonical continuations
-//! ([`canonical_successors`]); beside obstacles it is computed once per distinct
-//! (mask, move) pair and memoised.
+//! ([`canonical_successors`]); beside obstacles it is the legal moves less those that
+//! rules (a) and (b) below prune, read from tables built once per process.
 //!
 //! A move `e` after the move `d` into voxel `n` (coming from `p = n - d`, going to
 //! `m = n + e`) is pruned when
