@@ -148,7 +148,7 @@ impl VoxelGrid {
                             let (word, b) = (j as usize >> 6, j & 63);
                             self.open_air[word] =
                                 self.open_air[word] & !(1 << b) | u64::from(open) << b;
-                        } else if let Ok(j) = self.checked_index(w) {
+                        } else if let Some(j) = self.checked_index(w) {
                             self.open_air[j as usize >> 6] &= !(1 << (j & 63));
                         }
                     }
@@ -159,13 +159,9 @@ impl VoxelGrid {
     }
 
     /// Padded index of `w` when it lies inside the grid.
-    fn checked_index(&self, w: [i64; 3]) -> Result<u32, ()> {
+    fn checked_index(&self, w: [i64; 3]) -> Option<u32> {
         let inside = w.iter().zip(self.size).all(|(&c, s)| c >= 0 && c < i64::from(s));
-        if inside {
-            Ok(self.index([w[0] as u32, w[1] as u32, w[2] as u32]))
-        } else {
-            Err(())
-        }
+        inside.then(|| self.index([w[0] as u32, w[1] as u32, w[2] as u32]))
     }
 
     /// Whether voxel `(x, y, z)` is inside the grid and free. Signed so callers can
