@@ -949,25 +949,45 @@ mod tests {
     use crate::geo::LocalFrame;
     use crate::world::{HeightSource, MapBuilding, Polygon};
 
-    /// A 300 m tower (far above the 120 m ceiling) right between depot and customer.
-    fn tower_world() -> World {
-        let tower = MapBuilding {
-            osm_id: 7,
+    /// A box building `[x0, y0]`..`[x1, y1]`, 300 m tall (far above the 120 m ceiling).
+    fn tall_box(osm_id: i64, min: [f64; 2], max: [f64; 2]) -> MapBuilding {
+        MapBuilding {
+            osm_id,
             footprint: Polygon::new(vec![
-                [-20.0, -20.0],
-                [20.0, -20.0],
-                [20.0, 20.0],
-                [-20.0, 20.0],
+                [min[0], min[1]],
+                [max[0], min[1]],
+                [max[0], max[1]],
+                [min[0], max[1]],
             ]),
             base_m: 0.0,
             top_m: 300.0,
             height_source: HeightSource::HeightTag,
-        };
-        let bounds = Rect { min: [-500.0; 2], max: [500.0; 2] };
-        World::new(LocalFrame::new(43.7, 7.4), vec![tower], vec![], vec![], 120.0, bounds)
+        }
     }
 
-    /// The planner over [`tower_world`]: cruise layers 40 to 100 m, 5 m margin.
+    /// A world of `buildings` and nothing else over ±500 m.
+    fn world_of(buildings: Vec<MapBuilding>) -> World {
+        let bounds = Rect { min: [-500.0; 2], max: [500.0; 2] };
+        World::new(LocalFrame::new(43.7, 7.4), buildings, vec![], vec![], 120.0, bounds)
+    }
+
+    /// A 300 m tower (far above the 120 m ceiling) right between depot and customer.
+    fn tower_world() -> World {
+        world_of(vec![tall_box(7, [-20.0, -20.0], [20.0, 20.0])])
+    }
+
+    /// Asserts that every cruise segment of `path` keeps the 5 m margin.
+    fn assert_keeps_margin(world: &World, path: &DeliveryPath) {
+        let alt = path.cruise_alt_m;
+        for w in path.cruise_path_m.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            assert!(
+                world.segment_clear([a[0], a[1], alt], [b[0], b[1], alt], TimeSpan::always(), 5.0),
+                "segment {a:?} -> {b:?} lacks the margin"
+            );
+        }
+    }
+
     fn tower_planner(world: &World) -> CityPlanner<'_> {
         let area = Rect { min: [-300.0; 2], max: [300.0; 2] };
         CityPlanner::new(
@@ -1049,16 +1069,7 @@ mod tests {
         assert!(path.cruise_alt_m <= 120.0 - 5.0);
         assert!(path.cruise_length_m > 400.0, "cannot be the straight line through the tower");
         assert!(path.cruise_length_m < 440.0, "a short detour, got {}", path.cruise_length_m);
-        for w in path.cruise_path_m.windows(2) {
-            let (a, b) = (w[0], w[1]);
-            let alt = path.cruise_alt_m;
-            assert!(world.segment_clear(
-                [a[0], a[1], alt],
-                [b[0], b[1], alt],
-                TimeSpan::always(),
-                5.0
-            ));
-        }
+        assert_keeps_margin(&world, &path);
         // Second query from the same depot uses the cached tree and agrees.
         let again = planner.plan_delivery(depot, dest, &rules()).unwrap();
         assert_eq!(again, path);
@@ -1070,67 +1081,25 @@ mod tests {
         // 0.125 m string pulling buffer) on both sides, but closed to cells that must
         // keep 6.66 m at their centres. Through the gap is about 233 m; round the wall
         // at least 340 m.
-        let block = |x0: f64, x1: f64| MapBuilding {
-            osm_id: 1,
-            footprint: Polygon::new(vec![[x0, -10.0], [x1, -10.0], [x1, 10.0], [x0, 10.0]]),
-            base_m: 0.0,
-            top_m: 300.0,
-            height_source: HeightSource::HeightTag,
-        };
-        let bounds = Rect { min: [-500.0; 2], max: [500.0; 2] };
-        let world = World::new(
-            LocalFrame::new(43.7, 7.4),
-            vec![block(-200.0, -7.0), block(7.0, 200.0)],
-            vec![],
-            vec![],
-            120.0,
-            bounds,
-        );
+        let world = world_of(vec![
+            tall_box(1, [-200.0, -10.0], [-7.0, 10.0]),
+            tall_box(2, [7.0, -10.0], [200.0, 10.0]),
+        ]);
         let planner = tower_planner(&world);
         let path = planner.plan_delivery([-60.0, -100.0], [-60.0, 100.0], &rules()).unwrap();
         assert!(path.cruise_length_m < 240.0, "went round: {}", path.cruise_length_m);
-        for w in path.cruise_path_m.windows(2) {
-            let (a, b, alt) = (w[0], w[1], path.cruise_alt_m);
-            assert!(world.segment_clear(
-                [a[0], a[1], alt],
-                [b[0], b[1], alt],
-                TimeSpan::always(),
-                5.0
-            ));
-        }
+        assert_keeps_margin(&world, &path);
     }
 
     #[test]
     fn never_jumps_a_thin_wall() {
         // A 1 m thick wall, shorter than the 14 m moves of the grid: every segment of
         // the path must still keep the margin, so the path goes round an end.
-        let wall = MapBuilding {
-            osm_id: 2,
-            footprint: Polygon::new(vec![
-                [-150.0, -0.5],
-                [150.0, -0.5],
-                [150.0, 0.5],
-                [-150.0, 0.5],
-            ]),
-            base_m: 0.0,
-            top_m: 300.0,
-            height_source: HeightSource::HeightTag,
-        };
-        let bounds = Rect { min: [-500.0; 2], max: [500.0; 2] };
-        let world =
-            World::new(LocalFrame::new(43.7, 7.4), vec![wall], vec![], vec![], 120.0, bounds);
+        let world = world_of(vec![tall_box(2, [-150.0, -0.5], [150.0, 0.5])]);
         let planner = tower_planner(&world);
         let path = planner.plan_delivery([0.0, -40.0], [0.0, 40.0], &rules()).unwrap();
         assert!(path.cruise_length_m > 300.0, "through the wall: {}", path.cruise_length_m);
-        for w in path.cruise_path_m.windows(2) {
-            let (a, b, alt) = (w[0], w[1], path.cruise_alt_m);
-            assert!(world.segment_clear(
-                [a[0], a[1], alt],
-                [b[0], b[1], alt],
-                TimeSpan::always(),
-                5.0
-            ));
-        }
+        assert_keeps_margin(&world, &path);
     }
 
     /// Length of the shortest path from `a` to `b` around a convex obstacle given by
