@@ -289,8 +289,26 @@ pub(crate) struct Move {
 /// Length of a move of each kind: 1, √2, √3.
 pub const MOVE_COST: [f64; 3] = [1.0, std::f64::consts::SQRT_2, 1.732_050_807_568_877_2];
 
-fn bit(d: [i32; 3]) -> u32 {
-    1 << ((d[0] + 1) + 3 * (d[1] + 1) + 9 * (d[2] + 1))
+/// Position `(x+1) + 3(y+1) + 9(z+1)` of an offset in -1..=1 within a 3x3x3 block:
+/// the bit order of [`VoxelGrid::neighbourhood`].
+pub(crate) fn block_index(o: [i32; 3]) -> usize {
+    ((o[0] + 1) + 3 * (o[1] + 1) + 9 * (o[2] + 1)) as usize
+}
+
+/// Block bits of the unit cube a move `delta` from block position `at` spans, its
+/// target included and `at` excluded: what must be free for the move to be legal.
+pub(crate) fn cube_bits(at: [i32; 3], delta: [i32; 3]) -> u32 {
+    let mut bits = 0;
+    for sx in [0, delta[0]] {
+        for sy in [0, delta[1]] {
+            for sz in [0, delta[2]] {
+                if [sx, sy, sz] != [0, 0, 0] {
+                    bits |= 1 << block_index([at[0] + sx, at[1] + sy, at[2] + sz]);
+                }
+            }
+        }
+    }
+    bits
 }
 
 /// The 26 moves, straight ones first so equal-cost expansions prefer them.
@@ -305,17 +323,8 @@ pub(crate) fn moves() -> [Move; 26] {
                     if nz != kind + 1 {
                         continue;
                     }
-                    let mut need = 0;
-                    for sx in [0, dx] {
-                        for sy in [0, dy] {
-                            for sz in [0, dz] {
-                                if [sx, sy, sz] != [0, 0, 0] {
-                                    need |= bit([sx, sy, sz]);
-                                }
-                            }
-                        }
-                    }
-                    out[n] = Move { delta: [dx, dy, dz], kind, need_mask: need };
+                    let delta = [dx, dy, dz];
+                    out[n] = Move { delta, kind, need_mask: cube_bits([0, 0, 0], delta) };
                     n += 1;
                 }
             }

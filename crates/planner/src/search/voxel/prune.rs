@@ -28,7 +28,7 @@
 
 use std::sync::OnceLock;
 
-use super::grid::{moves, Move, MOVE_COST};
+use super::grid::{block_index, cube_bits, moves, Move, MOVE_COST};
 
 /// The successor rules: open-air continuations and, per arriving move, the pruning
 /// conditions that apply beside obstacles.
@@ -141,28 +141,6 @@ fn walk(
         let b = bits | cube_bits(at, m.delta);
         walk(moves, to, seen | 1 << block_index(to), next_len, b, limit, out);
     }
-}
-
-/// Block bits of the cube a move `delta` from block position `at` spans, its target
-/// included and `at` excluded.
-fn cube_bits(at: [i32; 3], delta: [i32; 3]) -> u32 {
-    let mut bits = 0;
-    for sx in [0, delta[0]] {
-        for sy in [0, delta[1]] {
-            for sz in [0, delta[2]] {
-                if [sx, sy, sz] != [0, 0, 0] {
-                    bits |= 1 << block_index([at[0] + sx, at[1] + sy, at[2] + sz]);
-                }
-            }
-        }
-    }
-    bits
-}
-
-/// Block position `(x+1) + 3(y+1) + 9(z+1)` of an offset in -1..=1 (the bit order of
-/// the neighbourhood mask).
-fn block_index(o: [i32; 3]) -> usize {
-    ((o[0] + 1) + 3 * (o[1] + 1) + 9 * (o[2] + 1)) as usize
 }
 
 /// Per move `d`: the moves whose non-zero components are a subset of `d`'s, with the
