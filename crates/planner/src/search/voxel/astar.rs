@@ -463,7 +463,8 @@ mod tests {
 
     use proptest::prelude::*;
 
-    use super::super::grid::{move_allowed, moves, MOVE_COST};
+    use super::super::grid::{move_allowed, MOVE_COST};
+    use super::super::reference_astar;
     use super::*;
 
     /// Plain Dijkstra over all voxels, sharing nothing with the A* above except the
@@ -549,37 +550,6 @@ mod tests {
         assert_eq!(p.voxels, vec![[0, 0, 0], [0, 1, 0], [1, 1, 0]]);
     }
 
-    /// Dijkstra with a binary heap over the bounds-checked move rule, for grids too
-    /// large for [`dijkstra`]'s linear scans. Returns the distance to `goal`.
-    fn heap_dijkstra(grid: &VoxelGrid, start: Voxel, goal: Voxel) -> Option<f64> {
-        use std::cmp::Reverse;
-        use std::collections::{BinaryHeap, HashMap};
-        let mut dist: HashMap<Voxel, f64> = HashMap::from([(start, 0.0)]);
-        // f64 is not Ord; non-negative floats order like their bit patterns.
-        let mut heap = BinaryHeap::from([Reverse((0u64, start))]);
-        while let Some(Reverse((bits, v))) = heap.pop() {
-            let d = f64::from_bits(bits);
-            if d > dist[&v] {
-                continue;
-            }
-            if v == goal {
-                return Some(d);
-            }
-            for m in moves() {
-                if !move_allowed(grid, v, m.delta) {
-                    continue;
-                }
-                let w: Voxel = std::array::from_fn(|i| v[i].wrapping_add_signed(m.delta[i]));
-                let nd = d + MOVE_COST[m.kind];
-                if dist.get(&w).is_none_or(|&old| nd < old - 1e-12) {
-                    dist.insert(w, nd);
-                    heap.push(Reverse((nd.to_bits(), w)));
-                }
-            }
-        }
-        None
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(48))]
         /// Open grids with a few boxes: most voxels have a free 3x3x3 neighbourhood, so
@@ -611,7 +581,8 @@ mod tests {
             for (a, b) in ends {
                 let s = free[a as usize % free.len()];
                 let g = free[b as usize % free.len()];
-                let want = heap_dijkstra(&grid, s, g);
+                // The textbook A* (hash maps, every move, no pruning) as the oracle.
+                let want = reference_astar(&grid, s, g).unwrap().map(|p| p.cost);
                 for got in [astar.solve(&grid, s, g).unwrap(), astar.solve_guided(&grid, &landmarks, s, g).unwrap()] {
                     match (got, want) {
                         (None, None) => {}
