@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use skylane_planner::dispatch::plan_mission;
+use skylane_planner::dispatch::{plan_mission_with, Deconfliction};
 use skylane_planner::load::load_mission;
 use skylane_planner::plan::write_outputs;
 use skylane_planner::verify::verify;
@@ -25,6 +25,10 @@ pub struct PlanArgs {
     /// No progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Plan flights as if the fleet's other flights were not there. Only for measuring
+    /// what deconfliction costs: the verifier reports every loss of separation.
+    #[arg(long)]
+    pub no_deconfliction: bool,
 }
 
 /// Runs `skylane plan`.
@@ -58,9 +62,9 @@ pub fn run(args: PlanArgs) -> ExitCode {
     );
     let started = std::time::Instant::now();
     let plan = pool.install(|| {
-        plan_mission(&loaded.mission, &loaded.world, loaded.map.clone(), &|done, _| {
-            bar.set_position(done as u64)
-        })
+        let deconflict = if args.no_deconfliction { Deconfliction::Off } else { Deconfliction::On };
+        let progress = |done, _| bar.set_position(done as u64);
+        plan_mission_with(&loaded.mission, &loaded.world, loaded.map.clone(), &progress, deconflict)
     });
     bar.finish_and_clear();
     let planned_s = started.elapsed().as_secs_f64();
@@ -79,6 +83,10 @@ pub fn run(args: PlanArgs) -> ExitCode {
         println!("  {reason:<12} {n}");
     }
     println!("late      {}", s.late);
+    println!(
+        "separated {} flight(s) held for the airspace, {:.0} s in all",
+        s.separation_delays, s.separation_delay_s
+    );
     println!("drone km  {:.1}", s.drone_km);
     println!("van km    {:.1}", s.van_km);
     println!("energy    {:.0} Wh", s.energy_wh);

@@ -19,4 +19,5 @@ pub mod scene;
 pub mod search;
 pub mod trajectory;
 pub mod verify;
+pub mod volumes;
 pub mod world;

@@ -77,6 +77,9 @@ pub struct Airspace {
     /// Minimum distance kept from buildings and zones in cruise, metres.
     #[serde(default = "default_margin")]
     pub clearance_margin_m: f64,
+    /// Separation minima between the mission's own drones.
+    #[serde(default)]
+    pub separation: Separation,
     /// Mission no-fly zones (OSM heliports and helipads are added automatically).
     #[serde(default)]
     pub no_fly: Vec<NoFlyZoneSpec>,
@@ -89,11 +92,53 @@ impl Default for Airspace {
     fn default() -> Self {
         Airspace {
             ceiling_agl_m: default_ceiling(),
+            separation: Separation::default(),
             clearance_margin_m: default_margin(),
             no_fly: Vec::new(),
             osm_helipads_no_fly: true,
         }
     }
+}
+
+/// Separation minima between two of the mission's airborne drones: they lose separation
+/// when, at the same instant, they are closer than `horizontal_m` horizontally *and*
+/// closer than `vertical_m` vertically. Inside a nest's terminal volume (the vertical
+/// take-off and landing corridors over its pads) drones are separated by their pads
+/// instead.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Separation {
+    /// Horizontal minimum, m (1..=1000).
+    #[serde(default = "default_sep_horizontal")]
+    pub horizontal_m: f64,
+    /// Vertical minimum, m (1..=300).
+    #[serde(default = "default_sep_vertical")]
+    pub vertical_m: f64,
+    /// Timing error the planner allows for when it reserves airspace: a flight keeps the
+    /// minima from every other flight shifted by up to this much earlier or later, s
+    /// (0..=600).
+    #[serde(default = "default_sep_buffer")]
+    pub time_buffer_s: f64,
+}
+
+impl Default for Separation {
+    fn default() -> Self {
+        Separation {
+            horizontal_m: default_sep_horizontal(),
+            vertical_m: default_sep_vertical(),
+            time_buffer_s: default_sep_buffer(),
+        }
+    }
+}
+
+fn default_sep_horizontal() -> f64 {
+    15.0
+}
+fn default_sep_vertical() -> f64 {
+    10.0
+}
+fn default_sep_buffer() -> f64 {
+    5.0
 }
 
 /// A no-fly volume: polygon prism between a floor and a ceiling, optionally only in a
@@ -664,6 +709,19 @@ impl Mission {
                 "airspace.clearance_margin_m".into(),
                 format!("must be >= 0, got {}", a.clearance_margin_m),
             );
+        }
+        let sep = &a.separation;
+        for (field, value, lo, hi) in [
+            ("horizontal_m", sep.horizontal_m, 1.0, 1000.0),
+            ("vertical_m", sep.vertical_m, 1.0, 300.0),
+            ("time_buffer_s", sep.time_buffer_s, 0.0, 600.0),
+        ] {
+            if !(value.is_finite() && (lo..=hi).contains(&value)) {
+                push(
+                    format!("airspace.separation.{field}"),
+                    format!("must be within {lo}..={hi}, got {value}"),
+                );
+            }
         }
         let mut zone_ids = HashSet::new();
         for (i, z) in a.no_fly.iter().enumerate() {

@@ -33,22 +33,33 @@
 //! Flight geometry and energy do not depend on the take-off time, so they are computed
 //! once per (order, nest, drone type), in parallel, and shifted when assigned. Outputs are
 //! collected in a fixed order: plans are identical on 1 or N threads.
+//!
+//! **Fleet separation.** Every drone has a home pad of its nest (the nest's drones take
+//! the pads in turn, see `world::pads`): it climbs over the pad, hops to the nest point at
+//! cruise altitude and flies its path, and comes back the same way. Every committed
+//! flight reserves its 4D space ([`crate::volumes`]); a new flight takes off at the
+//! earliest moment at which it meets no reservation, and if that moment makes it miss
+//! the promise the next drone is tried, and then the van. Both [`plan_mission`] and the
+//! live [`Dispatcher`] go through the same [`Dispatcher::quote`] logic, so a quote
+//! accounts for every committed flight.
 
+mod day;
 mod flight;
 pub mod vans;
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
 use crate::energy::model::Atmosphere;
 use crate::energy::DroneSpec;
-use crate::ground::roads::RoadGraph;
 use crate::mission::{ClockTime, DepotKind, Mission, Order, Service};
-use crate::plan::{Flight, MapRef, OrderOutcome, Outcome, Plan, Summary, PLAN_FORMAT};
+use crate::plan::Flight;
 use crate::search::city::{CityPlanner, CityPlannerConfig, Clearances};
+use crate::volumes::{flight_volumes, ReservationIndex, Volume4};
+use crate::world::pads::pad_layout;
 use crate::world::{Rect, TimeSpan, World};
+pub use day::{plan_mission, plan_mission_with, Deconfliction};
 use flight::{flight_template, instantiate, FlightTemplate};
 
 /// How long after an order a time-windowed zone still matters to its flight, s.
@@ -61,7 +72,20 @@ struct Drone {
     id: String,
     spec: DroneSpec,
     depot: usize,
+    /// Index of its home pad in its nest's pads.
+    pad: usize,
     free_at_s: f64,
+}
+
+/// A drone, a flight and a take-off time that keep every separation rule.
+struct Booking {
+    drone: usize,
+    template: FlightTemplate,
+    volumes: Vec<Volume4>,
+    takeoff_s: f64,
+    delivered_s: f64,
+    /// Seconds the take-off waits for the airspace to clear.
+    delay_s: f64,
 }
 
 /// A drone choice for an order: (delivery time, drone index, option index, take-off).
@@ -127,6 +151,8 @@ pub struct Dispatcher<'w> {
     atm: Atmosphere,
     rules: Clearances,
     depot_xy: Vec<[f64; 2]>,
+    /// Pads per depot (empty for van depots, and for nests whose pads do not fit).
+    pads: Vec<Vec<[f64; 2]>>,
     nests: Vec<usize>,
     types: Vec<DroneSpec>,
     drones: Vec<Drone>,
@@ -135,6 +161,10 @@ pub struct Dispatcher<'w> {
     now_s: f64,
     flights: Vec<Flight>,
     van_queue: Vec<String>,
+    reservations: ReservationIndex,
+    deconflict: Deconfliction,
+    /// Flights whose take-off waited for the airspace, and the seconds waited in all.
+    delayed: (usize, f64),
 }
 
 impl<'w> Dispatcher<'w> {
@@ -158,12 +188,14 @@ impl<'w> Dispatcher<'w> {
             if !types.iter().any(|t| t.name == spec.name) {
                 types.push(spec.clone());
             }
+            let pad_count = mission.depots[depot].pads.max(1) as usize;
             for _ in 0..g.count {
-                let n = drones.iter().filter(|d| d.depot == depot).count() + 1;
+                let n = drones.iter().filter(|d| d.depot == depot).count();
                 drones.push(Drone {
-                    id: format!("{}/{}#{n}", g.depot, spec.name),
+                    id: format!("{}/{}#{}", g.depot, spec.name, n + 1),
                     spec: spec.clone(),
                     depot,
+                    pad: n % pad_count,
                     free_at_s: 0.0,
                 });
             }
@@ -180,6 +212,16 @@ impl<'w> Dispatcher<'w> {
             max: [area.max[0] + AREA_PAD_M, area.max[1] + AREA_PAD_M],
         };
         let policy = &mission.policy;
+        let margin = mission.airspace.clearance_margin_m;
+        let pads = mission
+            .depots
+            .iter()
+            .zip(&depot_xy)
+            .map(|(d, &xy)| match d.kind {
+                DepotKind::Drone => pad_layout(world, xy, d.pads, margin).unwrap_or_default(),
+                DepotKind::Van => Vec::new(),
+            })
+            .collect();
         Dispatcher {
             atm: mission.weather.atmosphere(),
             rules: Clearances {
@@ -191,6 +233,7 @@ impl<'w> Dispatcher<'w> {
             mission: mission.clone(),
             world,
             depot_xy,
+            pads,
             nests,
             types,
             drones,
@@ -199,7 +242,27 @@ impl<'w> Dispatcher<'w> {
             now_s: 0.0,
             flights: Vec::new(),
             van_queue: Vec::new(),
+            reservations: ReservationIndex::new(mission.airspace.separation),
+            deconflict: Deconfliction::On,
+            delayed: (0, 0.0),
         }
+    }
+
+    /// The same dispatcher with deconfliction switched as given. `Off` exists only to
+    /// measure what deconfliction costs: its plans fail the verifier's separation check.
+    pub fn with_deconfliction(mut self, deconflict: Deconfliction) -> Self {
+        self.deconflict = deconflict;
+        self
+    }
+
+    /// The pads of each depot, local metres (empty for van depots).
+    pub fn pads(&self) -> &[Vec<[f64; 2]>] {
+        &self.pads
+    }
+
+    /// Flights whose take-off waited for the airspace to clear, and the total wait, s.
+    pub fn separation_delays(&self) -> (usize, f64) {
+        self.delayed
     }
 
     /// Flights committed so far, in commit order.
@@ -342,53 +405,196 @@ impl<'w> Dispatcher<'w> {
         (best, second, reasons)
     }
 
-    fn quote_with(&self, order: &Order, options: &[TemplateOption]) -> Quote {
-        let mode = match self.best_drone(order, options) {
-            (Some((eta, di, ti, takeoff)), _, _) => {
-                // best_drone only picks options whose template is Ok.
-                let t = options[ti].2.as_ref().expect("best option is a flight");
-                let d = &self.drones[di];
-                QuoteMode::Drone {
-                    drone_id: d.id.clone(),
-                    depot_id: self.mission.depots[d.depot].id.clone(),
+    /// The drone, pad flight and take-off that deliver `order` earliest while keeping
+    /// clear of every reservation, or why no drone can.
+    ///
+    /// Candidates are (drone, option) pairs in order of their delivery time ignoring the
+    /// airspace; each is re-flown from its drone's pad and delayed until its volumes meet
+    /// no reservation. A delay never makes a delivery earlier, so the search stops at the
+    /// first candidate whose undelayed delivery is already later than the best found.
+    fn deconflicted(&self, order: &Order, options: &[TemplateOption]) -> Result<Booking, String> {
+        let ready = (order.placed_at.seconds() + self.mission.policy.pick_load_s).max(self.now_s);
+        let due = order.due_s();
+        let mut reasons: Vec<String> = Vec::new();
+        let mut candidates: Vec<(f64, usize, usize)> = Vec::new();
+        for (ti, (n, type_name, t)) in options.iter().enumerate() {
+            let t = match t {
+                Err(r) => {
+                    reasons.push(r.clone());
+                    continue;
+                }
+                Ok(t) => t,
+            };
+            for (di, d) in self.drones.iter().enumerate() {
+                if d.depot != *n || d.spec.name != *type_name {
+                    continue;
+                }
+                let delivered = ready.max(d.free_at_s) + t.delivered_s;
+                if delivered > due + 1e-9 {
+                    reasons.push(format!(
+                        "late: earliest drone delivery {} is after the promise {}",
+                        ClockTime(delivered),
+                        ClockTime(due)
+                    ));
+                } else {
+                    candidates.push((delivered, di, ti));
+                }
+            }
+        }
+        candidates.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mut best: Option<Booking> = None;
+        let mut blocked = 0usize;
+        // Pad flights already computed for this order: (option, depot, pad).
+        let mut flown: Vec<((usize, usize, usize), Result<FlightTemplate, String>)> = Vec::new();
+        for (nominal, di, ti) in candidates {
+            if best.as_ref().is_some_and(|b| nominal >= b.delivered_s) {
+                break;
+            }
+            let d = &self.drones[di];
+            let key = (ti, d.depot, d.pad);
+            if !flown.iter().any(|(k, _)| *k == key) {
+                let Ok(t) = &options[ti].2 else { continue };
+                flown.push((key, self.pad_flight(order, t, d)));
+            }
+            let template = match flown.iter().find(|(k, _)| *k == key).map(|(_, r)| r) {
+                Some(Ok(t)) => t,
+                Some(Err(e)) => {
+                    reasons.push(e.clone());
+                    continue;
+                }
+                None => continue,
+            };
+            let earliest = ready.max(d.free_at_s);
+            let latest = due - template.delivered_s;
+            let volumes = flight_volumes(&template.samples, Some((d.depot, d.pad)));
+            let takeoff = match self.deconflict {
+                Deconfliction::Off => Some(earliest).filter(|&t| t <= latest + 1e-9),
+                Deconfliction::On => self.reservations.earliest_takeoff(&volumes, earliest, latest),
+            };
+            let Some(takeoff) = takeoff else {
+                blocked += 1;
+                continue;
+            };
+            let delivered = takeoff + template.delivered_s;
+            if best.as_ref().is_none_or(|b| delivered < b.delivered_s) {
+                best = Some(Booking {
+                    drone: di,
+                    template: template.clone(),
+                    volumes,
                     takeoff_s: takeoff,
-                    eta_s: eta,
-                    energy_wh: t.energy_wh,
-                    soc_end: t.samples.last().map_or(1.0, |s| s.soc),
-                }
+                    delivered_s: delivered,
+                    delay_s: takeoff - earliest,
+                });
             }
-            (None, _, reasons) => {
-                let reason = if reasons.is_empty() {
-                    "no drones: the fleet has no drones".to_string()
-                } else {
-                    reasons.join("; ")
-                };
-                if self.mission.fleet.vans.iter().any(|v| v.count > 0) {
-                    QuoteMode::Van { reason }
-                } else {
-                    QuoteMode::Refused { reason }
-                }
-            }
-        };
-        Quote { order_id: order.id.clone(), mode }
+        }
+        if let Some(b) = best {
+            return Ok(b);
+        }
+        if blocked > 0 {
+            let sep = &self.mission.airspace.separation;
+            reasons.push(format!(
+                "airspace: no take-off before the promise keeps {} m / {} m from the fleet's other flights ({blocked} drone(s) tried)",
+                sep.horizontal_m, sep.vertical_m
+            ));
+        }
+        reasons.sort();
+        reasons.dedup();
+        Err(if reasons.is_empty() {
+            "no drones: the fleet has no drones".to_string()
+        } else {
+            reasons.join("; ")
+        })
     }
 
-    /// How `order` would be served now, without booking anything.
+    /// `t` (flown from the nest point) flown instead from `drone`'s home pad: climb over
+    /// the pad, hop to the nest point at cruise altitude, then the same path.
+    fn pad_flight(
+        &self,
+        order: &Order,
+        t: &FlightTemplate,
+        drone: &Drone,
+    ) -> Result<FlightTemplate, String> {
+        let nest = self.depot_xy[drone.depot];
+        let depot_id = &self.mission.depots[drone.depot].id;
+        let Some(&pad) = self.pads[drone.depot].get(drone.pad) else {
+            return Err(format!("pads: the pads of nest {depot_id} do not fit on open ground"));
+        };
+        if pad == nest {
+            return Ok(t.clone());
+        }
+        let alt = t.path.cruise_alt_m;
+        let span = TimeSpan {
+            from_s: order.placed_at.seconds(),
+            to_s: order.placed_at.seconds() + ORDER_HORIZON_S,
+        };
+        let margin = self.mission.airspace.clearance_margin_m;
+        let climb =
+            self.world.segment_clear([pad[0], pad[1], 0.0], [pad[0], pad[1], alt], span, margin);
+        let hop =
+            self.world.segment_clear([pad[0], pad[1], alt], [nest[0], nest[1], alt], span, margin);
+        if !(climb && hop) {
+            return Err(format!(
+                "pads: pad {} of nest {depot_id} has no clear climb and hop to the nest at {alt:.0} m",
+                drone.pad
+            ));
+        }
+        let mut path = t.path.clone();
+        path.cruise_path_m.insert(0, pad);
+        path.cruise_length_m += (pad[0] - nest[0]).hypot(pad[1] - nest[1]);
+        flight_template(&drone.spec, &self.mission, &self.atm, pad, order, &path)
+    }
+
+    fn quote_with(&self, order: &Order, options: &[TemplateOption]) -> (Quote, Option<Booking>) {
+        let (mode, booking) = if !matches!(order.service, Service::Express) {
+            // One engine, one answer: the day plan flies express orders only.
+            (self.not_by_drone("service: same-day and windowed orders go by van".into()), None)
+        } else {
+            match self.deconflicted(order, options) {
+                Ok(b) => {
+                    let d = &self.drones[b.drone];
+                    let mode = QuoteMode::Drone {
+                        drone_id: d.id.clone(),
+                        depot_id: self.mission.depots[d.depot].id.clone(),
+                        takeoff_s: b.takeoff_s,
+                        eta_s: b.delivered_s,
+                        energy_wh: b.template.energy_wh,
+                        soc_end: b.template.samples.last().map_or(1.0, |s| s.soc),
+                    };
+                    (mode, Some(b))
+                }
+                Err(reason) => (self.not_by_drone(reason), None),
+            }
+        };
+        (Quote { order_id: order.id.clone(), mode }, booking)
+    }
+
+    fn not_by_drone(&self, reason: String) -> QuoteMode {
+        if self.mission.fleet.vans.iter().any(|v| v.count > 0) {
+            QuoteMode::Van { reason }
+        } else {
+            QuoteMode::Refused { reason }
+        }
+    }
+
+    /// How `order` would be served now, without booking anything. A drone quote keeps
+    /// clear of every flight committed so far.
     pub fn quote(&self, order: &Order) -> Quote {
         let options = self.options(order);
-        self.quote_with(order, &options)
+        self.quote_with(order, &options).0
     }
 
     /// Books `order` the way [`Dispatcher::quote`] answers, and returns that quote.
     pub fn commit(&mut self, order: &Order) -> Quote {
         let options = self.options(order);
-        let quote = self.quote_with(order, &options);
-        if let (Some((_, di, ti, takeoff)), _, _) = self.best_drone(order, &options) {
-            if let Ok(t) = &options[ti].2 {
-                self.book(order, di, t, takeoff);
+        let (quote, booking) = self.quote_with(order, &options);
+        match booking {
+            Some(b) => {
+                self.book(order, b);
             }
-        } else if matches!(quote.mode, QuoteMode::Van { .. }) {
-            self.van_queue.push(order.id.clone());
+            None if matches!(quote.mode, QuoteMode::Van { .. }) => {
+                self.van_queue.push(order.id.clone());
+            }
+            None => {}
         }
         quote
     }
@@ -399,256 +605,21 @@ impl<'w> Dispatcher<'w> {
         self.now_s = self.now_s.max(t_s);
     }
 
-    fn book(&mut self, order: &Order, di: usize, t: &FlightTemplate, takeoff_s: f64) -> Flight {
+    fn book(&mut self, order: &Order, b: Booking) -> Flight {
         let dest = self.world.frame.to_local(order.lat_deg, order.lon_deg);
-        let d = &mut self.drones[di];
-        d.free_at_s = takeoff_s + t.landed_s + t.energy_wh / d.spec.charge_power_w * 3600.0;
+        let d = &mut self.drones[b.drone];
+        let t = &b.template;
+        d.free_at_s = b.takeoff_s + t.landed_s + t.energy_wh / d.spec.charge_power_w * 3600.0;
         let depot_id = self.mission.depots[d.depot].id.clone();
-        let f = instantiate(
-            t,
-            takeoff_s,
-            order,
-            &d.id,
-            &d.spec.name,
-            &depot_id,
-            dest,
-            self.depot_xy[d.depot],
-        );
+        let pad = self.pads[d.depot].get(d.pad).copied().unwrap_or(self.depot_xy[d.depot]);
+        let f = instantiate(t, b.takeoff_s, order, &d.id, &d.spec.name, &depot_id, dest, pad);
+        let shifted: Vec<Volume4> = b.volumes.iter().map(|v| v.shifted(b.takeoff_s)).collect();
+        self.reservations.insert(&shifted);
+        if b.delay_s > 1e-6 {
+            self.delayed.0 += 1;
+            self.delayed.1 += b.delay_s;
+        }
         self.flights.push(f.clone());
         f
     }
-}
-
-/// Plans every order of `mission` over `world`: drones with look-ahead dispatch, vans in
-/// waves for the rest. `progress(done, total)` is called as orders' flights are computed
-/// (from worker threads).
-pub fn plan_mission(
-    mission: &Mission,
-    world: &World,
-    map: MapRef,
-    progress: &(dyn Fn(usize, usize) + Sync),
-) -> Plan {
-    let mut d = Dispatcher::new(mission, world);
-    let n = mission.orders.len();
-    // Build the planners (one per set of active windowed zones) in parallel, then every
-    // order's flight options in parallel; results are collected in order.
-    let mut firsts: Vec<&Order> = Vec::new();
-    {
-        let mut seen: Vec<Vec<bool>> = Vec::new();
-        for o in &mission.orders {
-            let span = TimeSpan {
-                from_s: o.placed_at.seconds(),
-                to_s: o.placed_at.seconds() + ORDER_HORIZON_S,
-            };
-            let sig: Vec<bool> =
-                world.zones.iter().map(|z| z.window_s.is_some() && z.active_during(span)).collect();
-            if !seen.contains(&sig) {
-                seen.push(sig);
-                firsts.push(o);
-            }
-        }
-    }
-    firsts.par_iter().for_each(|o| {
-        d.planner_for(o);
-    });
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    let templates: Vec<Vec<TemplateOption>> = mission
-        .orders
-        .par_iter()
-        .map(|o| {
-            let express = matches!(o.service, Service::Express);
-            let t = if express { d.options(o) } else { Vec::new() };
-            progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, n);
-            t
-        })
-        .collect();
-
-    // Look-ahead assignment (see the module docs).
-    let pick = mission.policy.pick_load_s;
-    let mut pending: Vec<usize> =
-        (0..n).filter(|&i| matches!(mission.orders[i].service, Service::Express)).collect();
-    pending.sort_by(|&a, &b| {
-        mission.orders[a]
-            .placed_at
-            .seconds()
-            .total_cmp(&mission.orders[b].placed_at.seconds())
-            .then(a.cmp(&b))
-    });
-    let mut drone_reason: Vec<Option<String>> = vec![None; n];
-    let mut flight_of: Vec<Option<usize>> = vec![None; n];
-    while let Some(&first) = pending.first() {
-        let decide_at = mission.orders[first].placed_at.seconds() + pick;
-        let batch: Vec<usize> = pending
-            .iter()
-            .copied()
-            .take_while(|&i| mission.orders[i].placed_at.seconds() <= decide_at)
-            .collect();
-        let mut chosen: Option<(f64, f64, usize)> = None; // (regret, -due, order)
-        for &i in &batch {
-            let o = &mission.orders[i];
-            let (best, second, reasons) = d.best_drone(o, &templates[i]);
-            match best {
-                None => {
-                    drone_reason[i] = Some(if reasons.is_empty() {
-                        "no drones: the fleet has no drones".into()
-                    } else {
-                        reasons.join("; ")
-                    });
-                }
-                Some((delivered, ..)) => {
-                    let regret = second - delivered;
-                    let key = (regret, -o.due_s(), i);
-                    let better = match chosen {
-                        None => true,
-                        Some(c) => {
-                            key.0 > c.0
-                                || (key.0 == c.0 && (key.1 > c.1 || (key.1 == c.1 && key.2 < c.2)))
-                        }
-                    };
-                    if better {
-                        chosen = Some(key);
-                    }
-                }
-            }
-        }
-        pending.retain(|i| drone_reason[*i].is_none());
-        if let Some((_, _, i)) = chosen {
-            let o = &mission.orders[i];
-            if let (Some((_, di, ti, takeoff)), _, _) = d.best_drone(o, &templates[i]) {
-                if let Ok(t) = &templates[i][ti].2 {
-                    d.book(o, di, t, takeoff);
-                    flight_of[i] = Some(d.flights.len() - 1);
-                }
-            }
-            pending.retain(|&p| p != i);
-        }
-    }
-
-    // Vans for everything else.
-    let frame = &world.frame;
-    let dests: Vec<[f64; 2]> =
-        mission.orders.iter().map(|o| frame.to_local(o.lat_deg, o.lon_deg)).collect();
-    let shift_end = mission.fleet.vans.iter().map(|v| v.shift_end.seconds()).fold(0.0, f64::max);
-    let van_orders: Vec<vans::VanOrder> = (0..n)
-        .filter(|&i| flight_of[i].is_none())
-        .map(|i| {
-            let o = &mission.orders[i];
-            let ready = o.placed_at.seconds() + pick;
-            let (from, to) = vans::window(mission, i, ready, shift_end);
-            vans::VanOrder {
-                order: i,
-                ready_s: ready,
-                window_from_s: from,
-                window_to_s: to,
-                demand: [o.payload_kg, o.volume_l / 1000.0],
-            }
-        })
-        .collect();
-    let (van_routes, van_outcomes) =
-        if mission.fleet.vans.iter().any(|v| v.count > 0) && !van_orders.is_empty() {
-            let graph = RoadGraph::from_roads(&world.roads);
-            vans::route_vans(mission, &graph, &d.depot_xy, &dests, van_orders)
-        } else {
-            (Vec::new(), van_orders.iter().map(|v| (v.order, Err(String::new()))).collect())
-        };
-    let mut van_of: Vec<Option<Result<usize, String>>> = vec![None; n];
-    for (i, r) in van_outcomes {
-        van_of[i] = Some(r);
-    }
-
-    // Flights in the mission order of their orders, so outputs read naturally.
-    let mut flown: Vec<(usize, usize)> =
-        (0..n).filter_map(|i| flight_of[i].map(|f| (i, f))).collect();
-    flown.sort();
-    let mut flights = Vec::with_capacity(flown.len());
-    let mut outcome: Vec<Option<Outcome>> = vec![None; n];
-    for (i, f) in flown {
-        outcome[i] = Some(Outcome::Drone { flight: flights.len() });
-        flights.push(d.flights[f].clone());
-    }
-    for i in 0..n {
-        if outcome[i].is_some() {
-            continue;
-        }
-        outcome[i] = Some(match van_of[i].take() {
-            Some(Ok(route)) => Outcome::Van { route },
-            Some(Err(van_reason)) => {
-                let mut reason = drone_reason[i].clone().unwrap_or_default();
-                if !van_reason.is_empty() {
-                    if reason.is_empty() {
-                        reason = van_reason;
-                    } else {
-                        reason = format!("{reason}; {van_reason}");
-                    }
-                }
-                if reason.is_empty() {
-                    reason = "no vehicle: no drone or van could serve the order".into();
-                }
-                Outcome::Rejected { reason }
-            }
-            None => Outcome::Rejected {
-                reason: drone_reason[i].clone().unwrap_or_else(|| "no vehicle: not served".into()),
-            },
-        });
-    }
-    let outcomes: Vec<OrderOutcome> = mission
-        .orders
-        .iter()
-        .zip(outcome)
-        .map(|(o, out)| OrderOutcome {
-            order_id: o.id.clone(),
-            placed_s: o.placed_at.seconds(),
-            outcome: out.unwrap_or(Outcome::Rejected { reason: "no vehicle: not served".into() }),
-        })
-        .collect();
-    let summary = summarise(mission, &outcomes, &flights, &van_routes);
-    Plan {
-        format: PLAN_FORMAT.to_string(),
-        mission: mission.clone(),
-        map,
-        outcomes,
-        flights,
-        van_routes,
-        summary,
-    }
-}
-
-fn summarise(
-    mission: &Mission,
-    outcomes: &[OrderOutcome],
-    flights: &[Flight],
-    vans: &[crate::plan::VanRoute],
-) -> Summary {
-    let mut s = Summary { orders: outcomes.len(), ..Summary::default() };
-    let mut by_reason: BTreeMap<String, usize> = BTreeMap::new();
-    for (o, m) in outcomes.iter().zip(&mission.orders) {
-        match &o.outcome {
-            Outcome::Drone { flight } => {
-                s.by_drone += 1;
-                if flights[*flight].delivered_s > m.due_s() + 1e-6 {
-                    s.late += 1;
-                }
-            }
-            Outcome::Van { route } => {
-                s.by_van += 1;
-                let stop = vans[*route].stops.iter().find(|st| st.order_id == o.order_id);
-                if let (Service::Window(w), Some(st)) = (m.service, stop) {
-                    if st.service_start_s > w.to.seconds() + 1e-6 {
-                        s.late += 1;
-                    }
-                }
-            }
-            Outcome::Rejected { reason } => {
-                s.rejected += 1;
-                let kind = reason.split(':').next().unwrap_or("other").trim().to_string();
-                *by_reason.entry(kind).or_default() += 1;
-            }
-        }
-    }
-    s.rejected_by_reason = by_reason;
-    // Sums start from +0.0: an empty f64 sum is -0.0.
-    s.drone_km = 0.0 + flights.iter().map(|f| f.path_length_m).sum::<f64>() / 1000.0;
-    s.van_km = 0.0 + vans.iter().map(|r| r.distance_m).sum::<f64>() / 1000.0;
-    s.energy_wh = 0.0 + flights.iter().map(|f| f.energy_wh).sum::<f64>();
-    s
 }

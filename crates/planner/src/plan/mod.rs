@@ -245,6 +245,13 @@ pub struct Summary {
     pub van_km: f64,
     /// Total drone battery energy, Wh.
     pub energy_wh: f64,
+    /// Flights whose take-off waited for the airspace to clear of the fleet's other
+    /// flights.
+    #[serde(default)]
+    pub separation_delays: usize,
+    /// Total wait of those flights, s.
+    #[serde(default)]
+    pub separation_delay_s: f64,
 }
 
 /// Why a plan file could not be read.

@@ -13,6 +13,7 @@
 //! no terrain.
 
 pub mod osm;
+pub mod pads;
 pub mod polygon;
 
 use std::path::{Path, PathBuf};
@@ -419,6 +420,11 @@ impl World {
                         self.describe(b)
                     ),
                 );
+            } else if d.kind == crate::mission::DepotKind::Drone {
+                let margin = mission.airspace.clearance_margin_m;
+                if let Err(e) = pads::pad_layout(self, p, d.pads, margin) {
+                    push(format!("depots[{i}].pads"), format!("nest {:?}: {e}", d.id));
+                }
             }
         }
         for (i, o) in mission.orders.iter().enumerate() {

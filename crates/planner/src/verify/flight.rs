@@ -1,0 +1,403 @@
+//! One drone flight on its own: identity, pads, timing and dynamics, clearance, the
+//! delivery and the promise, energy. Entry point: [`check_flight`].
+
+use nalgebra::Vector3;
+
+use super::clearance::{closest_approach, ClearanceBreach};
+use super::pads::{pad_of, NestPads};
+use super::{Rule, Violation, TOL};
+use crate::energy::model::{self, EnergySample};
+use crate::energy::DroneSpec;
+use crate::mission::{ClockTime, Mission, Order, Service};
+use crate::plan::{Flight, Phase, Plan, Sample};
+use crate::world::World;
+
+/// Turn time constant of the corner speed rule (see the trajectory module docs), s.
+const TURN_TIME_S: f64 = 1.0;
+/// At most this many clearance violations are reported per flight.
+const MAX_CLEARANCE_REPORTS: usize = 20;
+
+/// The flight under check and where its findings go: a violation builder, so each rule
+/// names only what differs (rule, time, place, message).
+struct FlightCheck<'a> {
+    mission: &'a Mission,
+    world: &'a World,
+    flight: &'a Flight,
+    out: &'a mut Vec<Violation>,
+}
+
+impl FlightCheck<'_> {
+    fn push(&mut self, rule: Rule, t_s: Option<f64>, pos_m: Option<[f64; 3]>, message: String) {
+        self.out.push(Violation {
+            rule,
+            order_id: self.flight.order_id.clone(),
+            vehicle: self.flight.drone_id.clone(),
+            t_s,
+            pos_m,
+            message,
+        });
+    }
+
+    fn at(&mut self, rule: Rule, s: &Sample, message: String) {
+        self.push(rule, Some(s.t_s), Some(s.pos_m), message);
+    }
+}
+
+/// Checks flight `index` of `plan`; `nests` are the pads the verifier laid out itself.
+pub(super) fn check_flight(
+    plan: &Plan,
+    world: &World,
+    nests: &[NestPads],
+    index: usize,
+    out: &mut Vec<Violation>,
+) {
+    let f = &plan.flights[index];
+    let mut c = FlightCheck { mission: &plan.mission, world, flight: f, out };
+    if f.samples.len() < 2 {
+        c.push(Rule::Timing, None, None, "flight has fewer than 2 samples".into());
+        return;
+    }
+    // A NaN or an infinity hides a sample from every comparison below: it is a violation
+    // on its own, and nothing else of the flight can be trusted.
+    if !all_finite(f) {
+        c.push(Rule::Finite, None, None, non_finite_message(f));
+        return;
+    }
+    let Some(spec) = check_identity(&mut c) else { return };
+    let order = c.mission.orders.iter().find(|o| o.id == f.order_id);
+    check_pads(&mut c, nests);
+    check_timing_and_dynamics(&mut c, &spec);
+    check_clearance(&mut c);
+    if let Some(order) = order {
+        check_payload(&mut c, order);
+        check_delivery(&mut c, order);
+    }
+    check_energy(&mut c, &spec);
+}
+
+fn all_finite(f: &Flight) -> bool {
+    let scalars = [
+        f.payload_kg,
+        f.drop_offset_m,
+        f.cruise_alt_m,
+        f.path_length_m,
+        f.straight_line_m,
+        f.takeoff_s,
+        f.delivered_s,
+        f.landed_s,
+        f.energy_wh,
+        f.battery_usable_wh,
+        f.soc_end,
+        f.point_of_no_return_s.unwrap_or(0.0),
+    ];
+    scalars.iter().all(|x| x.is_finite())
+        && f.destination_m.iter().chain(&f.drop_point_m).all(|x| x.is_finite())
+        && f.samples.iter().all(|s| {
+            s.t_s.is_finite()
+                && s.payload_kg.is_finite()
+                && s.soc.is_finite()
+                && s.pos_m.iter().chain(&s.vel_mps).all(|x| x.is_finite())
+        })
+}
+
+fn non_finite_message(f: &Flight) -> String {
+    match f.samples.iter().position(|s| {
+        !(s.t_s.is_finite() && s.pos_m.iter().chain(&s.vel_mps).all(|x| x.is_finite()))
+    }) {
+        Some(i) => format!("sample {i} has a non-finite time, position or velocity"),
+        None => "a number of the flight is NaN or infinite".into(),
+    }
+}
+
+/// The drone is one of the fleet's, of the stated type and nest; returns its type.
+fn check_identity(c: &mut FlightCheck) -> Option<DroneSpec> {
+    let (m, f) = (c.mission, c.flight);
+    let ids = super::fleet::drone_ids(m);
+    match ids.iter().find(|d| d.id == f.drone_id) {
+        None => {
+            c.push(
+                Rule::Vehicle,
+                None,
+                None,
+                format!("drone {} is not in the mission's fleet", f.drone_id),
+            );
+            None
+        }
+        Some(d) if d.spec.name != f.drone_type || d.depot != f.depot_id => {
+            c.push(
+                Rule::Vehicle,
+                None,
+                None,
+                format!(
+                    "drone {} is a {} of {}, the flight says a {} of {}",
+                    f.drone_id, d.spec.name, d.depot, f.drone_type, f.depot_id
+                ),
+            );
+            None
+        }
+        Some(d) => Some(d.spec.clone()),
+    }
+}
+
+/// Starts and ends on the ground on a pad of its nest, climbs and lands straight up and
+/// down over that pad.
+fn check_pads(c: &mut FlightCheck, nests: &[NestPads]) {
+    let f = c.flight;
+    let s = &f.samples;
+    let Some(nest) = nests.iter().find(|n| n.depot_id == f.depot_id) else {
+        c.push(Rule::Depot, None, None, format!("unknown drone nest {}", f.depot_id));
+        return;
+    };
+    for (name, smp) in [("starts", &s[0]), ("ends", &s[s.len() - 1])] {
+        match pad_of(nest, smp.pos_m) {
+            Some(_) if smp.pos_m[2].abs() <= 0.01 => {}
+            _ => {
+                let off = nest.distance_to_nearest_pad(smp.pos_m);
+                c.at(
+                    Rule::Depot,
+                    smp,
+                    format!(
+                        "flight {name} {off:.1} m from the nearest pad of {} at height {:.1} m",
+                        nest.depot_id, smp.pos_m[2]
+                    ),
+                );
+            }
+        }
+    }
+    for (i, x) in s.iter().enumerate() {
+        if !matches!(x.phase, Phase::TakeOff | Phase::Landing) {
+            continue;
+        }
+        let end = s.get(i + 1).unwrap_or(x);
+        let pad_xy = if x.phase == Phase::TakeOff { s[0].pos_m } else { s[s.len() - 1].pos_m };
+        let off = |p: [f64; 3]| (p[0] - pad_xy[0]).hypot(p[1] - pad_xy[1]);
+        if off(x.pos_m).max(off(end.pos_m)) > 0.5 {
+            c.at(
+                Rule::Depot,
+                x,
+                format!(
+                    "{:?} leaves the pad's vertical corridor ({:.1} m off)",
+                    x.phase,
+                    off(x.pos_m).max(off(end.pos_m))
+                ),
+            );
+            return;
+        }
+    }
+}
+
+fn check_timing_and_dynamics(c: &mut FlightCheck, spec: &DroneSpec) {
+    let s = &c.flight.samples;
+    for (i, w) in s.windows(2).enumerate() {
+        check_step(c, spec, i, &w[0], &w[1]);
+    }
+    let ceiling = c.world.ceiling_m;
+    for x in s {
+        let horiz = x.vel_mps[0].hypot(x.vel_mps[1]);
+        if horiz > spec.max_speed_mps + TOL {
+            let msg = format!("ground speed {horiz:.1} m/s over max {}", spec.max_speed_mps);
+            c.at(Rule::Dynamics, x, msg);
+        }
+        let vz = x.vel_mps[2];
+        if vz > spec.max_climb_mps + TOL || -vz > spec.max_descent_mps + TOL {
+            c.at(Rule::Dynamics, x, format!("vertical speed {vz:.1} m/s out of limits"));
+        }
+        if x.pos_m[2] > ceiling + TOL || x.pos_m[2] < -TOL {
+            let msg = format!("altitude {:.1} m outside 0..{ceiling} m", x.pos_m[2]);
+            c.at(Rule::Altitude, x, msg);
+        }
+    }
+}
+
+/// Time, continuity, acceleration and corner speed between two consecutive samples.
+fn check_step(c: &mut FlightCheck, spec: &DroneSpec, i: usize, a: &Sample, b: &Sample) {
+    let dt = b.t_s - a.t_s;
+    if dt <= 0.0 {
+        let msg = format!(
+            "time does not increase between samples {i} and {} ({} -> {} s)",
+            i + 1,
+            a.t_s,
+            b.t_s
+        );
+        c.at(Rule::Timing, b, msg);
+        return;
+    }
+    if dt > 1.0 + TOL {
+        c.at(Rule::Timing, a, format!("{dt:.2} s between samples (max 1 s)"));
+    }
+    let d = Vector3::from(b.pos_m) - Vector3::from(a.pos_m);
+    let vmax = spec.max_speed_mps.max(spec.max_climb_mps).max(spec.max_descent_mps);
+    if d.norm() > vmax * dt * 1.01 + 0.01 {
+        c.at(Rule::Timing, a, format!("jumps {:.1} m in {dt:.2} s", d.norm()));
+    }
+    let (va, vb) = (Vector3::from(a.vel_mps), Vector3::from(b.vel_mps));
+    let accel = (vb.norm() - va.norm()).abs() / dt;
+    if accel > spec.max_accel_mps2 + TOL {
+        let msg = format!("speed changes by {accel:.2} m/s^2 (max {})", spec.max_accel_mps2);
+        c.at(Rule::Dynamics, b, msg);
+    }
+    if va.norm() > 1e-6 && vb.norm() > 1e-6 {
+        let turn = (va.dot(&vb) / (va.norm() * vb.norm())).clamp(-1.0, 1.0).acos();
+        if turn > 1f64.to_radians() {
+            let limit = spec.max_accel_mps2 * TURN_TIME_S / (2.0 * (turn / 2.0).sin());
+            let speed = va.norm().min(vb.norm());
+            if speed > limit + TOL {
+                let msg = format!(
+                    "turns {:.0} deg at {speed:.1} m/s (corner limit {limit:.1} m/s)",
+                    turn.to_degrees()
+                );
+                c.at(Rule::Dynamics, b, msg);
+            }
+        }
+    }
+}
+
+/// Clearance densely along every piece; one violation per piece, at its closest approach.
+fn check_clearance(c: &mut FlightCheck) {
+    let cruise = c.mission.airspace.clearance_margin_m;
+    let delivery = c.mission.policy.delivery_margin_m;
+    let mut reported = 0;
+    for w in c.flight.samples.windows(2) {
+        let (a, b) = (&w[0], &w[1]);
+        // A sample's phase is that of the motion to the next sample.
+        let margin = if a.phase.is_delivery() { delivery } else { cruise };
+        let worst = closest_approach(c.world, (a.pos_m, a.t_s), (b.pos_m, b.t_s), margin);
+        if let Some(ClearanceBreach { distance_m, t_s, pos_m, obstacle }) = worst {
+            if reported < MAX_CLEARANCE_REPORTS {
+                reported += 1;
+                let msg = format!("{distance_m:.2} m from {obstacle} (margin {margin} m)");
+                c.push(Rule::Clearance, Some(t_s), Some(pos_m), msg);
+            }
+        }
+    }
+}
+
+/// The flight carries the order's package, all of it, until it is released.
+fn check_payload(c: &mut FlightCheck, order: &Order) {
+    let f = c.flight;
+    if (f.payload_kg - order.payload_kg).abs() > 1e-6 {
+        let msg =
+            format!("carries {} kg, order {} is {} kg", f.payload_kg, order.id, order.payload_kg);
+        c.push(Rule::Accounting, None, None, msg);
+    }
+    let carrying =
+        f.samples.iter().take_while(|x| !matches!(x.phase, Phase::DeliveryClimb | Phase::Inbound));
+    if let Some(x) = carrying
+        .filter(|x| x.phase != Phase::Lowering)
+        .find(|x| (x.payload_kg - order.payload_kg).abs() > 1e-6)
+    {
+        let msg = format!(
+            "sample carries {} kg before release, order is {} kg",
+            x.payload_kg, order.payload_kg
+        );
+        c.at(Rule::Accounting, x, msg);
+    }
+}
+
+/// Drop point, lowering time, the promise or window, and take-off after pick and load.
+fn check_delivery(c: &mut FlightCheck, order: &Order) {
+    let (m, f) = (c.mission, c.flight);
+    let s = &f.samples;
+    let Some(first) = s.iter().find(|x| x.phase == Phase::Lowering) else {
+        c.push(Rule::Drop, None, None, "flight never lowers the package".into());
+        return;
+    };
+    let dest = c.world.frame.to_local(order.lat_deg, order.lon_deg);
+    let off = (first.pos_m[0] - dest[0]).hypot(first.pos_m[1] - dest[1]);
+    if off > m.policy.drop_radius_m + 1e-6 {
+        let msg = format!(
+            "package lowered {off:.1} m from the address (drop radius {} m)",
+            m.policy.drop_radius_m
+        );
+        c.at(Rule::Drop, first, msg);
+    }
+    let end = s
+        .iter()
+        .find(|x| x.t_s > first.t_s && x.phase != Phase::Lowering)
+        .map_or(first.t_s, |x| x.t_s);
+    if end - first.t_s < m.policy.lowering_s - 1e-6 {
+        let msg =
+            format!("hovered {:.1} s, lowering needs {} s", end - first.t_s, m.policy.lowering_s);
+        c.at(Rule::Drop, first, msg);
+    }
+    let (from, due) = delivery_window(m, order);
+    if end > due + 1e-6 || end < from - 1e-6 {
+        let msg = format!(
+            "delivered at {} outside {}..{}",
+            ClockTime(end),
+            ClockTime(from),
+            ClockTime(due)
+        );
+        c.push(Rule::Promise, Some(end), None, msg);
+    } else if (f.delivered_s - end).abs() > 1e-3 {
+        let msg = format!(
+            "flight claims delivery at {:.1} s but lowering ends at {end:.1} s",
+            f.delivered_s
+        );
+        c.push(Rule::Promise, Some(end), None, msg);
+    }
+    if s[0].t_s < order.placed_at.seconds() + m.policy.pick_load_s - 1e-6 {
+        let msg = "takes off before the order is picked and loaded".into();
+        c.push(Rule::Promise, Some(s[0].t_s), None, msg);
+    }
+}
+
+/// When a drone may put the order down: the promise for express orders, the window for
+/// windowed ones, the end of the day's van shifts (or midnight) for same-day ones.
+fn delivery_window(m: &Mission, order: &Order) -> (f64, f64) {
+    let placed = order.placed_at.seconds();
+    match order.service {
+        Service::Express => (placed, order.due_s()),
+        Service::Window(w) => (w.from.seconds(), w.to.seconds()),
+        Service::SameDay => {
+            let end =
+                m.fleet.vans.iter().map(|v| v.shift_end.seconds()).fold(24.0 * 3600.0, f64::max);
+            (placed, end)
+        }
+    }
+}
+
+/// Energy re-integrated from the samples: the stored total and state of charge agree,
+/// and the flight lands with the reserve.
+fn check_energy(c: &mut FlightCheck, spec: &DroneSpec) {
+    let (m, f) = (c.mission, c.flight);
+    let s = &f.samples;
+    let atm = m.weather.atmosphere();
+    let es: Vec<EnergySample> = s.iter().map(|x| x.energy_sample()).collect();
+    let (cum, usable) = match (
+        model::integrate_energy_wh(spec, &atm, &es),
+        model::usable_energy_wh(spec, m.weather.temperature_c),
+    ) {
+        (Ok(cum), Ok(usable)) => (cum, usable),
+        (Err(e), _) | (_, Err(e)) => {
+            c.push(Rule::Energy, None, None, format!("energy cannot be computed: {e}"));
+            return;
+        }
+    };
+    let total = *cum.last().unwrap_or(&0.0);
+    if (total - f.energy_wh).abs() > 0.01 * total.max(1e-9) {
+        let msg =
+            format!("stored energy {:.2} Wh, re-integrated {total:.2} Wh (over 1 %)", f.energy_wh);
+        c.push(Rule::Energy, None, None, msg);
+    }
+    if let Some((i, x)) =
+        s.iter().enumerate().find(|(i, x)| (x.soc - (1.0 - cum[*i] / usable)).abs() > 0.01)
+    {
+        let msg = format!(
+            "stored SoC {:.3} at sample {i}, re-integrated {:.3}",
+            x.soc,
+            1.0 - cum[i] / usable
+        );
+        c.at(Rule::Energy, x, msg);
+    }
+    let soc_end = 1.0 - total / usable;
+    let reserve = m.policy.battery_reserve_fraction;
+    if !(soc_end >= reserve - 1e-9) {
+        let msg = format!(
+            "lands with {:.1} % of usable energy, reserve is {:.0} %",
+            soc_end * 100.0,
+            reserve * 100.0
+        );
+        c.push(Rule::Energy, s.last().map(|x| x.t_s), None, msg);
+    }
+}

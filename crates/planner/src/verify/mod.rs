@@ -1,0 +1,152 @@
+//! An independent checker of a plan against its mission.
+//!
+//! Entry point: [`verify`]. It shares no code with `search` or `trajectory`: it samples
+//! every flight densely on its own (every [`CHECK_STEP_M`] along the straight lines
+//! between stored samples) and asks the world's validity checker for clearance, and it
+//! re-integrates each flight's energy from its samples with the energy model. Every
+//! violation names the order, the vehicle, the time and the place.
+//!
+//! It trusts nothing it reads: the plan's embedded mission is validated again with the
+//! same rules as `skylane plan` (a plan whose mission is invalid stops there), every
+//! number of every flight must be finite, every flight's drone must be one of the
+//! fleet's, and every pair of flights that overlap in time is checked for separation
+//! ([`Rule::Separation`]) and every nest pad for double booking ([`Rule::Pad`]).
+//!
+//! Modules by kind: `flight` (one flight alone), `separation` (pairs of flights),
+//! `pads` (nest pads), `accounting` (orders and vehicles), `vans` (van routes),
+//! `clearance` (the dense clearance test).
+
+mod accounting;
+mod clearance;
+mod fleet;
+mod flight;
+mod pads;
+mod separation;
+mod vans;
+
+use crate::ground::roads::RoadGraph;
+use crate::plan::Plan;
+use crate::world::World;
+pub use clearance::{closest_approach, ClearanceBreach, CHECK_STEP_M};
+
+const TOL: f64 = 1e-6;
+
+/// What rule a violation breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Rule {
+    /// Closer to a building or active zone than the margin.
+    Clearance,
+    /// Above the airspace ceiling or below ground.
+    Altitude,
+    /// Time not strictly increasing, gaps over 1 s, or a jump between samples.
+    Timing,
+    /// Over the speed, climb, descent, acceleration or corner speed limit.
+    Dynamics,
+    /// Not starting or ending on a depot pad.
+    Depot,
+    /// Package lowered outside the drop radius, or lowered too briefly.
+    Drop,
+    /// Delivered after the promise or the window.
+    Promise,
+    /// Stored energy/SoC disagrees with re-integration, or lands under the reserve.
+    Energy,
+    /// Orders missing, duplicated or referring to wrong flights/routes.
+    Accounting,
+    /// A drone or van in two places at once.
+    Vehicle,
+    /// Van capacity, windows or road continuity.
+    Van,
+    /// Two of the plan's drones closer than both separation minima at the same instant.
+    Separation,
+    /// A nest pad holding two drones at once, or a nest whose pads do not fit.
+    Pad,
+    /// A NaN or infinite number where a measurement must be.
+    Finite,
+    /// The plan's embedded mission fails the mission validation.
+    Mission,
+}
+
+/// One broken rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Violation {
+    /// Which rule.
+    pub rule: Rule,
+    /// Order concerned.
+    pub order_id: String,
+    /// Drone or van concerned (empty for accounting problems).
+    pub vehicle: String,
+    /// When, s since midnight (when meaningful).
+    pub t_s: Option<f64>,
+    /// Where, local metres (when meaningful).
+    pub pos_m: Option<[f64; 3]>,
+    /// What is wrong, with numbers.
+    pub message: String,
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "[{:?}] order {}", self.rule, self.order_id)?;
+        if !self.vehicle.is_empty() {
+            write!(f, ", {}", self.vehicle)?;
+        }
+        if let Some(t) = self.t_s {
+            write!(f, ", t={}", crate::mission::ClockTime(t))?;
+        }
+        if let Some(p) = self.pos_m {
+            write!(f, ", at ({:.1}, {:.1}, {:.1}) m", p[0], p[1], p[2])?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Checks `plan` against its own mission in `world`; an empty list means it passes.
+pub fn verify(plan: &Plan, world: &World) -> Vec<Violation> {
+    let mut out = Vec::new();
+    let problems = plan.mission.problems(None);
+    if !problems.is_empty() {
+        for p in problems {
+            out.push(v(
+                Rule::Mission,
+                "",
+                "",
+                None,
+                None,
+                format!("mission.{}: {}", p.field, p.message),
+            ));
+        }
+        return out;
+    }
+    accounting::check_accounting(plan, &mut out);
+    let nests = pads::nest_pads(plan, world, &mut out);
+    for i in 0..plan.flights.len() {
+        flight::check_flight(plan, world, &nests, i, &mut out);
+    }
+    accounting::check_vehicle_overlap(plan, &mut out);
+    pads::check_pad_occupancy(plan, &nests, &mut out);
+    separation::check_separation(plan, &nests, &mut out);
+    if !plan.van_routes.is_empty() {
+        let graph = RoadGraph::from_roads(&world.roads);
+        for i in 0..plan.van_routes.len() {
+            vans::check_van_route(plan, world, &graph, i, &mut out);
+        }
+    }
+    out
+}
+
+fn v(
+    rule: Rule,
+    order: &str,
+    vehicle: &str,
+    t: Option<f64>,
+    p: Option<[f64; 3]>,
+    msg: String,
+) -> Violation {
+    Violation {
+        rule,
+        order_id: order.to_string(),
+        vehicle: vehicle.to_string(),
+        t_s: t,
+        pos_m: p,
+        message: msg,
+    }
+}
