@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerates missions/monaco.ron and missions/monaco-day.ron from the real street
+"""Regenerates missions/monaco.ron, monaco-day.ron and monaco-fleet.ron from the real street
 addresses of the Monaco OSM extract (needs `pip install osmium`). The committed mission
 files are the source of truth; this script documents how they were made."""
 import json, random, sys
@@ -32,6 +32,10 @@ Mission(
     airspace: (
         ceiling_agl_m: 120,
         clearance_margin_m: 5,
+        // Two of our airborne drones must never be closer than 15 m horizontally and
+        // 10 m vertically at once; the planner allows 5 s of timing error either way.
+        // Over a nest's pads the vertical take-off and landing corridors separate them.
+        separation: (horizontal_m: 15, vertical_m: 10, time_buffer_s: 5),
         no_fly: [
             // The Prince's Palace and its square, closed to drones all day.
             (id: "palais-princier", polygon: [
@@ -46,6 +50,10 @@ Mission(
         ],
     ),
     weather: (wind_east_mps: 2.5, wind_north_mps: -1.0, temperature_c: 18),
+    // The day on the calendar, for the operational intents (intents.json): clock times
+    // are Monaco summer time (UTC+2); the ground datum (sea level: OSM has no terrain)
+    // lies about 49 m above the WGS84 ellipsoid here (EGM2008 geoid height near Nice).
+    utm: Some((date: "2026-06-15", utc_offset_min: 120, ground_w84_m: 49.0)),
     depots: [
 {depots}
     ],
@@ -100,6 +108,27 @@ def main():
         """
     with open("missions/monaco-day.ron", "w") as f:
         f.write(header("Monaco delivery day", depots, vans, drones))
+        f.write("    orders: [\n" + "\n".join(day) + "\n    ],\n)\n")
+    fleet_day(pts, rng)
+
+def fleet_day(pts, rng):
+    """The fleet-safety day: 22 drones on three nests and 1,200 orders over 12 hours."""
+    day = orders(pts, 1200, 8 * 3600, 20 * 3600, rng, 0.12, True)
+    depots = DEPOTS.replace("pads: 4", "pads: 6") + """
+        (id: "nest-casino", lat_deg: 43.73925, lon_deg: 7.42775, kind: Drone, pads: 6),
+        (id: "vans-fontvieille", lat_deg: 43.728319, lon_deg: 7.415019, kind: Van, pads: 4),"""
+    drones = """            (model: Preset("dji-m350-rtk"), depot: "nest-fontvieille", count: 4),
+            (model: Preset("dji-m100"), depot: "nest-fontvieille", count: 4),
+            (model: Preset("dji-m350-rtk"), depot: "nest-larvotto", count: 4),
+            (model: Preset("dji-m100"), depot: "nest-larvotto", count: 4),
+            (model: Preset("dji-m350-rtk"), depot: "nest-casino", count: 3),
+            (model: Preset("dji-m100"), depot: "nest-casino", count: 3),"""
+    vans = """
+            (depot: "vans-fontvieille", count: 6, capacity_m3: 8.5, capacity_kg: 900,
+             shift_start: "08:00", shift_end: "21:00"),
+        """
+    with open("missions/monaco-fleet.ron", "w") as f:
+        f.write(header("Monaco fleet day", depots, vans, drones))
         f.write("    orders: [\n" + "\n".join(day) + "\n    ],\n)\n")
 
 if __name__ == "__main__":

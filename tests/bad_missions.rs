@@ -227,7 +227,13 @@ fn bad_time() {
 fn negative_payload() {
     check(
         "negative-payload.ron",
-        &[at(25, 81, "orders[1].payload_kg", "must be > 0 kg, got -1.2", "payload_kg: -1.2")],
+        &[at(
+            25,
+            81,
+            "orders[1].payload_kg",
+            "must be within 0 < x <= 10000 kg, got -1.2",
+            "payload_kg: -1.2",
+        )],
     );
 }
 
@@ -330,7 +336,7 @@ fn garbage_map() {
 fn two_point_zone() {
     check(
         "two-point-zone.ron",
-        &[at(9, 28, "airspace.no_fly[0].polygon", "at least 3 points, got 2", "polygon: [")],
+        &[at(9, 28, "airspace.no_fly[0].polygon", "needs 3..=2000 points, got 2", "polygon: [")],
     );
 }
 
@@ -347,7 +353,13 @@ fn zero_ceiling() {
     // One problem: the cruise band is not also reported as above a 0 m ceiling.
     check(
         "zero-ceiling.ron",
-        &[at(7, 9, "airspace.ceiling_agl_m", "must be > 0, got 0", "ceiling_agl_m: 0")],
+        &[at(
+            7,
+            9,
+            "airspace.ceiling_agl_m",
+            "must be within 0 < x <= 1000 m, got 0",
+            "ceiling_agl_m: 0",
+        )],
     );
 }
 
@@ -381,11 +393,23 @@ fn several_problems_are_reported_at_once() {
     check(
         "several-problems.ron",
         &[
-            at(7, 9, "airspace.ceiling_agl_m", "must be > 0, got -5", "ceiling_agl_m: -5"),
+            at(
+                7,
+                9,
+                "airspace.ceiling_agl_m",
+                "must be within 0 < x <= 1000 m, got -5",
+                "ceiling_agl_m: -5",
+            ),
             at(21, 17, "fleet.vans[0].depot", "unknown depot \"depot-9\"", "depot: \"depot-9\""),
             at(24, 40, "orders[0].lat_deg", "latitude must be in -90..=90", "lat_deg: 91.0"),
             at(25, 9, "orders[1]", "destination of order \"A2\" is outside the map", "(id: \"A2\""),
-            at(25, 75, "orders[1].payload_kg", "must be > 0 kg, got 0", "payload_kg: 0"),
+            at(
+                25,
+                75,
+                "orders[1].payload_kg",
+                "must be within 0 < x <= 10000 kg, got 0",
+                "payload_kg: 0",
+            ),
         ],
     );
 }

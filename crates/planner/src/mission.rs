@@ -55,6 +55,40 @@ pub struct Mission {
     /// Operating policy.
     #[serde(default)]
     pub policy: Policy,
+    /// Where the mission day sits on the calendar and the ground on the WGS84 ellipsoid,
+    /// for exporting operational intents (`intents.json`); no intents without it.
+    #[serde(default)]
+    pub utm: Option<UtmDay>,
+}
+
+/// The calendar day and vertical datum that turn mission times and heights into the
+/// absolute times (RFC 3339) and WGS84 altitudes that UTM systems exchange.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UtmDay {
+    /// The mission day, `"YYYY-MM-DD"`.
+    pub date: String,
+    /// Offset of mission clock times from UTC, minutes (e.g. 120 for CEST), -840..=840.
+    #[serde(default)]
+    pub utc_offset_min: i32,
+    /// Height of the ground datum (`z = 0`) above the WGS84 ellipsoid, m (-500..=9000).
+    pub ground_w84_m: f64,
+}
+
+impl UtmDay {
+    /// The date as (year, month, day), if it is a real calendar date.
+    pub fn ymd(&self) -> Option<(i64, u32, u32)> {
+        let mut parts = self.date.split('-');
+        let y: i64 = parts.next()?.parse().ok()?;
+        let m: u32 = parts.next()?.parse().ok()?;
+        let d: u32 = parts.next()?.parse().ok()?;
+        if parts.next().is_some() || !(1..=9999).contains(&y) || !(1..=12).contains(&m) {
+            return None;
+        }
+        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+        (1..=days[m as usize - 1]).contains(&d).then_some((y, m, d))
+    }
 }
 
 /// A WGS84 position.
@@ -441,6 +475,16 @@ fn default_reserve() -> f64 {
     0.2
 }
 
+/// Most points in one no-fly zone outline (validation checks every pair of edges).
+pub const MAX_ZONE_POINTS: usize = 2_000;
+/// Most pads at one depot.
+pub const MAX_PADS: u32 = 64;
+/// Most vehicles in one fleet group.
+pub const MAX_GROUP_COUNT: u32 = 10_000;
+
+/// Latest clock time a mission may name (two days, for overnight missions), s.
+pub const MAX_CLOCK_S: f64 = 48.0 * 3600.0;
+
 /// A time of the mission day, stored as seconds since midnight and written in files as
 /// `"HH:MM"` or `"HH:MM:SS"` (a plain number of seconds is accepted too).
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Default)]
@@ -467,6 +511,11 @@ impl ClockTime {
                 return Err(format!("time {text:?} has a field out of range"));
             }
             secs += v * [3600.0, 60.0, 1.0][i];
+        }
+        if secs > MAX_CLOCK_S {
+            return Err(format!(
+                "time {text:?} is past 48:00, the latest time a mission day may use"
+            ));
         }
         Ok(ClockTime(secs))
     }
@@ -685,6 +734,26 @@ impl Mission {
             out.push(Problem { field, line: 0, column: 0, message });
         };
         check_latlon(&mut push, "origin", self.origin);
+        if let Some(u) = &self.utm {
+            if u.ymd().is_none() {
+                push(
+                    "utm.date".into(),
+                    format!("expected a date \"YYYY-MM-DD\", got {:?}", u.date),
+                );
+            }
+            if !(-840..=840).contains(&u.utc_offset_min) {
+                push(
+                    "utm.utc_offset_min".into(),
+                    format!("must be within -840..=840, got {}", u.utc_offset_min),
+                );
+            }
+            if !(u.ground_w84_m.is_finite() && (-500.0..=9000.0).contains(&u.ground_w84_m)) {
+                push(
+                    "utm.ground_w84_m".into(),
+                    format!("must be within -500..=9000, got {}", u.ground_w84_m),
+                );
+            }
+        }
         if self.name.trim().is_empty() {
             push("name".into(), "must not be empty".into());
         }
@@ -701,13 +770,16 @@ impl Mission {
             }
         }
         let a = &self.airspace;
-        if !(a.ceiling_agl_m.is_finite() && a.ceiling_agl_m > 0.0) {
-            push("airspace.ceiling_agl_m".into(), format!("must be > 0, got {}", a.ceiling_agl_m));
+        if !(a.ceiling_agl_m.is_finite() && a.ceiling_agl_m > 0.0 && a.ceiling_agl_m <= 1000.0) {
+            push(
+                "airspace.ceiling_agl_m".into(),
+                format!("must be within 0 < x <= 1000 m, got {}", a.ceiling_agl_m),
+            );
         }
-        if !(a.clearance_margin_m.is_finite() && a.clearance_margin_m >= 0.0) {
+        if !(a.clearance_margin_m.is_finite() && (0.0..=100.0).contains(&a.clearance_margin_m)) {
             push(
                 "airspace.clearance_margin_m".into(),
-                format!("must be >= 0, got {}", a.clearance_margin_m),
+                format!("must be within 0..=100 m, got {}", a.clearance_margin_m),
             );
         }
         let sep = &a.separation;
@@ -729,10 +801,10 @@ impl Mission {
             if !zone_ids.insert(z.id.as_str()) {
                 push(format!("{f}.id"), format!("duplicate zone id {:?}", z.id));
             }
-            if z.polygon.len() < 3 {
+            if z.polygon.len() < 3 || z.polygon.len() > MAX_ZONE_POINTS {
                 push(
                     format!("{f}.polygon"),
-                    format!("a zone needs at least 3 points, got {}", z.polygon.len()),
+                    format!("a zone needs 3..={MAX_ZONE_POINTS} points, got {}", z.polygon.len()),
                 );
             } else {
                 for (j, p) in z.polygon.iter().enumerate() {
@@ -745,11 +817,15 @@ impl Mission {
             if !(z.floor_m.is_finite()
                 && z.ceiling_m.is_finite()
                 && z.floor_m >= 0.0
-                && z.ceiling_m > z.floor_m)
+                && z.ceiling_m > z.floor_m
+                && z.ceiling_m <= 100_000.0)
             {
                 push(
                     format!("{f}.ceiling_m"),
-                    format!("need 0 <= floor_m < ceiling_m, got {} and {}", z.floor_m, z.ceiling_m),
+                    format!(
+                        "need 0 <= floor_m < ceiling_m <= 100000 m, got {} and {}",
+                        z.floor_m, z.ceiling_m
+                    ),
                 );
             }
             if let Some(w) = z.window {
@@ -780,8 +856,8 @@ impl Mission {
                 push(format!("{f}.id"), format!("duplicate depot id {:?}", d.id));
             }
             check_latlon(&mut push, &f, LatLon { lat_deg: d.lat_deg, lon_deg: d.lon_deg });
-            if d.pads == 0 {
-                push(format!("{f}.pads"), "a depot needs at least 1 pad".into());
+            if !(1..=MAX_PADS).contains(&d.pads) {
+                push(format!("{f}.pads"), format!("must be within 1..={MAX_PADS}, got {}", d.pads));
             }
         }
         let depot_kind = |id: &str| self.depots.iter().find(|d| d.id == id).map(|d| d.kind);
@@ -794,6 +870,12 @@ impl Mission {
                     format!("depot {:?} is a van depot, not a drone nest", g.depot),
                 ),
                 Some(DepotKind::Drone) => {}
+            }
+            if !(1..=MAX_GROUP_COUNT).contains(&g.count) {
+                push(
+                    format!("{f}.count"),
+                    format!("must be within 1..={MAX_GROUP_COUNT}, got {}", g.count),
+                );
             }
             match &g.model {
                 DroneModel::Preset(name) => {
@@ -824,6 +906,12 @@ impl Mission {
                 ),
                 Some(DepotKind::Van) => {}
             }
+            if !(1..=MAX_GROUP_COUNT).contains(&g.count) {
+                push(
+                    format!("{f}.count"),
+                    format!("must be within 1..={MAX_GROUP_COUNT}, got {}", g.count),
+                );
+            }
             if !(g.capacity_m3 > 0.0 && g.capacity_m3.is_finite()) {
                 push(format!("{f}.capacity_m3"), format!("must be > 0, got {}", g.capacity_m3));
             }
@@ -851,16 +939,22 @@ impl Mission {
                 push(format!("{f}.id"), "must not be empty".into());
             }
             check_latlon(&mut push, &f, LatLon { lat_deg: o.lat_deg, lon_deg: o.lon_deg });
-            if !(o.payload_kg.is_finite() && o.payload_kg > 0.0) {
-                push(format!("{f}.payload_kg"), format!("must be > 0 kg, got {}", o.payload_kg));
+            if !(o.payload_kg.is_finite() && o.payload_kg > 0.0 && o.payload_kg <= 10_000.0) {
+                push(
+                    format!("{f}.payload_kg"),
+                    format!("must be within 0 < x <= 10000 kg, got {}", o.payload_kg),
+                );
             }
-            if !(o.volume_l.is_finite() && o.volume_l > 0.0) {
-                push(format!("{f}.volume_l"), format!("must be > 0 litres, got {}", o.volume_l));
+            if !(o.volume_l.is_finite() && o.volume_l > 0.0 && o.volume_l <= 100_000.0) {
+                push(
+                    format!("{f}.volume_l"),
+                    format!("must be within 0 < x <= 100000 litres, got {}", o.volume_l),
+                );
             }
-            if !(o.promise_min.is_finite() && o.promise_min > 0.0) {
+            if !(o.promise_min.is_finite() && o.promise_min > 0.0 && o.promise_min <= 1440.0) {
                 push(
                     format!("{f}.promise_min"),
-                    format!("must be > 0 minutes, got {}", o.promise_min),
+                    format!("must be within 0 < x <= 1440 minutes, got {}", o.promise_min),
                 );
             }
             if let Service::Window(w) = o.service {
@@ -871,22 +965,24 @@ impl Mission {
         }
 
         let p = &self.policy;
-        for (name, v) in [
-            ("pick_load_s", p.pick_load_s),
-            ("lowering_s", p.lowering_s),
-            ("delivery_margin_m", p.delivery_margin_m),
+        // (field, value, lowest, highest, whether the lowest itself is allowed)
+        for (name, v, lo, hi, lo_ok) in [
+            ("pick_load_s", p.pick_load_s, 0.0, 86_400.0, true),
+            // A package takes time to lower: 0 s would put delivery and climb at one
+            // instant, a flight the verifier rightly rejects.
+            ("lowering_s", p.lowering_s, 1.0, 3600.0, true),
+            ("delivery_margin_m", p.delivery_margin_m, 0.0, 100.0, true),
+            ("delivery_hover_m", p.delivery_hover_m, 0.0, 1000.0, false),
+            ("drop_radius_m", p.drop_radius_m, 0.0, 1000.0, false),
+            ("cruise_alt_min_m", p.cruise_alt_min_m, 0.0, 1000.0, false),
         ] {
-            if !(v.is_finite() && v >= 0.0) {
-                push(format!("policy.{name}"), format!("must be >= 0, got {v}"));
-            }
-        }
-        for (name, v) in [
-            ("delivery_hover_m", p.delivery_hover_m),
-            ("drop_radius_m", p.drop_radius_m),
-            ("cruise_alt_min_m", p.cruise_alt_min_m),
-        ] {
-            if !(v.is_finite() && v > 0.0) {
-                push(format!("policy.{name}"), format!("must be > 0, got {v}"));
+            let above_lo = if lo_ok { v >= lo } else { v > lo };
+            if !(v.is_finite() && above_lo && v <= hi) {
+                let op = if lo_ok { "<=" } else { "<" };
+                push(
+                    format!("policy.{name}"),
+                    format!("must be within {lo} {op} x <= {hi}, got {v}"),
+                );
             }
         }
         // Written so that NaN fails too.

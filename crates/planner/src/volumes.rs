@@ -36,6 +36,13 @@ pub const VOLUME_MAX_BULGE_M: f64 = 1.0;
 /// widened by `1 / cos(pi / (2 CAP_SIDES))` so the polygons stay disjoint.
 pub const CAP_SIDES: usize = 8;
 
+/// How far past a conflicting reservation's end a delayed flight starts, s.
+pub const TIME_NUDGE_S: f64 = 0.01;
+
+/// Gap kept between two flights' intent polygons, m, so that rounding in the exported
+/// coordinates never makes them touch.
+pub const POLYGON_GAP_M: f64 = 0.1;
+
 /// A vertical take-off or landing corridor: (nest index in mission depots, pad index).
 pub type Corridor = (usize, usize);
 
@@ -68,7 +75,7 @@ impl Volume4 {
 
     /// Horizontal distance below which two volumes are too close, m.
     pub fn horizontal_limit_m(&self, other: &Volume4, sep: &Separation) -> f64 {
-        (sep.horizontal_m + self.bulge_m + other.bulge_m) / cap_cos()
+        (sep.horizontal_m + self.bulge_m + other.bulge_m) / cap_cos() + POLYGON_GAP_M
     }
 
     /// Whether `self` and `other` (each at its own times) break the separation minima,
@@ -229,7 +236,8 @@ impl ReservationIndex {
         let s = &self.sep;
         let (lo, hi) = candidate.bounds();
         // Widest horizontal limit: the reserved bulge is at most VOLUME_MAX_BULGE_M.
-        let reach = (s.horizontal_m + candidate.bulge_m + VOLUME_MAX_BULGE_M) / cap_cos();
+        let reach =
+            (s.horizontal_m + candidate.bulge_m + VOLUME_MAX_BULGE_M) / cap_cos() + POLYGON_GAP_M;
         let query = AABB::from_corners(
             [
                 lo[0] - reach,
@@ -265,8 +273,8 @@ impl ReservationIndex {
                 let shifted = v.shifted(t);
                 if let Some(end) = self.latest_conflict_end(&shifted) {
                     let needed = end + self.sep.time_buffer_s - v.t_from_s;
-                    // The nudge keeps the comparison strict after rounding.
-                    t = needed.max(t) + 1e-3;
+                    // The nudge keeps the intents' millisecond times disjoint.
+                    t = needed.max(t) + TIME_NUDGE_S;
                     continue 'search;
                 }
             }

@@ -96,6 +96,7 @@ pub fn synthetic_flight(
         drone_id: drone_id.to_string(),
         drone_type: "synthetic".to_string(),
         depot_id: "nest".to_string(),
+        pad: 0,
         payload_kg: 1.0,
         destination_m: drop,
         drop_point_m: drop,
@@ -246,6 +247,7 @@ pub fn synthetic_plan(map: &Path) -> Result<Plan, MissionError> {
         drone_km: flights.iter().map(|f| f.path_length_m).sum::<f64>() / 1000.0,
         van_km: van_routes.iter().map(|r| r.distance_m).sum::<f64>() / 1000.0,
         energy_wh: flights.iter().map(|f| f.energy_wh).sum(),
+        ..Summary::default()
     };
     Ok(Plan {
         format: PLAN_FORMAT.to_string(),

@@ -212,6 +212,7 @@ pub(crate) fn instantiate(
     drone_id: &str,
     drone_type: &str,
     depot_id: &str,
+    pad: usize,
     dest_m: [f64; 2],
     depot_m: [f64; 2],
 ) -> Flight {
@@ -224,6 +225,7 @@ pub(crate) fn instantiate(
         drone_id: drone_id.to_string(),
         drone_type: drone_type.to_string(),
         depot_id: depot_id.to_string(),
+        pad,
         payload_kg: order.payload_kg,
         destination_m: dest_m,
         drop_point_m: p.drop_point_m,

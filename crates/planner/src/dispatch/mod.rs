@@ -612,7 +612,8 @@ impl<'w> Dispatcher<'w> {
         d.free_at_s = b.takeoff_s + t.landed_s + t.energy_wh / d.spec.charge_power_w * 3600.0;
         let depot_id = self.mission.depots[d.depot].id.clone();
         let pad = self.pads[d.depot].get(d.pad).copied().unwrap_or(self.depot_xy[d.depot]);
-        let f = instantiate(t, b.takeoff_s, order, &d.id, &d.spec.name, &depot_id, dest, pad);
+        let f =
+            instantiate(t, b.takeoff_s, order, &d.id, &d.spec.name, &depot_id, d.pad, dest, pad);
         let shifted: Vec<Volume4> = b.volumes.iter().map(|v| v.shifted(b.takeoff_s)).collect();
         self.reservations.insert(&shifted);
         if b.delay_s > 1e-6 {

@@ -7,6 +7,7 @@
 //! Times are seconds since midnight of the mission day; positions are local metres
 //! (x east, y north, z up above the ground datum) in the mission's frame.
 
+mod intents;
 mod writers;
 
 use std::collections::BTreeMap;
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::mission::Mission;
 use crate::world::{World, WorldError};
+pub use intents::intents_json;
 pub use writers::{geojson_string, timeline_csv, write_outputs, OutputError};
 
 /// Format tag written into every plan file.
@@ -150,6 +152,10 @@ pub struct Flight {
     pub drone_type: String,
     /// Depot of departure and return.
     pub depot_id: String,
+    /// Index of the nest pad it takes off from and lands on (the planner's record; the
+    /// verifier finds the pad from the positions itself).
+    #[serde(default)]
+    pub pad: usize,
     /// Package mass, kg.
     pub payload_kg: f64,
     /// The customer's address, local metres.

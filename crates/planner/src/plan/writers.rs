@@ -19,17 +19,20 @@ pub struct OutputError {
     pub message: String,
 }
 
-/// Writes `plan.ron`, `flights.geojson` and `timeline.csv` into `dir` (created if
-/// missing). Each file is written to a temporary name first, then renamed.
+/// Writes `plan.ron`, `flights.geojson`, `timeline.csv` and, when the mission has a
+/// `utm` day, `intents.json` into `dir` (created if missing). Each file is written to a temporary name first, then renamed.
 pub fn write_outputs(plan: &Plan, dir: &Path) -> Result<(), OutputError> {
     let err =
         |path: &Path, e: std::io::Error| OutputError { path: path.into(), message: e.to_string() };
     std::fs::create_dir_all(dir).map_err(|e| err(dir, e))?;
-    let files = [
+    let mut files = vec![
         ("plan.ron", plan.to_ron()),
         ("flights.geojson", geojson_string(plan)),
         ("timeline.csv", timeline_csv(plan)),
     ];
+    if let Some(intents) = super::intents_json(plan) {
+        files.push(("intents.json", intents));
+    }
     for (name, text) in files {
         let path = dir.join(name);
         let tmp = dir.join(format!(".{name}.tmp"));

@@ -72,16 +72,15 @@ pub(super) fn check_pad_occupancy(plan: &Plan, nests: &[NestPads], out: &mut Vec
         let (Some(first), Some(last)) = (s.first(), s.last()) else { continue };
         // End of the climb: the first sample after the take-off phase.
         let climb_end = s.iter().find(|x| x.phase != Phase::TakeOff).map_or(last.t_s, |x| x.t_s);
-        let landing_start = s
-            .iter()
-            .rev()
-            .take_while(|x| x.phase == Phase::Landing)
-            .last()
-            .map_or(last.t_s, |x| x.t_s);
-        for (p, from, to, what) in [
-            (first.pos_m, first.t_s, climb_end, "take-off"),
-            (last.pos_m, landing_start, last.t_s, "landing"),
-        ] {
+        let landing = s.iter().rev().take_while(|x| x.phase == Phase::Landing).last();
+        let mut pad_uses = Vec::with_capacity(2);
+        if first.phase == Phase::TakeOff {
+            pad_uses.push((first.pos_m, first.t_s, climb_end, "take-off"));
+        }
+        if let Some(l) = landing {
+            pad_uses.push((last.pos_m, l.t_s, last.t_s, "landing"));
+        }
+        for (p, from, to, what) in pad_uses {
             if let Some(pi) = pad_of(&nests[ni], p) {
                 uses[ni][pi].push(PadUse {
                     from_s: from,

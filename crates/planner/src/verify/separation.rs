@@ -48,7 +48,8 @@ fn extent(f: &Flight, nests: &[NestPads]) -> Option<Extent> {
 }
 
 /// Checks every pair of flights that overlap in time; one violation per pair that loses
-/// separation, at its first instant of loss.
+/// separation, at the closest approach within the first piece (between two samples of
+/// either flight) in which it loses it.
 pub(super) fn check_separation(plan: &Plan, nests: &[NestPads], out: &mut Vec<Violation>) {
     let sep = &plan.mission.airspace.separation;
     let (h, v) = (sep.horizontal_m, sep.vertical_m);
@@ -215,8 +216,124 @@ fn loss_in_piece(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::loss_in_piece;
+pub(super) mod tests {
+    use super::super::pads::{check_pad_occupancy, NestPads};
+    use super::{check_separation, loss_in_piece};
+    use crate::mission::Mission;
+    use crate::plan::{Flight, MapRef, Phase, Plan, Sample, Summary, PLAN_FORMAT};
+
+    /// A plan holding `flights` for the doc example's one-nest mission.
+    pub fn plan_of(flights: Vec<Flight>) -> Plan {
+        let text = r#"Mission(name: "t", origin: (lat_deg: 43.73, lon_deg: 7.42), map: "m.osm.pbf",
+            depots: [(id: "nest", lat_deg: 43.73, lon_deg: 7.42, kind: Drone, pads: 2)],
+            fleet: (drones: [(model: Preset("dji-m100"), depot: "nest", count: 2)]),
+            orders: [(id: "a", placed_at: "09:00", lat_deg: 43.731, lon_deg: 7.421, payload_kg: 0.5),
+                     (id: "b", placed_at: "09:00", lat_deg: 43.731, lon_deg: 7.421, payload_kg: 0.5)])"#;
+        let mission = Mission::from_ron_str(text, "t.ron").unwrap();
+        Plan {
+            format: PLAN_FORMAT.into(),
+            mission,
+            map: MapRef { path: "m.osm.pbf".into(), sha256: String::new() },
+            outcomes: Vec::new(),
+            flights,
+            van_routes: Vec::new(),
+            summary: Summary::default(),
+        }
+    }
+
+    /// A hand-made flight: straight and level from `from` to `to` at 10 m/s, taking off
+    /// at `t0` (1 s samples), with `phase` on every sample.
+    pub fn straight(order: &str, from: [f64; 3], to: [f64; 3], t0: f64, phase: Phase) -> Flight {
+        let len =
+            ((to[0] - from[0]).powi(2) + (to[1] - from[1]).powi(2) + (to[2] - from[2]).powi(2))
+                .sqrt();
+        let n = (len / 10.0).ceil().max(1.0) as usize;
+        let samples: Vec<Sample> = (0..=n)
+            .map(|k| {
+                let u = k as f64 / n as f64;
+                Sample {
+                    t_s: t0 + u * len / 10.0,
+                    pos_m: [0, 1, 2].map(|d| from[d] + (to[d] - from[d]) * u),
+                    vel_mps: [0.0; 3],
+                    phase,
+                    payload_kg: 0.5,
+                    soc: 1.0,
+                }
+            })
+            .collect();
+        Flight {
+            order_id: order.into(),
+            drone_id: format!("nest/dji-m100#{order}"),
+            drone_type: "dji-m100".into(),
+            depot_id: "nest".into(),
+            pad: 0,
+            payload_kg: 0.5,
+            destination_m: [to[0], to[1]],
+            drop_point_m: [to[0], to[1]],
+            drop_offset_m: 0.0,
+            cruise_alt_m: from[2],
+            path_length_m: len,
+            straight_line_m: len,
+            takeoff_s: t0,
+            delivered_s: t0,
+            landed_s: samples.last().unwrap().t_s,
+            energy_wh: 0.0,
+            battery_usable_wh: 1.0,
+            soc_end: 1.0,
+            point_of_no_return_s: None,
+            samples,
+        }
+    }
+
+    #[test]
+    fn crossing_flights_at_the_same_time_are_caught_with_both_orders() {
+        let a = straight("a", [-300.0, 0.0, 50.0], [300.0, 0.0, 50.0], 32_400.0, Phase::Outbound);
+        let b = straight("b", [0.0, -300.0, 52.0], [0.0, 300.0, 52.0], 32_400.0, Phase::Outbound);
+        let mut out = Vec::new();
+        check_separation(&plan_of(vec![a, b]), &[], &mut out);
+        assert_eq!(out.len(), 1, "{out:#?}");
+        let v = &out[0];
+        assert_eq!(v.order_id, "a");
+        assert!(v.message.contains("order b"), "{}", v.message);
+        // They meet at the origin 30 s after take-off; the loss starts 15 m / (10 m/s x
+        // sqrt 2) = 1.06 s earlier, inside the piece from 28 to 29 s, whose closest
+        // approach (29 s) is reported.
+        let t = v.t_s.unwrap() - 32_400.0;
+        assert!((t - 29.0).abs() < 1e-9, "{t}");
+        assert!(v.message.contains("14.1 m horizontal, 2.0 m vertical"), "{}", v.message);
+    }
+
+    #[test]
+    fn the_same_crossing_flights_60_s_apart_pass() {
+        let a = straight("a", [-300.0, 0.0, 50.0], [300.0, 0.0, 50.0], 32_400.0, Phase::Outbound);
+        let b = straight("b", [0.0, -300.0, 52.0], [0.0, 300.0, 52.0], 32_460.0, Phase::Outbound);
+        let mut out = Vec::new();
+        check_separation(&plan_of(vec![a, b]), &[], &mut out);
+        assert!(out.is_empty(), "{out:#?}");
+    }
+
+    #[test]
+    fn two_drones_on_one_pad_at_once_are_caught() {
+        let nest = NestPads { depot_id: "nest".into(), pads: vec![[0.0, 0.0], [6.0, 0.0]] };
+        let climb = |o: &str, x: f64, t0: f64| {
+            straight(o, [x, 0.0, 0.0], [x, 0.0, 40.0], t0, Phase::TakeOff)
+        };
+        // Both on pad 0, 0.5 s (5 m of climb) apart: double-booked, and too close in the
+        // air too.
+        let plan = plan_of(vec![climb("a", 0.0, 100.0), climb("b", 0.0, 100.5)]);
+        let mut out = Vec::new();
+        check_pad_occupancy(&plan, std::slice::from_ref(&nest), &mut out);
+        assert_eq!(out.len(), 1, "{out:#?}");
+        assert!(out[0].message.contains("pad 0 of nest double-booked"), "{}", out[0].message);
+        check_separation(&plan, std::slice::from_ref(&nest), &mut out);
+        assert_eq!(out.len(), 2);
+        // On neighbouring pads the same climbs are separated by the pads.
+        let plan = plan_of(vec![climb("a", 0.0, 100.0), climb("b", 6.0, 100.5)]);
+        let mut out = Vec::new();
+        check_pad_occupancy(&plan, std::slice::from_ref(&nest), &mut out);
+        check_separation(&plan, std::slice::from_ref(&nest), &mut out);
+        assert!(out.is_empty(), "{out:#?}");
+    }
 
     #[test]
     fn head_on_pass_is_a_loss_at_the_meeting_point() {
