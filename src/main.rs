@@ -28,6 +28,8 @@ enum Command {
     Voxel(cmd::voxel::VoxelArgs),
     /// Export the city benchmark (world prisms, queries, skylane's paths) for peer planners.
     ExportScene(cmd::export_scene::ExportSceneArgs),
+    /// Export a plan's drone flights as autopilot missions (QGroundControl .plan, QGC WPL).
+    Export(cmd::export::ExportArgs),
 }
 
 fn main() -> ExitCode {
@@ -39,5 +41,6 @@ fn main() -> ExitCode {
         Command::Vrptw(args) => cmd::vrptw::run(args),
         Command::Voxel(args) => cmd::voxel::run(args),
         Command::ExportScene(args) => cmd::export_scene::run(args),
+        Command::Export(args) => cmd::export::run(args),
     }
 }

@@ -7,6 +7,7 @@
 //! Times are seconds since midnight of the mission day; positions are local metres
 //! (x east, y north, z up above the ground datum) in the mission's frame.
 
+pub mod autopilot;
 mod writers;
 
 use std::collections::BTreeMap;
