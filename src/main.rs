@@ -28,7 +28,8 @@ enum Command {
     Voxel(cmd::voxel::VoxelArgs),
     /// Export the city benchmark (world prisms, queries, skylane's paths) for peer planners.
     ExportScene(cmd::export_scene::ExportSceneArgs),
-    /// Export a plan's drone flights as autopilot missions (QGroundControl .plan, QGC WPL).
+    /// Export a plan's drone flights as autopilot missions (QGroundControl .plan, QGC WPL)
+    /// or its orders' tracking with proof of delivery (tracking.json).
     Export(cmd::export::ExportArgs),
 }
 

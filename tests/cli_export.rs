@@ -330,3 +330,133 @@ fn export_of_a_missing_plan_is_bad_input() {
     assert_eq!(run.status.code(), Some(2));
     assert!(!tmp.path().join("out").exists(), "nothing written");
 }
+
+/// The first orders of the Monaco day: drones and vans.
+fn day_fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| planned("missions/monaco-day.ron", Some(ORDERS)))
+}
+
+/// Runs `skylane export --format tracking` on `f`'s plan; returns `tracking.json`.
+fn export_tracking(f: &Fixture) -> Value {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = skylane(&[
+        "export".as_ref(),
+        f.plan_path.as_os_str(),
+        "--format".as_ref(),
+        "tracking".as_ref(),
+        "-o".as_ref(),
+        tmp.path().as_os_str(),
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    let text = std::fs::read_to_string(tmp.path().join("tracking.json")).unwrap();
+    serde_json::from_str(&text).expect("tracking.json is JSON")
+}
+
+/// Every order once, in mission order; event times never decrease; exactly one final
+/// outcome, last, agreeing with the plan; positions every few seconds on the way; proof
+/// of delivery at the drop point for drone deliveries.
+fn check_tracking(f: &Fixture, doc: &Value) {
+    use skylane_planner::plan::Outcome;
+    let (plan, mission) = (&f.plan, &f.loaded.mission);
+    let frame = LocalFrame::new(mission.origin.lat_deg, mission.origin.lon_deg);
+    assert_eq!(doc["format"], "skylane-tracking/1");
+    let interval = doc["position_interval_s"].as_f64().unwrap();
+    assert!(interval > 0.0 && interval <= 10.0, "every few seconds: {interval}");
+    let orders = doc["orders"].as_array().unwrap();
+    let ids: Vec<&str> = orders.iter().map(|o| o["order_id"].as_str().unwrap()).collect();
+    let expected: Vec<&str> = mission.orders.iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(ids, expected, "every order accounted for, once, in mission order");
+    for (o, outcome) in orders.iter().zip(&plan.outcomes) {
+        let id = outcome.order_id.as_str();
+        let events = o["events"].as_array().unwrap();
+        let t: Vec<f64> = events.iter().map(|e| e["t_s"].as_f64().unwrap()).collect();
+        let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds[0], "placed", "{id}");
+        assert!((t[0] - outcome.placed_s).abs() < 1e-3, "{id}");
+        assert!(t.windows(2).all(|w| w[0] <= w[1]), "{id}: times go back: {t:?}");
+        let finals: Vec<usize> = (0..kinds.len())
+            .filter(|&i| kinds[i] == "delivered" || kinds[i] == "rejected")
+            .collect();
+        assert_eq!(finals, vec![kinds.len() - 1], "{id}: one final outcome, last: {kinds:?}");
+        let last = &events[kinds.len() - 1];
+        let delivered_s = match &outcome.outcome {
+            Outcome::Rejected { reason } => {
+                assert_eq!(o["mode"], "rejected", "{id}");
+                assert_eq!(last["reason"], reason.as_str(), "{id}");
+                assert_eq!(kinds, ["placed", "rejected"], "{id}");
+                assert!(o.get("proof_of_delivery").is_none(), "{id}");
+                continue;
+            }
+            Outcome::Drone { flight } => {
+                let fl = &plan.flights[*flight];
+                assert_eq!(o["mode"], "drone", "{id}");
+                assert_eq!(o["vehicle"], fl.drone_id.as_str(), "{id}");
+                let pod = &o["proof_of_delivery"];
+                let p = frame.to_local(
+                    pod["release_lat_deg"].as_f64().unwrap(),
+                    pod["release_lon_deg"].as_f64().unwrap(),
+                );
+                let miss = (p[0] - fl.drop_point_m[0]).hypot(p[1] - fl.drop_point_m[1]);
+                assert!(miss < 0.05, "{id}: released {miss:.3} m from the drop point");
+                let offset = pod["offset_from_address_m"].as_f64().unwrap();
+                assert!((offset - fl.drop_offset_m).abs() < 0.01, "{id}: offset {offset}");
+                assert!(offset <= mission.policy.drop_radius_m + 1e-6, "{id}");
+                let height = pod["release_height_m"].as_f64().unwrap();
+                assert!((height - mission.policy.delivery_hover_m).abs() < 0.01, "{id}");
+                assert!((pod["t_s"].as_f64().unwrap() - fl.delivered_s).abs() < 1e-3, "{id}");
+                (fl.takeoff_s, fl.delivered_s)
+            }
+            Outcome::Van { route } => {
+                let r = &plan.van_routes[*route];
+                assert_eq!(o["mode"], "van", "{id}");
+                assert_eq!(o["vehicle"], r.van_id.as_str(), "{id}");
+                assert!(o.get("proof_of_delivery").is_none(), "{id}: vans have no drop record");
+                let stop = r.stops.iter().find(|s| s.order_id == id).expect("stop");
+                (r.times_s[0], stop.service_start_s)
+            }
+        };
+        let (departed, delivered) = delivered_s;
+        assert_eq!(last["kind"], "delivered", "{id}");
+        assert!((t[t.len() - 1] - delivered).abs() < 1e-3, "{id}");
+        for kind in ["accepted", "eta", "picked", "loaded", "departed"] {
+            assert_eq!(kinds.iter().filter(|k| **k == kind).count(), 1, "{id}: {kind} once");
+        }
+        let accepted = &events[kinds.iter().position(|k| *k == "accepted").unwrap()];
+        let promised = accepted["promised_s"].as_f64().unwrap();
+        assert_eq!(last["late"], delivered > promised + 1e-6, "{id}");
+        let dep = kinds.iter().position(|k| *k == "departed").unwrap();
+        assert!((t[dep] - departed).abs() < 1e-3, "{id}");
+        // Positions: from departure to delivery, never more than the interval apart.
+        let pos: Vec<usize> = (0..kinds.len()).filter(|&i| kinds[i] == "position").collect();
+        assert!(!pos.is_empty(), "{id}: no positions on the way");
+        assert!(pos.iter().all(|&i| i > dep), "{id}: positions after departure");
+        let mut prev = departed;
+        for &i in &pos {
+            assert!(t[i] - prev <= interval + 1e-3, "{id}: gap before {}", t[i]);
+            assert!(t[i] < delivered, "{id}");
+            prev = t[i];
+            let e = &events[i];
+            let alt = e["alt_m"].as_f64().unwrap();
+            assert!(alt >= 0.0 && alt <= f.loaded.world.ceiling_m, "{id}: altitude {alt}");
+            if o["mode"] == "van" {
+                assert_eq!(alt, 0.0, "{id}: vans drive on the ground");
+            }
+        }
+        assert!(delivered - prev <= interval + 1e-3, "{id}: gap before delivery");
+    }
+}
+
+#[test]
+fn tracking_accounts_for_every_order_with_drones_and_rejections() {
+    let f = fixture();
+    assert!(f.plan.summary.rejected > 0 && f.plan.summary.by_drone > 0, "{:?}", f.plan.summary);
+    check_tracking(f, &export_tracking(f));
+}
+
+#[test]
+fn tracking_accounts_for_every_order_with_drones_and_vans() {
+    let f = day_fixture();
+    assert!(f.plan.summary.by_van > 0 && f.plan.summary.by_drone > 0, "{:?}", f.plan.summary);
+    check_tracking(f, &export_tracking(f));
+}

@@ -1,5 +1,6 @@
-//! `skylane export PLAN --format qgc-plan|waypoints -o DIR`: every drone flight of a plan
-//! as an autopilot mission file (QGroundControl `.plan` or `QGC WPL 110` waypoints).
+//! `skylane export PLAN --format qgc-plan|waypoints|tracking -o DIR`: every drone flight
+//! of a plan as an autopilot mission file (QGroundControl `.plan` or `QGC WPL 110`
+//! waypoints), or the orders' tracking with proof of delivery (`tracking.json`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -7,7 +8,7 @@ use std::process::ExitCode;
 use skylane_planner::plan::autopilot::{
     flight_mission, mission_file_name, mission_text, MissionFormat, Release,
 };
-use skylane_planner::plan::Plan;
+use skylane_planner::plan::{tracking_json, Plan};
 
 use super::export_scene::write_atomically;
 use super::EXIT_BAD_INPUT;
@@ -19,6 +20,8 @@ pub enum ExportFormat {
     QgcPlan,
     /// One `QGC WPL 110` `.waypoints` file per drone flight.
     Waypoints,
+    /// `tracking.json`: every order's events, positions and proof of delivery.
+    Tracking,
 }
 
 /// How the package is put down (see `skylane_planner::plan::autopilot::Release`).
@@ -62,6 +65,16 @@ pub fn run(args: ExportArgs) -> ExitCode {
     let format = match args.format {
         ExportFormat::QgcPlan => MissionFormat::QgcPlan,
         ExportFormat::Waypoints => MissionFormat::Waypoints,
+        ExportFormat::Tracking => {
+            let path = args.out.join("tracking.json");
+            if let Err(e) = write_atomically(&path, tracking_json(&plan).as_bytes()) {
+                eprintln!("error: {}: {e}", path.display());
+                return ExitCode::from(EXIT_BAD_INPUT);
+            }
+            println!("orders    {}", plan.outcomes.len());
+            println!("written   {}", path.display());
+            return ExitCode::SUCCESS;
+        }
     };
     let mut items = 0;
     for index in 0..plan.flights.len() {

@@ -8,6 +8,7 @@
 //! (x east, y north, z up above the ground datum) in the mission's frame.
 
 pub mod autopilot;
+pub mod tracking;
 mod writers;
 
 use std::collections::BTreeMap;
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::mission::Mission;
 use crate::world::{World, WorldError};
+pub use tracking::tracking_json;
 pub use writers::{geojson_string, timeline_csv, write_outputs, OutputError};
 
 /// Format tag written into every plan file.
