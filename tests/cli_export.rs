@@ -17,7 +17,7 @@ use serde_json::Value;
 use skylane_planner::dispatch::plan_mission;
 use skylane_planner::geo::LocalFrame;
 use skylane_planner::load::{load_mission, Loaded};
-use skylane_planner::plan::{Flight, Phase, Plan};
+use skylane_planner::plan::{Flight, Outcome, Phase, Plan};
 use skylane_planner::verify::{closest_approach, verify};
 
 /// Orders of the Monaco morning planned for these tests (enough for several flights from
@@ -357,7 +357,6 @@ fn export_tracking(f: &Fixture) -> Value {
 /// outcome, last, agreeing with the plan; positions every few seconds on the way; proof
 /// of delivery at the drop point for drone deliveries.
 fn check_tracking(f: &Fixture, doc: &Value) {
-    use skylane_planner::plan::Outcome;
     let (plan, mission) = (&f.plan, &f.loaded.mission);
     let frame = LocalFrame::new(mission.origin.lat_deg, mission.origin.lon_deg);
     assert_eq!(doc["format"], "skylane-tracking/1");
@@ -459,4 +458,133 @@ fn tracking_accounts_for_every_order_with_drones_and_vans() {
     let f = day_fixture();
     assert!(f.plan.summary.by_van > 0 && f.plan.summary.by_drone > 0, "{:?}", f.plan.summary);
     check_tracking(f, &export_tracking(f));
+}
+
+/// Headless Chromium, if installed (Debian's `chromium`). Without it the browser test
+/// skips with a message, unless `SKYLANE_REQUIRE_BROWSER` is set (CI sets it).
+fn chromium() -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .flat_map(|d| ["chromium", "chromium-browser"].map(|n| d.join(n)))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        let required = std::env::var_os("SKYLANE_REQUIRE_BROWSER").is_some_and(|v| !v.is_empty());
+        assert!(!required, "SKYLANE_REQUIRE_BROWSER is set but chromium is not installed");
+        eprintln!("skipping: no chromium on PATH (apt-get install chromium)");
+    }
+    found
+}
+
+/// Runs headless Chromium on `url` with `args`; returns stdout. Killed after 120 s.
+fn run_chromium(browser: &Path, args: &[&str], url: &str) -> String {
+    // stdout goes to a file: a dumped page is larger than a pipe's buffer.
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let mut child = Command::new(browser)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"])
+        .args(["--window-size=1400,900", "--virtual-time-budget=10000"])
+        .args(args)
+        .arg(url)
+        .stdout(out.reopen().unwrap())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("chromium starts");
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed().as_secs() > 120 {
+            child.kill().unwrap();
+            panic!("chromium did not finish in 120 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(status.success(), "chromium failed on {url}");
+    std::fs::read_to_string(out.path()).unwrap()
+}
+
+/// The value of attribute `name` on the element with id `id` in serialised HTML.
+fn attr(dom: &str, id: &str, name: &str) -> Option<String> {
+    let at = dom.find(&format!("id=\"{id}\""))?;
+    let start = dom[..at].rfind('<')?;
+    let tag = &dom[start..start + dom[start..].find('>')?];
+    let key = format!(" {name}=\"");
+    let v = tag.find(&key)? + key.len();
+    Some(tag[v..v + tag[v..].find('"')?].to_string())
+}
+
+/// The page in a real browser: load it from disk, set the clock, look an order up and
+/// check what the page shows against the plan; then take a screenshot.
+#[test]
+fn tracking_page_shows_moving_vehicles_and_an_order() {
+    let Some(browser) = chromium() else { return };
+    let f = day_fixture();
+    let plan = &f.plan;
+    let frame = LocalFrame::new(plan.mission.origin.lat_deg, plan.mission.origin.lon_deg);
+    let tmp = tempfile::tempdir().unwrap();
+    let run = skylane(&[
+        "export".as_ref(),
+        f.plan_path.as_os_str(),
+        "--format".as_ref(),
+        "tracking".as_ref(),
+        "-o".as_ref(),
+        tmp.path().as_os_str(),
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    let page = tmp.path().join("tracking.html");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(!html.contains("/*SKYLANE_DATA*/"), "data inlined");
+    assert!(!html.contains("http://") && !html.contains("https://"), "no network");
+    let url = |t: f64, order: &str| format!("file://{}#t={t}&order={order}", page.display());
+
+    // Mid-flight of the first drone flight: the package is in the air, on the drone.
+    let fl = &plan.flights[0];
+    let t = ((fl.takeoff_s + fl.delivered_s) / 2.0).round();
+    let dom = run_chromium(&browser, &["--dump-dom"], &url(t, &fl.order_id));
+    assert_eq!(attr(&dom, "order-panel", "data-order").as_deref(), Some(fl.order_id.as_str()));
+    assert_eq!(attr(&dom, "order-panel", "data-status").as_deref(), Some("on-its-way"));
+    let flying = |times: &[f64]| times[0] <= t && t <= times[times.len() - 1];
+    let drones = plan
+        .flights
+        .iter()
+        .filter(|x| flying(&x.samples.iter().map(|s| s.t_s).collect::<Vec<_>>()))
+        .count();
+    let vans = plan.van_routes.iter().filter(|r| flying(&r.times_s)).count();
+    assert_eq!(attr(&dom, "stats", "data-drones-moving"), Some(drones.to_string()));
+    assert_eq!(attr(&dom, "stats", "data-vans-moving"), Some(vans.to_string()));
+    let k = fl.samples.partition_point(|s| s.t_s <= t);
+    let (a, b) = (&fl.samples[k - 1], &fl.samples[k]);
+    let u = (t - a.t_s) / (b.t_s - a.t_s);
+    let want =
+        [a.pos_m[0] + (b.pos_m[0] - a.pos_m[0]) * u, a.pos_m[1] + (b.pos_m[1] - a.pos_m[1]) * u];
+    let lat: f64 =
+        attr(&dom, "order-location", "data-lat").expect("package position").parse().unwrap();
+    let lon: f64 = attr(&dom, "order-location", "data-lon").unwrap().parse().unwrap();
+    let got = frame.to_local(lat, lon);
+    let miss = (got[0] - want[0]).hypot(got[1] - want[1]);
+    assert!(miss < 1.0, "the page puts the package {miss:.2} m from the drone");
+
+    // After delivery: proof of delivery with the drop point's offset.
+    let dom =
+        run_chromium(&browser, &["--dump-dom"], &url(fl.delivered_s.ceil() + 60.0, &fl.order_id));
+    assert_eq!(attr(&dom, "order-panel", "data-status").as_deref(), Some("delivered"));
+    let offset: f64 =
+        attr(&dom, "pod", "data-offset-m").expect("proof of delivery").parse().unwrap();
+    assert!((offset - fl.drop_offset_m).abs() < 0.01, "offset {offset} vs {}", fl.drop_offset_m);
+
+    // A van order, and an id that is no order.
+    if let Some(o) = plan.outcomes.iter().find(|o| matches!(o.outcome, Outcome::Van { .. })) {
+        let dom = run_chromium(&browser, &["--dump-dom"], &url(o.placed_s + 1.0, &o.order_id));
+        assert_eq!(attr(&dom, "order-panel", "data-status").as_deref(), Some("accepted"));
+    }
+    let dom = run_chromium(&browser, &["--dump-dom"], &url(t, "NO-SUCH-ORDER"));
+    assert_eq!(attr(&dom, "order-panel", "data-status").as_deref(), Some("unknown"));
+
+    // A screenshot of the page at that moment.
+    let shot = tmp.path().join("tracking.png");
+    let arg = format!("--screenshot={}", shot.display());
+    run_chromium(&browser, &[&arg], &url(t, &fl.order_id));
+    let png = std::fs::read(&shot).expect("screenshot written");
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{} bytes", png.len());
 }

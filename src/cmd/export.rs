@@ -1,6 +1,7 @@
 //! `skylane export PLAN --format qgc-plan|waypoints|tracking -o DIR`: every drone flight
 //! of a plan as an autopilot mission file (QGroundControl `.plan` or `QGC WPL 110`
-//! waypoints), or the orders' tracking with proof of delivery (`tracking.json`).
+//! waypoints), or the orders' tracking with proof of delivery (`tracking.json`) and the
+//! tracking page (`tracking.html`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,7 +9,7 @@ use std::process::ExitCode;
 use skylane_planner::plan::autopilot::{
     flight_mission, mission_file_name, mission_text, MissionFormat, Release,
 };
-use skylane_planner::plan::{tracking_json, Plan};
+use skylane_planner::plan::{tracking_html, tracking_json, Plan};
 
 use super::export_scene::write_atomically;
 use super::EXIT_BAD_INPUT;
@@ -20,7 +21,8 @@ pub enum ExportFormat {
     QgcPlan,
     /// One `QGC WPL 110` `.waypoints` file per drone flight.
     Waypoints,
-    /// `tracking.json`: every order's events, positions and proof of delivery.
+    /// `tracking.json` (every order's events, positions and proof of delivery) and
+    /// `tracking.html` (a self-contained page: map, clock, order search).
     Tracking,
 }
 
@@ -66,13 +68,27 @@ pub fn run(args: ExportArgs) -> ExitCode {
         ExportFormat::QgcPlan => MissionFormat::QgcPlan,
         ExportFormat::Waypoints => MissionFormat::Waypoints,
         ExportFormat::Tracking => {
-            let path = args.out.join("tracking.json");
-            if let Err(e) = write_atomically(&path, tracking_json(&plan).as_bytes()) {
-                eprintln!("error: {}: {e}", path.display());
-                return ExitCode::from(EXIT_BAD_INPUT);
+            // The page draws the plan's city: rebuild its world from the recorded map.
+            let world = match plan.world() {
+                Ok(w) => w,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(EXIT_BAD_INPUT);
+                }
+            };
+            let files = [
+                ("tracking.json", tracking_json(&plan)),
+                ("tracking.html", tracking_html(&plan, &world)),
+            ];
+            for (name, text) in files {
+                let path = args.out.join(name);
+                if let Err(e) = write_atomically(&path, text.as_bytes()) {
+                    eprintln!("error: {}: {e}", path.display());
+                    return ExitCode::from(EXIT_BAD_INPUT);
+                }
             }
             println!("orders    {}", plan.outcomes.len());
-            println!("written   {}", path.display());
+            println!("written   {}", args.out.display());
             return ExitCode::SUCCESS;
         }
     };

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::mission::Mission;
 use crate::world::{World, WorldError};
-pub use tracking::tracking_json;
+pub use tracking::{tracking_html, tracking_json};
 pub use writers::{geojson_string, timeline_csv, write_outputs, OutputError};
 
 /// Format tag written into every plan file.

@@ -24,12 +24,24 @@
 //!
 //! Times are seconds since midnight of the mission day; positions are WGS84 degrees
 //! from the mission's own frame (the same conversion as `flights.geojson`).
+//!
+//! [`tracking_html`] wraps the tracking, the flights and the world's buildings, roads and
+//! no-fly zones into one self-contained page (`tracking_page.html` beside this file, no
+//! network): a map with a clock slider and play button, every drone and van moving, and
+//! a search box that shows an order's status, package position, events and proof of
+//! delivery.
 
 use serde_json::{json, Value};
 
-use super::{Outcome, Plan, Sample};
+use super::{geojson_string, Outcome, Plan, Sample};
 use crate::geo::LocalFrame;
 use crate::mission::{Order, Service};
+use crate::world::World;
+
+/// The page template; [`tracking_html`] fills in its data.
+const PAGE_TEMPLATE: &str = include_str!("tracking_page.html");
+/// The placeholder the page's data replaces.
+const PAGE_DATA_MARK: &str = "/*SKYLANE_DATA*/";
 
 /// Format tag of `tracking.json`.
 pub const TRACKING_FORMAT: &str = "skylane-tracking/1";
@@ -239,4 +251,48 @@ pub fn tracking_json(plan: &Plan) -> String {
 fn finish(mut record: Value, events: Vec<Value>) -> Value {
     record["events"] = Value::Array(events);
     record
+}
+
+fn local_ring(points: &[[f64; 2]]) -> Vec<[f64; 2]> {
+    points.iter().map(|p| [round(p[0], 1), round(p[1], 1)]).collect()
+}
+
+/// The tracking page: [`tracking_json`], the plan's flights (as in `flights.geojson`) and
+/// `world`'s buildings, roads and no-fly zones (local metres, 0.1 m) inlined into
+/// `tracking_page.html`. The page opens from disk with no network. `world` is the
+/// plan's world ([`Plan::world`]).
+pub fn tracking_html(plan: &Plan, world: &World) -> String {
+    let m = &plan.mission;
+    let frame = LocalFrame::new(m.origin.lat_deg, m.origin.lon_deg);
+    // The frame is linear in latitude and longitude: metres per degree from one step.
+    let one = frame.to_local(m.origin.lat_deg + 1.0, m.origin.lon_deg + 1.0);
+    let tracking: Value =
+        serde_json::from_str(&tracking_json(plan)).expect("tracking_json writes JSON");
+    let flights: Value =
+        serde_json::from_str(&geojson_string(plan)).expect("geojson_string writes JSON");
+    let buildings: Vec<Value> = world
+        .buildings
+        .iter()
+        .map(|b| json!({"outer": local_ring(&b.footprint.outer), "top_m": round(b.top_m, 1)}))
+        .collect();
+    let roads: Vec<Vec<[f64; 2]>> = world.roads.iter().map(|r| local_ring(&r.points)).collect();
+    let zones: Vec<Value> = world
+        .zones
+        .iter()
+        .map(|z| json!({"id": z.id, "outer": local_ring(&z.footprint.outer)}))
+        .collect();
+    let data = json!({
+        "frame": {
+            "lat0": m.origin.lat_deg,
+            "lon0": m.origin.lon_deg,
+            "m_per_deg_lat": one[1],
+            "m_per_deg_lon": one[0],
+        },
+        "tracking": tracking,
+        "flights": flights,
+        "world": {"buildings": buildings, "roads": roads, "zones": zones},
+    });
+    // Inside a <script> element nothing may close it: escape every "</".
+    let text = serde_json::to_string(&data).expect("JSON values serialise").replace("</", "<\\/");
+    PAGE_TEMPLATE.replacen(PAGE_DATA_MARK, &text, 1)
 }
