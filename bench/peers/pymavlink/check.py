@@ -11,6 +11,7 @@ Last line: `files N items M commands {CMD: count, ...}`.
 """
 
 import collections
+import importlib.metadata
 import json
 import math
 import os
@@ -78,7 +79,8 @@ def main():
                 q = [w.param1, w.param2, w.param3, w.param4, w.x, w.y, w.z]
                 assert all(same(a, b, 1e-6) for a, b in zip(p[:4] + p[6:], q[:4] + q[6:])), name
                 assert all(same(a, b, 1e-9) for a, b in zip(p[4:6], q[4:6])), name
-    print("pymavlink", mavutil.mavlink.WIRE_PROTOCOL_VERSION, "dialect common")
+    print("pymavlink %s, MAVLink %s, dialect common" % (
+        importlib.metadata.version("pymavlink"), mavutil.mavlink.WIRE_PROTOCOL_VERSION))
     print("files %d items %d commands %s" % (files, items, dict(sorted(commands.items()))))
 
 
