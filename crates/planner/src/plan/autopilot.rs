@@ -513,3 +513,65 @@ pub fn mission_text(m: &FlightMission, format: MissionFormat) -> String {
         MissionFormat::Waypoints => waypoints_text(m),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::energy::presets;
+    use crate::trajectory::{delivery_trajectory, DeliveryLegs};
+    use nalgebra::Vector3;
+
+    #[test]
+    fn waypoints_are_the_path_vertices_and_phase_boundaries() {
+        let spec = presets::find("dji-m100").expect("preset");
+        let path = [[0.0, 0.0], [120.0, 0.0], [120.0, 80.0], [200.0, 150.0]];
+        let legs = DeliveryLegs {
+            depot_m: [0.0, 0.0],
+            cruise_path_m: &path,
+            cruise_alt_m: 50.0,
+            hover_m: 8.0,
+            lowering_s: 30.0,
+            payload_kg: 1.0,
+            wind_mps: Vector3::new(2.0, -1.0, 0.0),
+        };
+        let (samples, _, _) = delivery_trajectory(&spec, &legs, 1000.0).expect("flyable");
+        let got: Vec<[f64; 3]> =
+            waypoint_samples(&samples).iter().map(|&i| samples[i].pos_m).collect();
+        let want = [
+            [0.0, 0.0, 0.0],     // pad
+            [0.0, 0.0, 50.0],    // top of the climb
+            [120.0, 0.0, 50.0],  // corner
+            [120.0, 80.0, 50.0], // corner
+            [200.0, 150.0, 50.0],
+            [200.0, 150.0, 8.0], // hover: lowering starts
+            [200.0, 150.0, 8.0], // lowering ends, climb starts
+            [200.0, 150.0, 50.0],
+            [120.0, 80.0, 50.0],
+            [120.0, 0.0, 50.0],
+            [0.0, 0.0, 50.0], // above the pad
+            [0.0, 0.0, 0.0],  // landed
+        ];
+        assert_eq!(got.len(), want.len(), "{got:?}");
+        for (g, w) in got.iter().zip(&want) {
+            let d = (g[0] - w[0]).hypot(g[1] - w[1]).hypot(g[2] - w[2]);
+            assert!(d < 1e-6, "{g:?} vs {w:?}");
+        }
+    }
+
+    #[test]
+    fn waypoint_list_numbers_are_plain_and_nan_is_written_as_nan() {
+        assert_eq!(wpl_number(40.0, 6), "40");
+        assert_eq!(wpl_number(-0.0000001, 6), "0");
+        assert_eq!(wpl_number(0.5333333333, 6), "0.533333");
+        assert_eq!(wpl_number(43.73255591234567, 10), "43.7325559123");
+        assert_eq!(wpl_number(f64::NAN, 6), "nan");
+    }
+
+    #[test]
+    fn rotor_counts_map_to_mav_types() {
+        assert_eq!(mav_type_for_rotors(4), 2);
+        assert_eq!(mav_type_for_rotors(6), 13);
+        assert_eq!(mav_type_for_rotors(8), 14);
+        assert_eq!(mav_type_for_rotors(5), 43);
+    }
+}
