@@ -29,7 +29,7 @@ enum Command {
     /// Export the city benchmark (world prisms, queries, skylane's paths) for peer planners.
     ExportScene(cmd::export_scene::ExportSceneArgs),
     /// Export a plan's drone flights as autopilot missions (QGroundControl .plan, QGC WPL)
-    /// or its orders' tracking with proof of delivery (tracking.json).
+    /// or its orders' tracking with proof of delivery (tracking.json, tracking.html).
     Export(cmd::export::ExportArgs),
 }
 
