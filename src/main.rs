@@ -28,6 +28,9 @@ enum Command {
     Voxel(cmd::voxel::VoxelArgs),
     /// Export the city benchmark (world prisms, queries, skylane's paths) for peer planners.
     ExportScene(cmd::export_scene::ExportSceneArgs),
+    /// Export a plan's drone flights as autopilot missions (QGroundControl .plan, QGC WPL)
+    /// or its orders' tracking with proof of delivery (tracking.json, tracking.html).
+    Export(cmd::export::ExportArgs),
 }
 
 fn main() -> ExitCode {
@@ -39,5 +42,6 @@ fn main() -> ExitCode {
         Command::Vrptw(args) => cmd::vrptw::run(args),
         Command::Voxel(args) => cmd::voxel::run(args),
         Command::ExportScene(args) => cmd::export_scene::run(args),
+        Command::Export(args) => cmd::export::run(args),
     }
 }

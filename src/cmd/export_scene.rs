@@ -56,7 +56,7 @@ pub fn run(args: ExportSceneArgs) -> ExitCode {
 
 /// Writes `bytes` to a temporary file next to `path`, then renames it over `path`
 /// (creating the parent folder if missing).
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),

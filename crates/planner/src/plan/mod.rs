@@ -7,7 +7,9 @@
 //! Times are seconds since midnight of the mission day; positions are local metres
 //! (x east, y north, z up above the ground datum) in the mission's frame.
 
+pub mod autopilot;
 mod intents;
+pub mod tracking;
 mod writers;
 
 use std::collections::BTreeMap;
@@ -18,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::mission::Mission;
 use crate::world::{World, WorldError};
 pub use intents::intents_json;
+pub use tracking::{tracking_html, tracking_json};
 pub use writers::{geojson_string, timeline_csv, write_outputs, OutputError};
 
 /// Format tag written into every plan file.

@@ -19,8 +19,8 @@ pub struct OutputError {
     pub message: String,
 }
 
-/// Writes `plan.ron`, `flights.geojson`, `timeline.csv` and, when the mission has a
-/// `utm` day, `intents.json` into `dir` (created if missing). Each file is written to a temporary name first, then renamed.
+/// Writes `plan.ron`, `flights.geojson`, `timeline.csv`, `tracking.json` and, when the
+/// mission has a `utm` day, `intents.json` into `dir` (created if missing). Each file is written to a temporary name first, then renamed.
 pub fn write_outputs(plan: &Plan, dir: &Path) -> Result<(), OutputError> {
     let err =
         |path: &Path, e: std::io::Error| OutputError { path: path.into(), message: e.to_string() };
@@ -30,6 +30,7 @@ pub fn write_outputs(plan: &Plan, dir: &Path) -> Result<(), OutputError> {
         ("flights.geojson", geojson_string(plan)),
         ("timeline.csv", timeline_csv(plan)),
     ];
+    files.push(("tracking.json", super::tracking_json(plan)));
     if let Some(intents) = super::intents_json(plan) {
         files.push(("intents.json", intents));
     }
