@@ -1,5 +1,6 @@
-//! `skylane power`: the electrical power of a drone type in one flight condition, by
-//! component, and optionally a plot of power against airspeed.
+//! `skylane power`: the electrical power of a drone type (a preset or a `DroneSpec` RON
+//! file) in one flight condition, by component; optionally a plot of power against
+//! airspeed, and plots of the model against every validation airframe.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -7,13 +8,15 @@ use std::process::ExitCode;
 use clap::Args;
 use nalgebra::Vector3;
 use plotters::prelude::*;
-use skylane_planner::energy::{model, presets, DroneSpec};
+use skylane_planner::energy::model::ModelConstants;
+use skylane_planner::energy::{model, presets, validation, DroneSpec};
 
 /// Arguments of `skylane power`.
 #[derive(Debug, Args)]
 pub struct PowerArgs {
-    /// Drone preset name (see assets/drones.ron), e.g. dji-m100.
-    #[arg(long)]
+    /// Drone preset name (see assets/drones.ron), e.g. dji-m100, or the path of a RON
+    /// file holding one `DroneSpec` (the fields of an entry of assets/drones.ron).
+    #[arg(long, value_name = "PRESET|FILE.ron")]
     pub vehicle: String,
     /// Payload carried, kg.
     #[arg(long)]
@@ -37,18 +40,43 @@ pub struct PowerArgs {
     /// for no, half and full payload into this SVG file.
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
+    /// Also write, into this directory, one SVG per airframe of the validation set
+    /// (assets/energy-validation/): its measured points and the model's line.
+    #[arg(long, value_name = "DIR")]
+    pub plot_validation: Option<PathBuf>,
+}
+
+/// The vehicle named by `--vehicle`: a preset, else a RON file with a `DroneSpec`.
+/// A file that does not parse, or a spec with invalid fields, is an error message.
+fn load_vehicle(arg: &str) -> Result<DroneSpec, String> {
+    if let Some(spec) = presets::find(arg) {
+        return Ok(spec);
+    }
+    let path = Path::new(arg);
+    if !path.is_file() {
+        return Err(format!(
+            "unknown vehicle {arg:?}: not a preset ({}) and not a file",
+            presets::names().join(", ")
+        ));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {arg}: {e}"))?;
+    let spec: DroneSpec = ron::from_str(&text).map_err(|e| format!("{arg}: {e}"))?;
+    if let Some((field, message)) = spec.problems().into_iter().next() {
+        return Err(format!("{arg}: {field} {message}"));
+    }
+    Ok(spec)
 }
 
 /// Runs the command: prints the breakdown with `power_w X` as the last line. Exit 2
-/// for an unknown vehicle or out-of-range input, 1 if the plot cannot be written.
+/// for an unknown vehicle, an invalid vehicle file or out-of-range input, 1 if a plot
+/// cannot be written.
 pub fn run(args: PowerArgs) -> ExitCode {
-    let Some(spec) = presets::find(&args.vehicle) else {
-        eprintln!(
-            "error: unknown vehicle {:?}; presets: {}",
-            args.vehicle,
-            presets::names().join(", ")
-        );
-        return ExitCode::from(2);
+    let spec = match load_vehicle(&args.vehicle) {
+        Ok(spec) => spec,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
     };
     // The flight direction is +x; a headwind blows towards -x.
     let atmosphere = model::Atmosphere {
@@ -69,6 +97,19 @@ pub fn run(args: PowerArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     }
+    if let Some(dir) = &args.plot_validation {
+        match plot_validation(dir) {
+            Ok(files) => {
+                for f in files {
+                    eprintln!("wrote {}", f.display());
+                }
+            }
+            Err(e) => {
+                eprintln!("error: cannot write validation plots in {}: {e}", dir.display());
+                return ExitCode::from(1);
+            }
+        }
+    }
     let airspeed = (ground - atmosphere.wind_mps).norm();
     println!(
         "{} with {} kg payload, airspeed {:.2} m/s, air density {:.4} kg/m^3, thrust {:.1} N",
@@ -80,6 +121,7 @@ pub fn run(args: PowerArgs) -> ExitCode {
     );
     for (name, w) in [
         ("induced", p.induced_w),
+        ("wake", p.interference_w),
         ("profile", p.profile_w),
         ("parasite", p.parasite_w),
         ("climb", p.climb_w),
@@ -87,9 +129,11 @@ pub fn run(args: PowerArgs) -> ExitCode {
         println!("{name:<10} {w:9.1} W  (shaft)");
     }
     println!("{:<10} {:9.1} W", "avionics", p.avionics_w);
+    println!("{:<10} {:9.1} W  (battery internal resistance)", "battery", p.battery_loss_w);
+    let eta = spec.propulsion_efficiency.unwrap_or(model::MOTOR_ESC_EFFICIENCY);
     println!(
-        "{:<10} {:9.1} W  (shaft / efficiency {} + avionics)",
-        "electrical", p.electrical_w, spec.propulsion_efficiency
+        "{:<10} {:9.1} W  (shaft / motor efficiency {eta:.3} + avionics + battery; tilt {:.1} deg)",
+        "electrical", p.electrical_w, p.tilt_deg
     );
     println!("power_w {:.3}", p.electrical_w);
     ExitCode::SUCCESS
@@ -144,4 +188,84 @@ fn plot(spec: &DroneSpec, args: &PowerArgs, path: &Path) -> Result<(), Box<dyn s
         .draw()?;
     root.present()?;
     Ok(())
+}
+
+/// One SVG per validation airframe in `dir` (created if missing): measured points and
+/// the model's line against airspeed (speed sweeps) or payload (hover against payload).
+/// Returns the files written.
+fn plot_validation(dir: &Path) -> Result<Vec<PathBuf>, Box<dyn std::error::Error>> {
+    std::fs::create_dir_all(dir)?;
+    let constants = ModelConstants::FITTED;
+    let mut written = Vec::new();
+    for curve in validation::curves() {
+        let by_speed = curve.is_speed_sweep();
+        // The swept quantity of each point and the model along it.
+        let x_of =
+            |p: &validation::ValidationPoint| if by_speed { p.airspeed_mps } else { p.payload_kg };
+        let payload = curve.points[0].payload_kg;
+        let x_max = if by_speed {
+            curve.spec.max_speed_mps
+        } else {
+            curve.points.iter().map(x_of).fold(0.0, f64::max).max(curve.spec.max_payload_kg)
+        };
+        const STEPS: usize = 200;
+        let mut line = Vec::with_capacity(STEPS + 1);
+        for i in 0..=STEPS {
+            let x = x_max * i as f64 / STEPS as f64;
+            let w = if by_speed {
+                curve.model_power_w(payload, x, &constants)?
+            } else {
+                curve.model_power_w(x, 0.0, &constants)?
+            };
+            line.push((x, w));
+        }
+        let measured: Vec<(f64, f64)> =
+            curve.points.iter().map(|p| (x_of(p), p.measured_power_w(&curve.spec))).collect();
+        let y_max = line.iter().chain(&measured).map(|p| p.1).fold(0.0, f64::max) * 1.15;
+        let path = dir.join(format!("{}.svg", curve.name));
+        {
+            let root = SVGBackend::new(&path, (800, 500)).into_drawing_area();
+            root.fill(&WHITE)?;
+            let error = validation::mean_abs_error(&curve, &constants)?;
+            let mut chart = ChartBuilder::on(&root)
+                .caption(
+                    format!(
+                        "{}: model vs measured (mean error {:.1} %)",
+                        curve.name,
+                        100.0 * error
+                    ),
+                    ("sans-serif", 18),
+                )
+                .margin(15)
+                .x_label_area_size(40)
+                .y_label_area_size(60)
+                .build_cartesian_2d(0.0..x_max, 0.0..y_max)?;
+            chart
+                .configure_mesh()
+                .x_desc(if by_speed {
+                    "airspeed (m/s), level flight"
+                } else {
+                    "payload (kg), hover"
+                })
+                .y_desc("battery power (W)")
+                .draw()?;
+            chart
+                .draw_series(LineSeries::new(line, BLUE.stroke_width(2)))?
+                .label("model")
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE));
+            chart
+                .draw_series(measured.iter().map(|&(x, y)| Circle::new((x, y), 5, RED.filled())))?
+                .label("published measurement")
+                .legend(|(x, y)| Circle::new((x + 10, y), 5, RED.filled()));
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.8))
+                .border_style(BLACK)
+                .position(SeriesLabelPosition::LowerRight)
+                .draw()?;
+            root.present()?;
+        }
+        written.push(path);
+    }
+    Ok(written)
 }

@@ -274,8 +274,8 @@ pub struct Depot {
 pub enum DroneModel {
     /// A named preset, e.g. `Preset("dji-m100")`.
     Preset(String),
-    /// Full parameters.
-    Custom(DroneSpec),
+    /// Full parameters (boxed: a `DroneSpec` is some 230 bytes, a preset name 24).
+    Custom(Box<DroneSpec>),
 }
 
 /// Drones of one type stationed at one depot.
@@ -721,7 +721,7 @@ impl Mission {
     /// The resolved drone type of a fleet group (preset looked up by name).
     pub fn drone_spec(&self, group: &DroneGroup) -> Option<DroneSpec> {
         match &group.model {
-            DroneModel::Custom(spec) => Some(spec.clone()),
+            DroneModel::Custom(spec) => Some(spec.as_ref().clone()),
             DroneModel::Preset(name) => presets::find(name),
         }
     }

@@ -61,12 +61,19 @@ pub(crate) fn flight_template(
         .map_err(|e| format!("energy: {e}"))?;
     let usable = model::usable_energy_wh(spec, mission.weather.temperature_c)
         .map_err(|e| format!("energy: {e}"))?;
-    let budget = usable * (1.0 - policy.battery_reserve_fraction);
+    // The reserve is kept even if the model under-predicts by its validated error band.
+    let budget = model::spendable_energy_wh(
+        spec,
+        mission.weather.temperature_c,
+        policy.battery_reserve_fraction,
+    )
+    .map_err(|e| format!("energy: {e}"))?;
     let total = *cum.last().unwrap_or(&0.0);
     if total > budget {
         return Err(format!(
-            "energy: the flight needs {total:.1} Wh but only {budget:.1} Wh of the {usable:.1} Wh usable may be spent (reserve {:.0} %)",
-            policy.battery_reserve_fraction * 100.0
+            "energy: the flight needs {total:.1} Wh but only {budget:.1} Wh of the {usable:.1} Wh usable may be spent (reserve {:.0} % + model error band {:.0} %)",
+            policy.battery_reserve_fraction * 100.0,
+            model::MODEL_ERROR_BAND * 100.0
         ));
     }
     for (s, e) in samples.iter_mut().zip(&cum) {

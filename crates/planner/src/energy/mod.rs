@@ -6,7 +6,11 @@
 //!   trajectory generator and the verifier call);
 //! - [`model::usable_energy_wh`]: battery energy available at a temperature;
 //! - [`DroneSpec`] (a drone type's parameters) and [`presets`] (the named types shipped
-//!   in `assets/drones.ron`).
+//!   in `assets/drones.ron`);
+//! - [`validation`]: the model against published measurements of other airframes
+//!   (`assets/energy-validation/`), the global fit and the leave-one-airframe-out error;
+//! - [`model::MODEL_ERROR_BAND`] and [`model::spendable_energy_wh`]: the validated error
+//!   band and the energy a plan may spend once reserve and band are set aside.
 //!
 //! ```
 //! use nalgebra::Vector3;
@@ -28,9 +32,10 @@
 pub mod model;
 pub mod presets;
 pub mod spec;
+pub mod validation;
 
 pub use model::{
-    integrate_energy_wh, power, usable_energy_wh, Atmosphere, EnergyError, EnergySample,
-    PowerBreakdown,
+    integrate_energy_wh, power, power_with, usable_energy_wh, Atmosphere, EnergyError,
+    EnergySample, ModelConstants, PowerBreakdown,
 };
 pub use spec::DroneSpec;

@@ -27,9 +27,13 @@ pub struct DroneSpec {
     /// Blades per rotor.
     #[serde(default = "default_blades")]
     pub blades_per_rotor: u32,
-    /// Mean blade chord, m (for blade profile power).
+    /// Mean blade chord, m (for blade profile power). Rarely published; the estimation
+    /// rule used for the presets and the validation set is 0.075 x the rotor diameter
+    /// (a chord of 15 % of the radius: an engineering estimate, not a published figure).
     pub blade_chord_m: f64,
-    /// Mean blade profile drag coefficient `C_d0` (blade element theory).
+    /// Mean blade section profile drag coefficient `C_d0` at a blade Reynolds number of
+    /// 100,000 (blade element theory); the model scales it with the Reynolds number the
+    /// blades actually fly at (see [`crate::energy::model`]).
     #[serde(default = "default_profile_cd")]
     pub blade_profile_drag_coefficient: f64,
     /// Rotor thrust coefficient in the helicopter convention,
@@ -42,8 +46,19 @@ pub struct DroneSpec {
     /// power, for non-uniform inflow and tip losses.
     #[serde(default = "default_induced_factor")]
     pub induced_power_factor: f64,
-    /// Body drag area (drag coefficient x frontal area), m^2.
-    pub body_drag_area_m2: f64,
+    /// Length of the airframe's bounding box with the arms unfolded, propellers
+    /// excluded, along the direction of flight, m (manufacturers publish it as the
+    /// unfolded "L x W x H" dimensions). With the width it gives the top (planform)
+    /// area the air meets when the craft tilts in cruise; see [`crate::energy::model`].
+    pub body_length_m: f64,
+    /// Width of the same bounding box, across the direction of flight, m.
+    pub body_width_m: f64,
+    /// Height of the same bounding box, m. Width x height is the frontal area.
+    pub body_height_m: f64,
+    /// Diagonal motor-to-motor distance ("diagonal wheelbase"), m. Sets how far behind
+    /// the front rotors the rear rotors sit, and so when they start to fly in the front
+    /// rotors' wake.
+    pub wheelbase_m: f64,
     /// Nominal battery energy, Wh.
     pub battery_capacity_wh: f64,
     /// Nominal battery voltage, V.
@@ -51,10 +66,13 @@ pub struct DroneSpec {
     /// Share of the nominal capacity that is usable (0..1].
     #[serde(default = "default_usable")]
     pub usable_capacity_fraction: f64,
-    /// Overall propulsion efficiency, (0..1]: rotor shaft power (induced, profile,
-    /// parasite and climb, as modelled in [`crate::energy::model`]) over the battery
-    /// power drawn by the motors and ESCs.
-    pub propulsion_efficiency: f64,
+    /// Motor and ESC efficiency (0..1] of this particular aircraft, measured, or `None`
+    /// (the default) for the validated rule [`crate::energy::model::MOTOR_ESC_EFFICIENCY`]
+    /// that holds across the airframes in `assets/energy-validation/`. Only set it from
+    /// battery-power measurements of the aircraft itself (as the `dji-m100` preset is,
+    /// from the CMU flights); the rotor aerodynamics stay physical either way.
+    #[serde(default)]
+    pub propulsion_efficiency: Option<f64>,
     /// Constant avionics / payload electronics draw, W.
     #[serde(default)]
     pub avionics_power_w: f64,
@@ -114,7 +132,10 @@ impl DroneSpec {
             ("blade_chord_m", self.blade_chord_m),
             ("blade_profile_drag_coefficient", self.blade_profile_drag_coefficient),
             ("rotor_thrust_coefficient", self.rotor_thrust_coefficient),
-            ("body_drag_area_m2", self.body_drag_area_m2),
+            ("body_length_m", self.body_length_m),
+            ("body_width_m", self.body_width_m),
+            ("body_height_m", self.body_height_m),
+            ("wheelbase_m", self.wheelbase_m),
             ("battery_capacity_wh", self.battery_capacity_wh),
             ("battery_voltage_v", self.battery_voltage_v),
             ("cruise_speed_mps", self.cruise_speed_mps),
@@ -135,10 +156,11 @@ impl DroneSpec {
         if !(self.avionics_power_w.is_finite() && self.avionics_power_w >= 0.0) {
             out.push(("avionics_power_w", format!("must be >= 0, got {}", self.avionics_power_w)));
         }
-        for (field, v) in [
-            ("usable_capacity_fraction", self.usable_capacity_fraction),
-            ("propulsion_efficiency", self.propulsion_efficiency),
-        ] {
+        let fractions = [
+            Some(("usable_capacity_fraction", self.usable_capacity_fraction)),
+            self.propulsion_efficiency.map(|v| ("propulsion_efficiency", v)),
+        ];
+        for (field, v) in fractions.into_iter().flatten() {
             if !(v > 0.0 && v <= 1.0) {
                 out.push((field, format!("must be in (0, 1], got {v}")));
             }
