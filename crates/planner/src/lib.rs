@@ -7,6 +7,7 @@
 
 #![warn(missing_docs)]
 
+pub mod airspace;
 pub mod dispatch;
 pub mod energy;
 pub mod geo;

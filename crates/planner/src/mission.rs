@@ -27,6 +27,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::airspace::time::CivilDate;
 use crate::energy::presets;
 use crate::energy::DroneSpec;
 
@@ -83,6 +84,29 @@ pub struct Airspace {
     /// Whether `aeroway=heliport|helipad` areas of the map become no-fly volumes.
     #[serde(default = "default_true")]
     pub osm_helipads_no_fly: bool,
+    /// Published UAS geographical zone files (ED-269 JSON or GeoJSON), relative to the
+    /// mission file, read with the map: see [`crate::airspace`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub zones_files: Vec<String>,
+    /// Authorisations the operation holds: zone identifiers or restriction condition
+    /// codes that open the files' `REQ_AUTHORISATION` and `CONDITIONAL` zones.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authorisations: Vec<String>,
+    /// Elevation of the (flat) ground above mean sea level, m: converts the files' AMSL
+    /// limits into heights above ground. Default 0 (a city at sea level).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub ground_amsl_m: f64,
+    /// Height of the geoid above the WGS84 ellipsoid at the mission, m: converts the
+    /// files' WGS84 limits. Default 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub geoid_height_m: f64,
+    /// The mission's date, `"YYYY-MM-DD"`, for the files' schedules and validity periods.
+    /// Without it a zone counts as active whenever some day of its schedule would make it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<CivilDate>,
+    /// Offset of the mission clock from UTC, hours (1 for CET, 2 for CEST). Default 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub utc_offset_h: f64,
 }
 
 impl Default for Airspace {
@@ -92,6 +116,12 @@ impl Default for Airspace {
             clearance_margin_m: default_margin(),
             no_fly: Vec::new(),
             osm_helipads_no_fly: true,
+            zones_files: Vec::new(),
+            authorisations: Vec::new(),
+            ground_amsl_m: 0.0,
+            geoid_height_m: 0.0,
+            date: None,
+            utc_offset_h: 0.0,
         }
     }
 }
@@ -343,6 +373,9 @@ fn default_margin() -> f64 {
 }
 fn default_true() -> bool {
     true
+}
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 fn default_zone_ceiling() -> f64 {
     10_000.0
@@ -700,6 +733,7 @@ impl Mission {
                 }
             }
         }
+        crate::airspace::airspace_problems(a, base_dir, &mut push);
         let w = &self.weather;
         for (name, v, lim) in
             [("wind_east_mps", w.wind_east_mps, 40.0), ("wind_north_mps", w.wind_north_mps, 40.0)]
