@@ -120,9 +120,12 @@ pub(crate) struct ZoneDef {
 /// An error inside one zone: field path (relative to the file) and message.
 pub(crate) type FieldError = (Option<String>, String, String);
 
+/// The zone values of a document, each with its JSON path.
+pub(crate) type ZoneValues<'a> = Vec<(String, &'a Value)>;
+
 /// Which format a parsed JSON document is in, and its zone values with their paths.
-pub(crate) fn zone_values(doc: &Value) -> Result<(Format, Vec<(String, &Value)>), String> {
-    fn list<'a>(key: &str, v: &'a Value) -> Result<Vec<(String, &'a Value)>, String> {
+pub(crate) fn zone_values(doc: &Value) -> Result<(Format, ZoneValues<'_>), String> {
+    fn list<'a>(key: &str, v: &'a Value) -> Result<ZoneValues<'a>, String> {
         match v {
             Value::Array(items) => {
                 Ok(items.iter().enumerate().map(|(i, z)| (format!("{key}[{i}]"), z)).collect())

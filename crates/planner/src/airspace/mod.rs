@@ -459,7 +459,7 @@ fn windows(def: &ZoneDef, clock: &MissionClock) -> Result<Option<Vec<(f64, f64)>
                     let u = parse_date_time(t, clock.utc_offset_s)
                         .map_err(|m| err(format!("{}.{key}", a.field), m))?;
                     // Without a date the period cannot be placed: assume it covers the day.
-                    Ok(clock.from_unix(u).unwrap_or(none))
+                    Ok(clock.mission_time_of(u).unwrap_or(none))
                 }
             }
         };

@@ -177,7 +177,7 @@ pub struct MissionClock {
 impl MissionClock {
     /// Mission time (s since local midnight of the date) of an instant given in seconds
     /// since the Unix epoch. `None` without a date.
-    pub fn from_unix(&self, unix_s: f64) -> Option<f64> {
+    pub fn mission_time_of(&self, unix_s: f64) -> Option<f64> {
         let d = self.date?;
         Some(unix_s + self.utc_offset_s - d.days_since_epoch() as f64 * DAY_S)
     }
