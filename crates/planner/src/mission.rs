@@ -102,7 +102,11 @@ pub struct Airspace {
     pub geoid_height_m: f64,
     /// The mission's date, `"YYYY-MM-DD"`, for the files' schedules and validity periods.
     /// Without it a zone counts as active whenever some day of its schedule would make it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::airspace::time::opt_date"
+    )]
     pub date: Option<CivilDate>,
     /// Offset of the mission clock from UTC, hours (1 for CET, 2 for CEST). Default 0.
     #[serde(default, skip_serializing_if = "is_zero")]

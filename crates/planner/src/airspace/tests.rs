@@ -286,3 +286,26 @@ fn a_volume_under_the_ground_is_not_an_obstacle() {
     assert!(zones.is_empty());
     assert_eq!(usage.below_ground, 1);
 }
+
+#[test]
+fn the_mission_date_reads_bare_or_as_some_and_round_trips() {
+    let text = |date: &str| {
+        format!(
+            r#"Mission(
+            name: "d", origin: (lat_deg: 46.5, lon_deg: 6.6), map: "m.osm.pbf",
+            airspace: (date: {date}, utc_offset_h: 1, zones_files: ["z.json"]),
+            depots: [(id: "n", lat_deg: 46.5, lon_deg: 6.6, kind: Drone, pads: 1)],
+            fleet: (drones: [(model: Preset("dji-m100"), depot: "n", count: 1)]),
+            orders: [(id: "o", placed_at: "09:00", lat_deg: 46.5, lon_deg: 6.601, payload_kg: 1)],
+        )"#
+        )
+    };
+    let bare = Mission::from_ron_str(&text("\"2026-12-05\""), "a.ron").unwrap();
+    let some = Mission::from_ron_str(&text("Some(\"2026-12-05\")"), "b.ron").unwrap();
+    assert_eq!(bare, some);
+    assert_eq!(bare.airspace.date, Some(CivilDate { year: 2026, month: 12, day: 5 }));
+    let written = ron::to_string(&bare).unwrap();
+    assert_eq!(Mission::from_ron_str(&written, "c.ron").unwrap(), bare);
+    let e = Mission::from_ron_str(&text("\"2026-02-30\""), "d.ron").unwrap_err().to_string();
+    assert!(e.contains("airspace.date") && e.contains("does not exist"), "{e}");
+}

@@ -91,6 +91,45 @@ impl<'de> Deserialize<'de> for CivilDate {
     }
 }
 
+/// Serde helpers for an optional date written as a bare `"YYYY-MM-DD"` (RON's
+/// `Some("...")` and `None` are read too): `#[serde(with = "opt_date")]`.
+pub mod opt_date {
+    use super::CivilDate;
+    use serde::{Deserializer, Serializer};
+
+    /// Writes the date as a bare string (callers skip `None`).
+    pub fn serialize<S: Serializer>(d: &Option<CivilDate>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_str(&d.to_string()),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Reads `"YYYY-MM-DD"`, `Some("YYYY-MM-DD")` or `None`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<CivilDate>, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Option<CivilDate>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a date \"YYYY-MM-DD\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                CivilDate::parse(v).map(Some).map_err(E::custom)
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                d.deserialize_any(V)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// A clock time of day with an optional UTC offset: `"HH:MM[:SS[.fff]]"` followed by
 /// nothing (local time of whoever reads it), `Z` (UTC) or `+hh:mm` / `-hh:mm`.
 #[derive(Debug, Clone, Copy, PartialEq)]
