@@ -36,6 +36,11 @@ Mission(
         // 10 m vertically at once; the planner allows 5 s of timing error either way.
         // Over a nest's pads the vertical take-off and landing corridors separate them.
         separation: (horizontal_m: 15, vertical_m: 10, time_buffer_s: 5),
+        // The day on the calendar (zone schedules, and the operational intents in
+        // intents.json): clock times are Monaco summer time, UTC+2. The ground datum is
+        // sea level (OSM has no terrain), about 49 m above the WGS84 ellipsoid here
+        // (EGM2008 geoid height near Nice).
+        date: "2026-06-15", utc_offset_h: 2, geoid_height_m: 49,
         no_fly: [
             // The Prince's Palace and its square, closed to drones all day.
             (id: "palais-princier", polygon: [
@@ -50,10 +55,6 @@ Mission(
         ],
     ),
     weather: (wind_east_mps: 2.5, wind_north_mps: -1.0, temperature_c: 18),
-    // The day on the calendar, for the operational intents (intents.json): clock times
-    // are Monaco summer time (UTC+2); the ground datum (sea level: OSM has no terrain)
-    // lies about 49 m above the WGS84 ellipsoid here (EGM2008 geoid height near Nice).
-    utm: Some((date: "2026-06-15", utc_offset_min: 120, ground_w84_m: 49.0)),
     depots: [
 {depots}
     ],

@@ -26,6 +26,8 @@ enum Command {
     Vrptw(cmd::vrptw::VrptwArgs),
     /// Run a Moving AI 3D voxel benchmark (map + scenarios) through a voxel planner.
     Voxel(cmd::voxel::VoxelArgs),
+    /// Service areas: where each nest and drone type delivers within the promise (GeoJSON).
+    Coverage(cmd::coverage::CoverageArgs),
     /// Export the city benchmark (world prisms, queries, skylane's paths) for peer planners.
     ExportScene(cmd::export_scene::ExportSceneArgs),
     /// Export a plan's drone flights as autopilot missions (QGroundControl .plan, QGC WPL)
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
         Command::Vrptw(args) => cmd::vrptw::run(args),
         Command::Voxel(args) => cmd::voxel::run(args),
         Command::ExportScene(args) => cmd::export_scene::run(args),
+        Command::Coverage(args) => cmd::coverage::run(args),
         Command::Export(args) => cmd::export::run(args),
     }
 }

@@ -278,9 +278,10 @@ fn plan_and_check(mission: &str) {
     assert!(found.is_empty(), "{} losses of separation, first {:?}", found.len(), found.first());
 
     let plan = skylane_planner::plan::Plan::load(&out.join("plan.ron")).unwrap();
-    let utm = plan.mission.utm.as_ref().expect("the shipped missions have a utm day");
+    let a = &plan.mission.airspace;
+    assert!(a.date.is_some(), "the shipped missions have a date");
     let intents = std::fs::read_to_string(out.join("intents.json")).unwrap();
-    check_intents(&intents, &tracks, utm.utc_offset_min as f64 * 60.0, utm.ground_w84_m);
+    check_intents(&intents, &tracks, a.utc_offset_h * 3600.0, a.ground_amsl_m + a.geoid_height_m);
 }
 
 #[test]

@@ -75,6 +75,9 @@ pub fn run(args: PlanArgs) -> ExitCode {
     }
     let s = &plan.summary;
     println!("mission   {}", plan.mission.name);
+    if !plan.mission.airspace.zones_files.is_empty() {
+        println!("zones     {}", loaded.zones);
+    }
     println!("orders    {}", s.orders);
     println!("drone     {} ({:.0} %)", s.by_drone, pct(s.by_drone, s.orders));
     println!("van       {} ({:.0} %)", s.by_van, pct(s.by_van, s.orders));

@@ -7,6 +7,8 @@
 
 #![warn(missing_docs)]
 
+pub mod airspace;
+pub mod coverage;
 pub mod dispatch;
 pub mod energy;
 pub mod geo;

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use crate::airspace::{ZoneFile, ZoneUse};
 use crate::mission::{locate_all, Mission, MissionError, Problem};
 use crate::plan::MapRef;
 use crate::world::{World, WorldError};
@@ -25,6 +26,8 @@ pub struct Loaded {
     pub world: World,
     /// Where its map is, with its hash.
     pub map: MapRef,
+    /// How many zones the mission's zone files held and how many became obstacles.
+    pub zones: ZoneUse,
 }
 
 /// Anything wrong with the inputs of a plan.
@@ -42,10 +45,26 @@ pub enum LoadError {
 /// the map (positions on the map, depots on open ground). Every problem, in the file
 /// or against the map, is reported at once, located in the mission file; an unreadable
 /// map is a problem of the `map` field.
+///
+/// The zone files are read here too; a problem in one is a problem of its
+/// `airspace.zones_files[i]` entry. In the returned mission their paths are absolute,
+/// so that a plan made from it rebuilds the same world wherever it is checked.
 pub fn load_mission(path: &Path) -> Result<Loaded, LoadError> {
-    let (mission, text) = Mission::read(path)?;
+    let (mut mission, text) = Mission::read(path)?;
     let base = path.parent().unwrap_or(Path::new("."));
     let mut problems = mission.problems(Some(base));
+    let mut zone_files = Vec::new();
+    for (i, f) in mission.airspace.zones_files.iter().enumerate() {
+        let field = format!("airspace.zones_files[{i}]");
+        if problems.iter().any(|p| p.field == field) {
+            continue;
+        }
+        match ZoneFile::read(&base.join(f)) {
+            Ok(z) => zone_files.push(z),
+            Err(e) => problems.push(Problem { field, line: 0, column: 0, message: e.to_string() }),
+        }
+    }
+    let mut zones = ZoneUse::default();
     // The map checks need the file and a sane origin for the local frame.
     let map_checkable = !problems.iter().any(|p| p.field == "map" || p.field.starts_with("origin"));
     let mut world = None;
@@ -53,7 +72,27 @@ pub fn load_mission(path: &Path) -> Result<Loaded, LoadError> {
         match World::read_map(&mission, base) {
             Ok(map) => {
                 let w = if problems.is_empty() {
-                    World::from_map(map, &mission)
+                    match World::from_map_with_zone_files(map, &mission, &zone_files) {
+                        Ok((w, usage)) => {
+                            zones = usage;
+                            w
+                        }
+                        Err(e) => {
+                            let i = zone_files.iter().position(|z| z.path == e.path).unwrap_or(0);
+                            problems.push(Problem {
+                                field: format!("airspace.zones_files[{i}]"),
+                                line: 0,
+                                column: 0,
+                                message: e.to_string(),
+                            });
+                            locate_all(&text, &mut problems);
+                            return Err(MissionError::Invalid {
+                                path: path.to_path_buf(),
+                                problems,
+                            }
+                            .into());
+                        }
+                    }
                 } else {
                     // Invalid zones (two points, floor above ceiling) must not reach the
                     // geometry; the map checks only need buildings and roads.
@@ -95,7 +134,11 @@ pub fn load_mission(path: &Path) -> Result<Loaded, LoadError> {
     let map_path = std::fs::canonicalize(&map_path).unwrap_or(map_path);
     let sha256 = file_sha256(&map_path)
         .map_err(|e| WorldError::Map { path: map_path.clone(), message: e.to_string() })?;
-    Ok(Loaded { mission, world, map: MapRef { path: map_path, sha256 } })
+    for f in &mut mission.airspace.zones_files {
+        let p = base.join(&*f);
+        *f = std::fs::canonicalize(&p).unwrap_or(p).display().to_string();
+    }
+    Ok(Loaded { mission, world, map: MapRef { path: map_path, sha256 }, zones })
 }
 
 /// Lower-case hex SHA-256 of a file.

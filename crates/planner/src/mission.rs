@@ -27,6 +27,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::airspace::time::CivilDate;
 use crate::energy::presets;
 use crate::energy::DroneSpec;
 
@@ -55,40 +56,6 @@ pub struct Mission {
     /// Operating policy.
     #[serde(default)]
     pub policy: Policy,
-    /// Where the mission day sits on the calendar and the ground on the WGS84 ellipsoid,
-    /// for exporting operational intents (`intents.json`); no intents without it.
-    #[serde(default)]
-    pub utm: Option<UtmDay>,
-}
-
-/// The calendar day and vertical datum that turn mission times and heights into the
-/// absolute times (RFC 3339) and WGS84 altitudes that UTM systems exchange.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UtmDay {
-    /// The mission day, `"YYYY-MM-DD"`.
-    pub date: String,
-    /// Offset of mission clock times from UTC, minutes (e.g. 120 for CEST), -840..=840.
-    #[serde(default)]
-    pub utc_offset_min: i32,
-    /// Height of the ground datum (`z = 0`) above the WGS84 ellipsoid, m (-500..=9000).
-    pub ground_w84_m: f64,
-}
-
-impl UtmDay {
-    /// The date as (year, month, day), if it is a real calendar date.
-    pub fn ymd(&self) -> Option<(i64, u32, u32)> {
-        let mut parts = self.date.split('-');
-        let y: i64 = parts.next()?.parse().ok()?;
-        let m: u32 = parts.next()?.parse().ok()?;
-        let d: u32 = parts.next()?.parse().ok()?;
-        if parts.next().is_some() || !(1..=9999).contains(&y) || !(1..=12).contains(&m) {
-            return None;
-        }
-        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-        let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-        (1..=days[m as usize - 1]).contains(&d).then_some((y, m, d))
-    }
 }
 
 /// A WGS84 position.
@@ -120,6 +87,33 @@ pub struct Airspace {
     /// Whether `aeroway=heliport|helipad` areas of the map become no-fly volumes.
     #[serde(default = "default_true")]
     pub osm_helipads_no_fly: bool,
+    /// Published UAS geographical zone files (ED-269 JSON or GeoJSON), relative to the
+    /// mission file, read with the map: see [`crate::airspace`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub zones_files: Vec<String>,
+    /// Authorisations the operation holds: zone identifiers or restriction condition
+    /// codes that open the files' `REQ_AUTHORISATION` and `CONDITIONAL` zones.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authorisations: Vec<String>,
+    /// Elevation of the (flat) ground above mean sea level, m: converts the files' AMSL
+    /// limits into heights above ground. Default 0 (a city at sea level).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub ground_amsl_m: f64,
+    /// Height of the geoid above the WGS84 ellipsoid at the mission, m: converts the
+    /// files' WGS84 limits. Default 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub geoid_height_m: f64,
+    /// The mission's date, `"YYYY-MM-DD"`, for the files' schedules and validity periods.
+    /// Without it a zone counts as active whenever some day of its schedule would make it.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::airspace::time::opt_date"
+    )]
+    pub date: Option<CivilDate>,
+    /// Offset of the mission clock from UTC, hours (1 for CET, 2 for CEST). Default 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub utc_offset_h: f64,
 }
 
 impl Default for Airspace {
@@ -130,6 +124,12 @@ impl Default for Airspace {
             clearance_margin_m: default_margin(),
             no_fly: Vec::new(),
             osm_helipads_no_fly: true,
+            zones_files: Vec::new(),
+            authorisations: Vec::new(),
+            ground_amsl_m: 0.0,
+            geoid_height_m: 0.0,
+            date: None,
+            utc_offset_h: 0.0,
         }
     }
 }
@@ -422,6 +422,9 @@ fn default_margin() -> f64 {
 }
 fn default_true() -> bool {
     true
+}
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 fn default_zone_ceiling() -> f64 {
     10_000.0
@@ -734,26 +737,6 @@ impl Mission {
             out.push(Problem { field, line: 0, column: 0, message });
         };
         check_latlon(&mut push, "origin", self.origin);
-        if let Some(u) = &self.utm {
-            if u.ymd().is_none() {
-                push(
-                    "utm.date".into(),
-                    format!("expected a date \"YYYY-MM-DD\", got {:?}", u.date),
-                );
-            }
-            if !(-840..=840).contains(&u.utc_offset_min) {
-                push(
-                    "utm.utc_offset_min".into(),
-                    format!("must be within -840..=840, got {}", u.utc_offset_min),
-                );
-            }
-            if !(u.ground_w84_m.is_finite() && (-500.0..=9000.0).contains(&u.ground_w84_m)) {
-                push(
-                    "utm.ground_w84_m".into(),
-                    format!("must be within -500..=9000, got {}", u.ground_w84_m),
-                );
-            }
-        }
         if self.name.trim().is_empty() {
             push("name".into(), "must not be empty".into());
         }
@@ -834,6 +817,7 @@ impl Mission {
                 }
             }
         }
+        crate::airspace::airspace_problems(a, base_dir, &mut push);
         let w = &self.weather;
         for (name, v, lim) in
             [("wind_east_mps", w.wind_east_mps, 40.0), ("wind_north_mps", w.wind_north_mps, 40.0)]

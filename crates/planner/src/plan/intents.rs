@@ -19,16 +19,17 @@ use sha2::{Digest, Sha256};
 
 use super::Plan;
 use crate::geo::LocalFrame;
-use crate::mission::UtmDay;
+use crate::mission::Separation;
 use crate::volumes::{cap_cos, flight_volumes, Volume4, CAP_SIDES};
 
-/// The intents of every flight of `plan` as JSON text, or `None` when the mission has no
-/// `utm` day (absolute times and WGS84 heights need it).
+/// The intents of every flight of `plan` as JSON text, or `None` when the mission's
+/// airspace has no `date` (absolute times need it). Heights above the WGS84 ellipsoid are
+/// the mission's heights plus `ground_amsl_m + geoid_height_m`.
 pub fn intents_json(plan: &Plan) -> Option<String> {
-    let day = plan.mission.utm.as_ref()?;
-    let (y, m, d) = day.ymd()?;
-    let midnight_utc_s =
-        days_from_civil(y, m, d) as f64 * 86_400.0 - day.utc_offset_min as f64 * 60.0;
+    let a = &plan.mission.airspace;
+    let date = a.date?;
+    let midnight_utc_s = date.days_since_epoch() as f64 * 86_400.0 - a.utc_offset_h * 3600.0;
+    let ground_w84_m = a.ground_amsl_m + a.geoid_height_m;
     let frame = LocalFrame::new(plan.mission.origin.lat_deg, plan.mission.origin.lon_deg);
     let sep = &plan.mission.airspace.separation;
     let intents: Vec<Value> = plan
@@ -43,17 +44,7 @@ pub fn intents_json(plan: &Plan) -> Option<String> {
             let rfc = |t: f64| rfc3339(midnight_utc_s + t);
             let v4: Vec<Value> = volumes
                 .iter()
-                .map(|v| {
-                    volume4d(
-                        v,
-                        sep.horizontal_m,
-                        sep.vertical_m,
-                        sep.time_buffer_s,
-                        day,
-                        &frame,
-                        midnight_utc_s,
-                    )
-                })
+                .map(|v| volume4d(v, sep, ground_w84_m, &frame, midnight_utc_s))
                 .collect();
             let (t0, t1) = (
                 f.samples.first().map_or(0.0, |s| s.t_s) - sep.time_buffer_s / 2.0,
@@ -92,7 +83,9 @@ pub fn intents_json(plan: &Plan) -> Option<String> {
             "vertical_m": sep.vertical_m,
             "time_buffer_s": sep.time_buffer_s,
         },
-        "altitude_datum": format!("WGS84 ellipsoid; mission heights + {} m (utm.ground_w84_m)", day.ground_w84_m),
+        "altitude_datum": format!(
+            "WGS84 ellipsoid: mission heights + {ground_w84_m} m (airspace.ground_amsl_m + airspace.geoid_height_m)"
+        ),
         "operational_intents": intents,
     });
     serde_json::to_string(&doc).ok()
@@ -101,13 +94,12 @@ pub fn intents_json(plan: &Plan) -> Option<String> {
 /// One `Volume4D`: the volume `v` grown by half the minima.
 fn volume4d(
     v: &Volume4,
-    h_m: f64,
-    v_m: f64,
-    buffer_s: f64,
-    day: &UtmDay,
+    sep: &Separation,
+    ground_w84_m: f64,
     frame: &LocalFrame,
     midnight_utc_s: f64,
 ) -> Value {
+    let (h_m, v_m, buffer_s) = (sep.horizontal_m, sep.vertical_m, sep.time_buffer_s);
     let radius = (h_m / 2.0 + v.bulge_m) / cap_cos();
     let vertices: Vec<Value> = stadium(v.a_m, v.b_m, radius)
         .into_iter()
@@ -116,7 +108,7 @@ fn volume4d(
             json!({"lat": lat, "lng": lng})
         })
         .collect();
-    let alt = |z: f64| json!({"value": z + day.ground_w84_m, "reference": "W84", "units": "M"});
+    let alt = |z: f64| json!({"value": z + ground_w84_m, "reference": "W84", "units": "M"});
     // Times widen outwards to the millisecond so that rounding never shrinks a volume.
     let start = ((midnight_utc_s + v.t_from_s - buffer_s / 2.0) * 1000.0).floor() / 1000.0;
     let end = ((midnight_utc_s + v.t_to_s + buffer_s / 2.0) * 1000.0).ceil() / 1000.0;
@@ -151,23 +143,12 @@ pub fn stadium(a: [f64; 2], b: [f64; 2], r: f64) -> Vec<[f64; 2]> {
     out
 }
 
-/// Days from 1970-01-01 to the civil date (H. Hinnant's `days_from_civil`): one date
-/// conversion, not worth a date-time crate.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m as i64 + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// `unix_s` (seconds since 1970-01-01T00:00Z) as RFC 3339 UTC with milliseconds.
 pub fn rfc3339(unix_s: f64) -> String {
     let ms = (unix_s * 1000.0).round() as i64;
     let (days, ms_of_day) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
-    // Inverse of days_from_civil (H. Hinnant's civil_from_days).
+    // H. Hinnant's civil_from_days (the inverse of `CivilDate::days_since_epoch`): one
+    // conversion, not worth a date-time crate.
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -204,14 +185,11 @@ mod tests {
 
     #[test]
     fn dates_round_trip_through_rfc3339() {
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
-        let t = days_from_civil(2026, 6, 1) as f64 * 86_400.0 + 9.0 * 3600.0 + 0.25;
-        assert_eq!(rfc3339(t), "2026-06-01T09:00:00.250Z");
-        assert_eq!(
-            rfc3339(days_from_civil(2024, 2, 29) as f64 * 86_400.0),
-            "2024-02-29T00:00:00.000Z"
-        );
+        use crate::airspace::time::CivilDate;
+        let day = |s: &str| CivilDate::parse(s).unwrap().days_since_epoch() as f64 * 86_400.0;
+        assert_eq!(rfc3339(day("2026-06-01") + 9.0 * 3600.0 + 0.25), "2026-06-01T09:00:00.250Z");
+        assert_eq!(rfc3339(day("2024-02-29")), "2024-02-29T00:00:00.000Z");
+        assert_eq!(rfc3339(0.0), "1970-01-01T00:00:00.000Z");
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub struct OutputError {
 }
 
 /// Writes `plan.ron`, `flights.geojson`, `timeline.csv`, `tracking.json` and, when the
-/// mission has a `utm` day, `intents.json` into `dir` (created if missing). Each file is written to a temporary name first, then renamed.
+/// mission's airspace has a `date`, `intents.json` into `dir` (created if missing). Each file is written to a temporary name first, then renamed.
 pub fn write_outputs(plan: &Plan, dir: &Path) -> Result<(), OutputError> {
     let err =
         |path: &Path, e: std::io::Error| OutputError { path: path.into(), message: e.to_string() };

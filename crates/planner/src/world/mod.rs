@@ -23,6 +23,7 @@ use parry3d_f64::math::Vector;
 use parry3d_f64::partitioning::{Bvh, BvhBuildStrategy};
 use serde::{Deserialize, Serialize};
 
+use crate::airspace::{ZoneFile, ZoneFileError, ZoneSettings, ZoneUse};
 use crate::geo::LocalFrame;
 use crate::mission::{Mission, Problem};
 pub use osm::{HeightSource, MapBuilding, MapRoad, OneWay, OsmMap};
@@ -110,6 +111,9 @@ pub enum WorldError {
         /// The map file.
         path: PathBuf,
     },
+    /// A zone file (`airspace.zones_files`) cannot be read or converted.
+    #[error(transparent)]
+    Zones(#[from] ZoneFileError),
 }
 
 /// The static world of a mission.
@@ -119,7 +123,8 @@ pub struct World {
     pub frame: LocalFrame,
     /// Buildings and building parts.
     pub buildings: Vec<MapBuilding>,
-    /// No-fly volumes: mission zones, then map heliports/helipads.
+    /// No-fly volumes: mission zones, then map heliports/helipads, then the zones of the
+    /// mission's zone files.
     pub zones: Vec<Zone>,
     /// Car roads (for vans and the replay).
     pub roads: Vec<MapRoad>,
@@ -140,10 +145,17 @@ struct Prism {
 }
 
 impl World {
-    /// Reads the mission's map (relative to `base_dir`) and builds the world.
+    /// Reads the mission's map and zone files (relative to `base_dir`) and builds the
+    /// world.
     pub fn load(mission: &Mission, base_dir: &Path) -> Result<World, WorldError> {
         let map = World::read_map(mission, base_dir)?;
-        Ok(World::from_map(map, mission))
+        let files = mission
+            .airspace
+            .zones_files
+            .iter()
+            .map(|f| ZoneFile::read(&base_dir.join(f)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(World::from_map_with_zone_files(map, mission, &files)?.0)
     }
 
     /// Reads the mission's map (relative to `base_dir`), failing on an unreadable,
@@ -166,8 +178,47 @@ impl World {
         Ok(map)
     }
 
-    /// Builds the world from an already read map.
+    /// Builds the world from an already read map and already read zone files (see
+    /// [`crate::airspace`]); also says how many of the files' zones were used. Zones
+    /// whose bounding box misses the mission's area (the map's buildings and roads, the
+    /// depots and orders, plus [`crate::airspace::ZONE_AREA_PAD_M`]) are dropped first.
+    pub fn from_map_with_zone_files(
+        map: OsmMap,
+        mission: &Mission,
+        files: &[ZoneFile],
+    ) -> Result<(World, ZoneUse), ZoneFileError> {
+        let frame = LocalFrame::new(mission.origin.lat_deg, mission.origin.lon_deg);
+        let mut area = mapped_area(&map.buildings, &map.roads, map.bounds);
+        for d in &mission.depots {
+            area.include(frame.to_local(d.lat_deg, d.lon_deg));
+        }
+        for o in &mission.orders {
+            area.include(frame.to_local(o.lat_deg, o.lon_deg));
+        }
+        let pad = crate::airspace::ZONE_AREA_PAD_M;
+        let area = Rect {
+            min: [area.min[0] - pad, area.min[1] - pad],
+            max: [area.max[0] + pad, area.max[1] + pad],
+        };
+        let (extra, usage) = crate::airspace::world_zones(
+            files,
+            &ZoneSettings::from_mission(mission),
+            &frame,
+            area,
+        )?;
+        Ok((World::build(map, mission, extra), usage))
+    }
+
+    /// Builds the world from an already read map, with the mission's own zones and the
+    /// map's helipads but without its zone files (see
+    /// [`World::from_map_with_zone_files`]).
     pub fn from_map(map: OsmMap, mission: &Mission) -> World {
+        World::build(map, mission, Vec::new())
+    }
+
+    /// The world of a map and a mission, with `extra` zones after the mission's and the
+    /// map's.
+    fn build(map: OsmMap, mission: &Mission, extra: Vec<Zone>) -> World {
         let frame = LocalFrame::new(mission.origin.lat_deg, mission.origin.lon_deg);
         let mut zones: Vec<Zone> = mission
             .airspace
@@ -194,6 +245,7 @@ impl World {
                 });
             }
         }
+        zones.extend(extra);
         let bounds = map.bounds.unwrap_or(Rect { min: [0.0; 2], max: [0.0; 2] });
         World::new(frame, map.buildings, zones, map.roads, mission.airspace.ceiling_agl_m, bounds)
     }
@@ -387,16 +439,7 @@ impl World {
         // all nodes is far larger: extracts keep whole boundary relations and ways that
         // cross the cut (the Monaco extract's nodes reach Nice and 50 km out to sea), and
         // a destination there has no obstacle data at all.
-        let mut covered = Rect::empty();
-        for b in &self.buildings {
-            b.footprint.outer.iter().for_each(|p| covered.include(*p));
-        }
-        for r in &self.roads {
-            r.points.iter().for_each(|p| covered.include(*p));
-        }
-        if !covered.min[0].is_finite() {
-            covered = self.bounds;
-        }
+        let covered = mapped_area(&self.buildings, &self.roads, Some(self.bounds));
         let slack = 200.0; // a destination just outside the mapped area is still served
         let on_map = |p: [f64; 2]| {
             p[0] >= covered.min[0] - slack
@@ -449,6 +492,22 @@ impl World {
         let c = self.clearance([p[0], p[1], 0.0], TimeSpan::always(), 0.5);
         c.nearest.filter(|o| matches!(o, ObstacleRef::Building(_)) && c.distance_m <= 0.0)
     }
+}
+
+/// The area a map describes: the extent of its buildings and roads, else its bounds (or
+/// the empty rectangle).
+fn mapped_area(buildings: &[MapBuilding], roads: &[MapRoad], bounds: Option<Rect>) -> Rect {
+    let mut covered = Rect::empty();
+    for b in buildings {
+        b.footprint.outer.iter().for_each(|p| covered.include(*p));
+    }
+    for r in roads {
+        r.points.iter().for_each(|p| covered.include(*p));
+    }
+    if !covered.min[0].is_finite() {
+        covered = bounds.unwrap_or_else(Rect::empty);
+    }
+    covered
 }
 
 #[cfg(test)]
