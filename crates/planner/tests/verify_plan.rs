@@ -112,3 +112,74 @@ fn plan_round_trips_through_ron() {
     let back = Plan::load(&dir.path().join("plan.ron")).unwrap();
     assert_eq!(&back, plan);
 }
+
+// Trust nothing: edits that once hid violations or slipped past the checker.
+
+#[test]
+fn nan_positions_are_violations_not_a_pass() {
+    let mut plan = monaco_plan().clone();
+    // Samples moved into a building, then hidden behind NaN: never "ok".
+    let k = cruise_sample(&plan);
+    for x in &mut plan.flights[0].samples[k..k + 5] {
+        x.pos_m[0] = f64::NAN;
+    }
+    let found = verify(&plan, &monaco().world);
+    assert!(found.iter().any(|v| v.rule == Rule::Finite), "{found:#?}");
+}
+
+#[test]
+fn an_infinite_height_is_a_violation_and_does_not_hang() {
+    let mut plan = monaco_plan().clone();
+    let k = cruise_sample(&plan);
+    plan.flights[0].samples[k].pos_m[2] = f64::INFINITY;
+    assert!(rules(&plan).contains(&Rule::Finite));
+}
+
+#[test]
+fn an_invalid_embedded_mission_fails_verification() {
+    for edit in [
+        |p: &mut Plan| p.mission.airspace.clearance_margin_m = f64::NAN,
+        |p: &mut Plan| p.mission.policy.battery_reserve_fraction = f64::NAN,
+        |p: &mut Plan| p.mission.depots[0].pads = 0,
+        |p: &mut Plan| p.mission.fleet.drones[0].count = 0,
+        |p: &mut Plan| p.mission.airspace.separation.horizontal_m = f64::NAN,
+        |p: &mut Plan| {
+            let z = &mut p.mission.airspace.no_fly[0];
+            z.polygon.truncate(2);
+        },
+    ] {
+        let mut plan = monaco_plan().clone();
+        edit(&mut plan);
+        let found = verify(&plan, &monaco().world);
+        assert!(!found.is_empty() && found.iter().all(|v| v.rule == Rule::Mission), "{found:#?}");
+    }
+}
+
+#[test]
+fn a_drone_outside_the_fleet_is_a_vehicle_violation() {
+    let mut plan = monaco_plan().clone();
+    let f = &mut plan.flights[0];
+    f.drone_id = format!("{}/{}#99", f.depot_id, f.drone_type);
+    assert!(rules(&plan).contains(&Rule::Vehicle));
+}
+
+#[test]
+fn a_payload_other_than_the_orders_is_caught() {
+    let mut plan = monaco_plan().clone();
+    plan.flights[0].payload_kg = 0.9 * plan.flights[0].payload_kg + 0.01;
+    assert!(rules(&plan).contains(&Rule::Accounting));
+}
+
+#[test]
+fn a_drone_delivery_outside_the_orders_window_is_caught() {
+    use skylane_planner::mission::{ClockTime, Service, TimeWindow};
+    let mut plan = monaco_plan().clone();
+    let id = plan.flights[0].order_id.clone();
+    let order = plan.mission.orders.iter_mut().find(|o| o.id == id).unwrap();
+    let placed = order.placed_at.seconds();
+    order.service = Service::Window(TimeWindow {
+        from: ClockTime(placed + 3.0 * 3600.0),
+        to: ClockTime(placed + 5.0 * 3600.0),
+    });
+    assert!(rules(&plan).contains(&Rule::Promise));
+}

@@ -77,6 +77,9 @@ struct Drone {
     free_at_s: f64,
 }
 
+/// (option index, depot index, pad index) of a flight re-flown from a pad.
+type PadFlightKey = (usize, usize, usize);
+
 /// A drone, a flight and a take-off time that keep every separation rule.
 struct Booking {
     drone: usize,
@@ -444,8 +447,8 @@ impl<'w> Dispatcher<'w> {
         candidates.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         let mut best: Option<Booking> = None;
         let mut blocked = 0usize;
-        // Pad flights already computed for this order: (option, depot, pad).
-        let mut flown: Vec<((usize, usize, usize), Result<FlightTemplate, String>)> = Vec::new();
+        // Pad flights already computed for this order.
+        let mut flown: Vec<(PadFlightKey, Result<FlightTemplate, String>)> = Vec::new();
         for (nominal, di, ti) in candidates {
             if best.as_ref().is_some_and(|b| nominal >= b.delivered_s) {
                 break;

@@ -395,7 +395,8 @@ fn check_energy(c: &mut FlightCheck, spec: &DroneSpec) {
     let band = model::MODEL_ERROR_BAND;
     let soc_end_worst = 1.0 - total * (1.0 + band) / usable;
     let reserve = m.policy.battery_reserve_fraction;
-    if !(soc_end_worst >= reserve - 1e-9) {
+    // Written so that a NaN fails too.
+    if soc_end_worst.partial_cmp(&(reserve - 1e-9)).is_none_or(|o| o.is_lt()) {
         let msg = format!(
             "lands with {:.1} % of usable energy after the model error band ({:.0} %), reserve is {:.0} %",
             soc_end_worst * 100.0,
