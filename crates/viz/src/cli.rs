@@ -1,15 +1,18 @@
 //! The `skylane-viz` command line: open a plan in the replay window, or render one
-//! screenshot and exit, or measure frame times.
+//! screenshot and exit, or render an order's proof-of-delivery photo and exit, or measure
+//! frame times.
 //!
 //! ```text
 //! skylane-viz PLAN [--at TIME] [--size WxH]
 //! skylane-viz PLAN --screenshot OUT.png --at TIME [--size WxH]
+//! skylane-viz PLAN --proof ORDER_ID -o OUT.png [--size WxH]
 //! skylane-viz PLAN --bench-frames N [--at TIME] [--size WxH]
 //! ```
 //!
 //! `TIME` is mission time: seconds since the first take-off or van departure of the plan
-//! (`600`, or `+600`), or a clock time of the mission day (`09:10` or `09:10:30`). Exit codes: 0 done, 1 the
-//! screenshot failed, 2 bad arguments or an unreadable plan or map.
+//! (`600`, or `+600`), or a clock time of the mission day (`09:10` or `09:10:30`). Exit
+//! codes: 0 done, 1 the screenshot failed, 2 bad arguments, an unreadable plan or map, or
+//! an order with no drone delivery to photograph.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -21,9 +24,13 @@ use clap::Parser;
 use skylane_planner::mission::ClockTime;
 use skylane_planner::plan::Plan;
 
-use crate::clock::ClockStart;
+use crate::camera::CameraPlugin;
+use crate::clock::{ClockPlugin, ClockStart};
+use crate::proof::{proof_shot, ProofPlugin};
 use crate::replay::Replay;
+use crate::scene::ScenePlugin;
 use crate::screenshot::{BenchPlugin, ScreenshotPlugin};
+use crate::vehicles::VehiclesPlugin;
 use crate::ReplayPlugin;
 
 /// Command-line arguments.
@@ -50,6 +57,18 @@ pub struct Args {
     /// time statistics and exit.
     #[arg(long, value_name = "N")]
     pub bench_frames: Option<u32>,
+    /// Photo confirmation: render the view from the drone's camera at the moment this
+    /// order's package is released (looking down at the drop point) to `-o` and exit.
+    #[arg(
+        long,
+        value_name = "ORDER_ID",
+        requires = "output",
+        conflicts_with_all = ["screenshot", "at", "bench_frames"]
+    )]
+    pub proof: Option<String>,
+    /// Where `--proof` writes its PNG.
+    #[arg(short = 'o', long, value_name = "OUT.png", requires = "proof")]
+    pub output: Option<PathBuf>,
 }
 
 /// A mission time given on the command line.
@@ -105,18 +124,32 @@ pub fn load_replay(path: &Path) -> Result<Replay, String> {
     Ok(Replay::new(plan, world))
 }
 
-/// The Bevy app for a loaded replay and the arguments.
-pub fn build_app(replay: Replay, args: &Args) -> App {
-    let at_s = args.at.map(|t| t.resolve(replay.timeline.first_departure_s));
-    let headless_run = args.screenshot.is_some() || args.bench_frames.is_some();
+/// The Bevy app for a loaded replay and the arguments; the error (for the user) when
+/// `--proof` names an order with no drone delivery.
+pub fn build_app(replay: Replay, args: &Args) -> Result<App, String> {
+    let proof = args.proof.as_deref().map(|id| proof_shot(&replay.plan, id)).transpose()?;
+    // The PNG to write: the proof photo's, or the screenshot's.
+    let capture = match &proof {
+        Some(_) => args.output.clone(),
+        None => args.screenshot.clone(),
+    };
+    let at_s = match &proof {
+        Some(shot) => Some(shot.release_s),
+        None => args.at.map(|t| t.resolve(replay.timeline.first_departure_s)),
+    };
+    let headless_run = capture.is_some() || args.bench_frames.is_some();
     let start = ClockStart {
         at_s,
         // A screenshot shows one instant; a benchmark and the window play.
-        playing: args.screenshot.is_none(),
+        playing: capture.is_none(),
     };
     let (w, h) = args.size;
+    let title = match &proof {
+        Some(shot) => format!("skylane proof of delivery · order {}", shot.order_id),
+        None => format!("skylane replay · {}", replay.plan.mission.name),
+    };
     let window = Window {
-        title: format!("skylane replay · {}", replay.plan.mission.name),
+        title,
         resolution: WindowResolution::new(w, h).with_scale_factor_override(1.0),
         present_mode: if headless_run { PresentMode::AutoNoVsync } else { PresentMode::AutoVsync },
         ..default()
@@ -126,21 +159,31 @@ pub fn build_app(replay: Replay, args: &Args) -> App {
         DefaultPlugins.set(WindowPlugin { primary_window: Some(window), ..default() }).set(
             RenderPlugin {
                 // A screenshot must not catch meshes whose pipelines are still compiling.
-                synchronous_pipeline_compilation: args.screenshot.is_some(),
+                synchronous_pipeline_compilation: capture.is_some(),
                 ..default()
             },
         ),
     )
     .insert_resource(replay)
-    .insert_resource(start)
-    .add_plugins(ReplayPlugin);
-    if let Some(path) = &args.screenshot {
-        app.add_plugins(ScreenshotPlugin { path: path.clone() });
+    .insert_resource(start);
+    match proof {
+        // The drone's camera view: no HUD, a caption instead.
+        Some(shot) => app.add_plugins((
+            ScenePlugin,
+            ClockPlugin,
+            VehiclesPlugin,
+            CameraPlugin,
+            ProofPlugin { shot },
+        )),
+        None => app.add_plugins(ReplayPlugin),
+    };
+    if let Some(path) = capture {
+        app.add_plugins(ScreenshotPlugin { path });
     }
     if let Some(frames) = args.bench_frames {
         app.add_plugins(BenchPlugin { frames: frames.max(1), warmup: 30 });
     }
-    app
+    Ok(app)
 }
 
 /// Runs the command line; returns the process exit code.
@@ -153,7 +196,14 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match build_app(replay, &args).run() {
+    let mut app = match build_app(replay, &args) {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match app.run() {
         AppExit::Success => ExitCode::SUCCESS,
         AppExit::Error(code) => ExitCode::from(code.get()),
     }
@@ -202,6 +252,20 @@ mod tests {
         assert_eq!(a.at, Some(MissionTime::AfterStart(600.0)));
         assert_eq!(a.size, (800, 600));
         assert!(Args::try_parse_from(["skylane-viz"]).is_err());
+    }
+
+    #[test]
+    fn proof_arguments() {
+        let a =
+            Args::try_parse_from(["skylane-viz", "plan.ron", "--proof", "M0142", "-o", "pod.png"])
+                .unwrap();
+        assert_eq!(a.proof.as_deref(), Some("M0142"));
+        assert_eq!(a.output, Some(PathBuf::from("pod.png")));
+        // The photo needs a file, the file needs the photo, and the time is the release's.
+        assert!(Args::try_parse_from(["skylane-viz", "p.ron", "--proof", "M1"]).is_err());
+        assert!(Args::try_parse_from(["skylane-viz", "p.ron", "-o", "x.png"]).is_err());
+        let at = ["skylane-viz", "p.ron", "--proof", "M1", "-o", "x.png", "--at", "600"];
+        assert!(Args::try_parse_from(at).is_err());
     }
 
     #[test]

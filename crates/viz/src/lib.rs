@@ -2,8 +2,8 @@
 //!
 //! A Bevy 3D replay of a skylane plan: the city from the plan's map (roads, extruded
 //! buildings, translucent no-fly volumes, depots, delivery points) with every drone and
-//! van moving on one mission clock, a HUD, an orbit camera, picking, and a headless
-//! screenshot mode. It never plans: it reads a `plan.ron` and uses `skylane-planner` only
+//! van moving on one mission clock, a HUD, an orbit camera, picking, a headless
+//! screenshot mode, and proof-of-delivery photos (the drone camera's view at release). It never plans: it reads a `plan.ron` and uses `skylane-planner` only
 //! for the plan, mission and world types.
 //!
 //! Map coordinates (x east, y north, z up) become Bevy coordinates (x, z, -y); see
@@ -17,7 +17,9 @@
 //! - [`vehicles::VehiclesPlugin`]: drones, vans, trails, packages, picking;
 //! - [`hud::HudPlugin`]: clock, counts, selection panel, time slider;
 //! - [`camera::CameraPlugin`]: overview, orbit, pan, zoom, follow, lights;
-//! - [`screenshot::ScreenshotPlugin`] and [`screenshot::BenchPlugin`]: one-shot runs.
+//! - [`screenshot::ScreenshotPlugin`] and [`screenshot::BenchPlugin`]: one-shot runs;
+//! - [`proof::ProofPlugin`]: the drone camera's view of a drop, in place of the HUD and
+//!   the orbit view ([`proof::proof_shot`] resolves the order).
 //!
 //! [`ReplayPlugin`] adds the first five; [`cli::build_app`] assembles the whole app.
 
@@ -29,6 +31,7 @@ pub mod clock;
 pub mod coords;
 pub mod geometry;
 pub mod hud;
+pub mod proof;
 pub mod replay;
 pub mod scene;
 pub mod screenshot;

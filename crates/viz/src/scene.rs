@@ -29,7 +29,7 @@ pub struct ScenePlugin;
 
 impl Plugin for ScenePlugin {
     fn build(&self, app: &mut App) {
-        app.add_systems(
+        app.init_resource::<HiddenDropPoints>().add_systems(
             Startup,
             (
                 spawn_ground,
@@ -109,8 +109,21 @@ pub fn zone_mesh(world: &World) -> MeshData {
     m
 }
 
-/// Delivery points (drone drops and van stops) as low cyan hexagonal pads.
-pub fn drop_point_mesh(plan: &Plan) -> MeshData {
+/// Delivery points whose pads are not drawn (within 0.5 m of one of these points): the
+/// proof-of-delivery view draws its own flat marker where the parcel lies.
+#[derive(Resource, Debug, Clone, Default, PartialEq)]
+pub struct HiddenDropPoints(pub Vec<[f64; 2]>);
+
+impl HiddenDropPoints {
+    /// Whether the pad at `p` is hidden.
+    pub fn hides(&self, p: [f64; 2]) -> bool {
+        self.0.iter().any(|h| (h[0] - p[0]).hypot(h[1] - p[1]) < 0.5)
+    }
+}
+
+/// Delivery points (drone drops and van stops) as low cyan hexagonal pads, except the
+/// `hidden` ones.
+pub fn drop_point_mesh(plan: &Plan, hidden: &HiddenDropPoints) -> MeshData {
     let mut m = MeshData::default();
     let color = [0.0, 0.85, 0.9, 1.0];
     let points = plan
@@ -118,7 +131,7 @@ pub fn drop_point_mesh(plan: &Plan) -> MeshData {
         .iter()
         .map(|f| f.drop_point_m)
         .chain(plan.van_routes.iter().flat_map(|r| r.stops.iter().map(|s| s.pos_m)));
-    for p in points {
+    for p in points.filter(|p| !hidden.hides(*p)) {
         push_prism(&mut m, &regular_polygon(p, 4.0, 6), 0.0, 1.5, color);
     }
     m
@@ -268,10 +281,11 @@ fn spawn_depots(
 fn spawn_drop_points(
     mut commands: Commands,
     replay: Res<Replay>,
+    hidden: Res<HiddenDropPoints>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
 ) {
-    let m = drop_point_mesh(&replay.plan);
+    let m = drop_point_mesh(&replay.plan, &hidden);
     if m.is_empty() {
         return;
     }
@@ -347,6 +361,20 @@ mod tests {
     fn roads_are_one_mesh() {
         let m = road_mesh(&world());
         assert_eq!(m.triangle_count(), 4);
+    }
+
+    #[test]
+    fn hidden_drop_points_get_no_pad() {
+        use crate::testutil::{flight, plan_with};
+        let plan = plan_with(
+            vec![flight("d1", "o1", 100.0, 500.0), flight("d2", "o2", 200.0, 300.0)],
+            vec![],
+        );
+        let all = drop_point_mesh(&plan, &HiddenDropPoints::default());
+        let some = drop_point_mesh(&plan, &HiddenDropPoints(vec![[500.2, 0.1]]));
+        assert_eq!(some.triangle_count() * 2, all.triangle_count());
+        // The remaining pad is the one at (300, 0).
+        assert!(some.positions.iter().all(|p| (p[0] - 300.0).abs() <= 4.0));
     }
 
     #[test]
