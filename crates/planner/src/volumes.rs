@@ -147,8 +147,11 @@ pub fn flight_volumes(samples: &[Sample], pad: Option<Corridor>) -> Vec<Volume4>
         // Grow the piece while the next sample keeps it of one kind, short and thin.
         while j + 1 < samples.len() {
             let next = j + 1;
+            // The slack makes the cut independent of the flight's take-off time: the
+            // planner cuts a flight at take-off 0, the intents at its real times, and a
+            // sum rounded differently must not move a cut (or the two would differ).
             if in_corridor(samples[j].phase) != corridor
-                || samples[next].t_s - samples[i].t_s > VOLUME_MAX_S
+                || samples[next].t_s - samples[i].t_s > VOLUME_MAX_S + 1e-6
             {
                 break;
             }
@@ -322,6 +325,21 @@ mod tests {
             assert!(inside, "sample at {} s not covered", x.t_s);
         }
         assert!(v.iter().all(|v| v.t_to_s - v.t_from_s <= VOLUME_MAX_S + 1e-9));
+    }
+
+    #[test]
+    fn the_cut_does_not_depend_on_the_take_off_time() {
+        let s = level(0.0, 900.0, 0.0, 50.0, 10.0);
+        let at_zero = flight_volumes(&s, None);
+        for shift in [0.1, 37_777.123, 86_399.9] {
+            let moved: Vec<Sample> =
+                s.iter().map(|x| Sample { t_s: x.t_s + shift, ..*x }).collect();
+            let v = flight_volumes(&moved, None);
+            assert_eq!(v.len(), at_zero.len());
+            for (a, b) in v.iter().zip(&at_zero) {
+                assert_eq!((a.a_m, a.b_m), (b.a_m, b.b_m), "shift {shift}");
+            }
+        }
     }
 
     #[test]

@@ -9,8 +9,8 @@
 //! Entry point: [`intents_json`]. The volumes are the planner's own reservations
 //! ([`crate::volumes`]) grown by half the minima: horizontally a 16-sided stadium
 //! polygon around the volume's segment (it contains the disc of radius `horizontal_m / 2
-//! + bulge`), vertically `vertical_m / 2` above and below, in time `time_buffer_s / 2`
-//! before and after. Two flights the planner kept apart therefore have intents that do
+//! + bulge`), vertically `vertical_m / 2` less 5 cm above and below (so flights exactly
+//! the vertical minimum apart do not touch), in time `time_buffer_s / 2` before and after. Two flights the planner kept apart therefore have intents that do
 //! not intersect, except the volumes of the vertical pad corridors of one nest (listed per
 //! intent in the `skylane.terminal_volumes` extension), which belong to the nest.
 
@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 use super::Plan;
 use crate::geo::LocalFrame;
 use crate::mission::Separation;
-use crate::volumes::{cap_cos, flight_volumes, Volume4, CAP_SIDES};
+use crate::volumes::{cap_cos, flight_volumes, Volume4, CAP_SIDES, POLYGON_GAP_M};
 
 /// The intents of every flight of `plan` as JSON text, or `None` when the mission's
 /// airspace has no `date` (absolute times need it). Heights above the WGS84 ellipsoid are
@@ -101,6 +101,9 @@ fn volume4d(
 ) -> Value {
     let (h_m, v_m, buffer_s) = (sep.horizontal_m, sep.vertical_m, sep.time_buffer_s);
     let radius = (h_m / 2.0 + v.bulge_m) / cap_cos();
+    // Two flights exactly the vertical minimum apart (cruise layers are spaced by it)
+    // keep a gap between their intents instead of touching.
+    let half_v = (v_m - POLYGON_GAP_M) / 2.0;
     let vertices: Vec<Value> = stadium(v.a_m, v.b_m, radius)
         .into_iter()
         .map(|p| {
@@ -115,8 +118,8 @@ fn volume4d(
     json!({
         "volume": {
             "outline_polygon": {"vertices": vertices},
-            "altitude_lower": alt(v.z_min_m - v_m / 2.0),
-            "altitude_upper": alt(v.z_max_m + v_m / 2.0),
+            "altitude_lower": alt(v.z_min_m - half_v),
+            "altitude_upper": alt(v.z_max_m + half_v),
         },
         "time_start": {"value": rfc3339(start), "format": "RFC3339"},
         "time_end": {"value": rfc3339(end), "format": "RFC3339"},
