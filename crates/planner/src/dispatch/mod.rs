@@ -582,13 +582,21 @@ impl<'w> Dispatcher<'w> {
     /// How `order` would be served now, without booking anything. A drone quote keeps
     /// clear of every flight committed so far.
     pub fn quote(&self, order: &Order) -> Quote {
-        let options = self.options(order);
+        let options = self.options_if_express(order);
         self.quote_with(order, &options).0
+    }
+
+    /// The flight options of an express order; none for the others, which go by van.
+    fn options_if_express(&self, order: &Order) -> Vec<TemplateOption> {
+        match order.service {
+            Service::Express => self.options(order),
+            _ => Vec::new(),
+        }
     }
 
     /// Books `order` the way [`Dispatcher::quote`] answers, and returns that quote.
     pub fn commit(&mut self, order: &Order) -> Quote {
-        let options = self.options(order);
+        let options = self.options_if_express(order);
         let (quote, booking) = self.quote_with(order, &options);
         match booking {
             Some(b) => {
