@@ -462,9 +462,9 @@ pub fn qgc_plan_json(m: &FlightMission) -> String {
         "rallyPoints": {"points": [], "version": 2},
         "version": 1,
     });
-    let mut text = serde_json::to_string_pretty(&plan).expect("JSON values serialise");
-    text.push('\n');
-    text
+    // `{:#}` displays a `Value` as pretty JSON text; unlike `to_string_pretty`, it
+    // cannot fail.
+    format!("{plan:#}\n")
 }
 
 fn wpl_number(v: f64, decimals: usize) -> String {

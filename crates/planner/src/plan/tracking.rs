@@ -33,7 +33,8 @@
 
 use serde_json::{json, Value};
 
-use super::{geojson_string, Outcome, Plan, Sample};
+use super::writers::geojson_value;
+use super::{Outcome, Plan, Sample};
 use crate::geo::LocalFrame;
 use crate::mission::{Order, Service};
 use crate::world::World;
@@ -102,6 +103,12 @@ fn promised_s(plan: &Plan, order: &Order, outcome: &Outcome) -> f64 {
 /// the events). Like `flights.geojson`, positions are converted with the frame of the
 /// plan's own mission origin.
 pub fn tracking_json(plan: &Plan) -> String {
+    // A `Value` displays as JSON text; unlike `to_string`, this cannot fail.
+    format!("{}\n", tracking_value(plan))
+}
+
+/// The document [`tracking_json`] writes.
+fn tracking_value(plan: &Plan) -> Value {
     let m = &plan.mission;
     let frame = LocalFrame::new(m.origin.lat_deg, m.origin.lon_deg);
     let geo = |p: [f64; 3]| {
@@ -237,15 +244,12 @@ pub fn tracking_json(plan: &Plan) -> String {
         }
         orders.push(finish(record, events));
     }
-    let doc = json!({
+    json!({
         "format": TRACKING_FORMAT,
         "mission": m.name,
         "position_interval_s": POSITION_INTERVAL_S,
         "orders": orders,
-    });
-    let mut text = serde_json::to_string(&doc).expect("JSON values serialise");
-    text.push('\n');
-    text
+    })
 }
 
 fn finish(mut record: Value, events: Vec<Value>) -> Value {
@@ -266,10 +270,8 @@ pub fn tracking_html(plan: &Plan, world: &World) -> String {
     let frame = LocalFrame::new(m.origin.lat_deg, m.origin.lon_deg);
     // The frame is linear in latitude and longitude: metres per degree from one step.
     let one = frame.to_local(m.origin.lat_deg + 1.0, m.origin.lon_deg + 1.0);
-    let tracking: Value =
-        serde_json::from_str(&tracking_json(plan)).expect("tracking_json writes JSON");
-    let flights: Value =
-        serde_json::from_str(&geojson_string(plan)).expect("geojson_string writes JSON");
+    let tracking = tracking_value(plan);
+    let flights = geojson_value(plan);
     let buildings: Vec<Value> = world
         .buildings
         .iter()
@@ -293,6 +295,6 @@ pub fn tracking_html(plan: &Plan, world: &World) -> String {
         "world": {"buildings": buildings, "roads": roads, "zones": zones},
     });
     // Inside a <script> element nothing may close it: escape every "</".
-    let text = serde_json::to_string(&data).expect("JSON values serialise").replace("</", "<\\/");
+    let text = data.to_string().replace("</", "<\\/");
     PAGE_TEMPLATE.replacen(PAGE_DATA_MARK, &text, 1)
 }

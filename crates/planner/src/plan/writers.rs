@@ -59,6 +59,12 @@ fn round(v: f64, digits: i32) -> f64 {
 /// The plan as a GeoJSON `FeatureCollection`: one `LineString` per flight and per van
 /// route, coordinates `[lon_deg, lat_deg, alt_m]`, with `times_s` per coordinate.
 pub fn geojson_string(plan: &Plan) -> String {
+    // A `Value` displays as JSON text; unlike `to_string`, this cannot fail.
+    format!("{}\n", geojson_value(plan))
+}
+
+/// The document [`geojson_string`] writes.
+pub(super) fn geojson_value(plan: &Plan) -> Value {
     let frame = LocalFrame::new(plan.mission.origin.lat_deg, plan.mission.origin.lon_deg);
     let lonlat = |x: f64, y: f64| {
         let (lat, lon) = frame.to_geodetic([x, y]);
@@ -111,10 +117,7 @@ pub fn geojson_string(plan: &Plan) -> String {
             }
         }));
     }
-    let fc = json!({"type": "FeatureCollection", "features": features});
-    let mut text = serde_json::to_string(&fc).expect("JSON values serialise");
-    text.push('\n');
-    text
+    json!({"type": "FeatureCollection", "features": features})
 }
 
 fn csv_field(s: &str) -> String {

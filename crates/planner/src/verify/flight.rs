@@ -4,6 +4,7 @@
 use nalgebra::Vector3;
 
 use super::clearance::{closest_approach, ClearanceBreach};
+use super::fleet::FleetDrone;
 use super::pads::{pad_of, NestPads};
 use super::{Rule, Violation, TOL};
 use crate::energy::model::{self, EnergySample};
@@ -43,10 +44,12 @@ impl FlightCheck<'_> {
     }
 }
 
-/// Checks flight `index` of `plan`; `nests` are the pads the verifier laid out itself.
+/// Checks flight `index` of `plan`; `fleet` and `nests` are the drones and pads the
+/// verifier derived from the mission itself.
 pub(super) fn check_flight(
     plan: &Plan,
     world: &World,
+    fleet: &[FleetDrone],
     nests: &[NestPads],
     index: usize,
     out: &mut Vec<Violation>,
@@ -63,7 +66,7 @@ pub(super) fn check_flight(
         c.push(Rule::Finite, None, None, non_finite_message(f));
         return;
     }
-    let Some(spec) = check_identity(&mut c) else { return };
+    let Some(spec) = check_identity(&mut c, fleet) else { return };
     let order = c.mission.orders.iter().find(|o| o.id == f.order_id);
     check_pads(&mut c, nests);
     check_timing_and_dynamics(&mut c, &spec);
@@ -110,10 +113,9 @@ fn non_finite_message(f: &Flight) -> String {
 }
 
 /// The drone is one of the fleet's, of the stated type and nest; returns its type.
-fn check_identity(c: &mut FlightCheck) -> Option<DroneSpec> {
-    let (m, f) = (c.mission, c.flight);
-    let ids = super::fleet::drone_ids(m);
-    match ids.iter().find(|d| d.id == f.drone_id) {
+fn check_identity(c: &mut FlightCheck, fleet: &[FleetDrone]) -> Option<DroneSpec> {
+    let f = c.flight;
+    match fleet.iter().find(|d| d.id == f.drone_id) {
         None => {
             c.push(
                 Rule::Vehicle,

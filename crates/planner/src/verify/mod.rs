@@ -118,8 +118,9 @@ pub fn verify(plan: &Plan, world: &World) -> Vec<Violation> {
     }
     accounting::check_accounting(plan, &mut out);
     let nests = pads::nest_pads(plan, world, &mut out);
+    let fleet = fleet::drone_ids(&plan.mission);
     for i in 0..plan.flights.len() {
-        flight::check_flight(plan, world, &nests, i, &mut out);
+        flight::check_flight(plan, world, &fleet, &nests, i, &mut out);
     }
     accounting::check_vehicle_overlap(plan, &mut out);
     pads::check_pad_occupancy(plan, &nests, &mut out);
