@@ -463,7 +463,9 @@ impl World {
                         self.describe(b)
                     ),
                 );
-            } else if d.kind == crate::mission::DepotKind::Drone {
+            } else if d.kind == crate::mission::DepotKind::Drone
+                && (1..=crate::mission::MAX_PADS).contains(&d.pads)
+            {
                 let margin = mission.airspace.clearance_margin_m;
                 if let Err(e) = pads::pad_layout(self, p, d.pads, margin) {
                     push(format!("depots[{i}].pads"), format!("nest {:?}: {e}", d.id));

@@ -62,7 +62,8 @@ pub fn pad_layout(
         let (ka, kb) = (key(a), key(b));
         ka.0.cmp(&kb.0).then(ka.1.total_cmp(&kb.1))
     });
-    let mut out = Vec::with_capacity(pads as usize);
+    // Never more pads than grid spots: a huge `pads` is an error below, not an allocation.
+    let mut out = Vec::with_capacity((pads as usize).min(grid.len()));
     for (i, j) in grid {
         if out.len() == pads as usize {
             break;
