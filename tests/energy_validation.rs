@@ -107,6 +107,38 @@ fn leave_one_airframe_out_within_recorded_error() {
     assert!(model::MODEL_ERROR_BAND < needed_band + 0.01, "band is the needed one, rounded up");
 }
 
+/// The smallest mean absolute error `curve` allows when its motor efficiency is fitted to
+/// its own points alone (drag coefficient kept at the global fit), and that efficiency:
+/// a per-airframe fit, more freedom than the global rule has, so no choice of the two
+/// global constants can score the airframe better than this.
+fn own_efficiency_floor(curve: &ValidationCurve) -> (f64, f64) {
+    (0..=1400)
+        .map(|i| {
+            let eta = 0.3 + 0.0005 * f64::from(i);
+            let constants = ModelConstants { motor_esc_efficiency: eta, ..ModelConstants::FITTED };
+            (validation::mean_abs_error(curve, &constants).unwrap(), eta)
+        })
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .unwrap()
+}
+
+#[test]
+fn alta_x_table_is_beyond_any_single_efficiency() {
+    // Why the Alta X misses the 15 % target (BENCHMARKS.md): its brochure's power per
+    // kilogram rises far faster with mass than rotor physics allows, so even an
+    // efficiency fitted to its own eight points leaves more than 15 % mean error. The
+    // other airframes' points are consistent with one efficiency each.
+    for curve in validation::curves() {
+        let (floor, eta) = own_efficiency_floor(&curve);
+        println!("{:<16} own-efficiency floor {:5.1} % (eta {eta:.3})", curve.name, 100.0 * floor);
+        if curve.name == "freefly-alta-x" {
+            assert!(floor > 0.15, "the Alta X floor fell to {floor}: update BENCHMARKS.md");
+        } else {
+            assert!(floor < 0.08, "{}: {floor}", curve.name);
+        }
+    }
+}
+
 fn level_w(spec: &DroneSpec, v: f64) -> f64 {
     model::power(spec, 0.0, Vector3::new(v, 0.0, 0.0), 0.0, &model::Atmosphere::isa())
         .unwrap()
