@@ -87,8 +87,8 @@ pub fn run(args: PlanArgs) -> ExitCode {
     }
     println!("late      {}", s.late);
     println!(
-        "separated {} flight(s) held for the airspace, {:.0} s in all",
-        s.separation_delays, s.separation_delay_s
+        "separated {} flight(s) held for the airspace, {:.0} s in all; {} on another cruise layer",
+        s.separation_delays, s.separation_delay_s, s.separation_other_layer
     );
     println!("drone km  {:.1}", s.drone_km);
     println!("van km    {:.1}", s.van_km);

@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
-use super::{vans, Dispatcher, TemplateOption, ORDER_HORIZON_S};
+use super::{vans, Dispatcher, PadFlights, TemplateOption};
 use crate::ground::roads::RoadGraph;
-use crate::mission::{Mission, Order, Service};
+use crate::mission::{Mission, Service};
 use crate::plan::{Flight, MapRef, OrderOutcome, Outcome, Plan, Summary, PLAN_FORMAT};
-use crate::world::{TimeSpan, World};
+use crate::world::World;
 
 /// Whether flights are kept clear of each other (see the parent module's docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,23 +46,7 @@ pub fn plan_mission_with(
     let n = mission.orders.len();
     // Build the planners (one per set of active windowed zones) in parallel, then every
     // order's flight options in parallel; results are collected in order.
-    let mut firsts: Vec<&Order> = Vec::new();
-    {
-        let mut seen: Vec<Vec<bool>> = Vec::new();
-        for o in &mission.orders {
-            let span = TimeSpan {
-                from_s: o.placed_at.seconds(),
-                to_s: o.placed_at.seconds() + ORDER_HORIZON_S,
-            };
-            let sig: Vec<bool> =
-                world.zones.iter().map(|z| z.window_s.is_some() && z.active_during(span)).collect();
-            if !seen.contains(&sig) {
-                seen.push(sig);
-                firsts.push(o);
-            }
-        }
-    }
-    firsts.par_iter().for_each(|o| {
+    d.zone_sets().par_iter().for_each(|o| {
         d.planner_for(o);
     });
     let done = std::sync::atomic::AtomicUsize::new(0);
@@ -128,7 +112,7 @@ pub fn plan_mission_with(
         pending.retain(|i| drone_reason[*i].is_none());
         if let Some((_, _, i)) = chosen {
             let o = &mission.orders[i];
-            match d.deconflicted(o, &templates[i]) {
+            match d.deconflicted(o, &templates[i], &mut PadFlights::default()) {
                 Ok(b) => {
                     d.book(o, b);
                     flight_of[i] = Some(d.flights.len() - 1);
@@ -217,7 +201,10 @@ pub fn plan_mission_with(
         })
         .collect();
     let mut summary = summarise(mission, &outcomes, &flights, &van_routes);
-    (summary.separation_delays, summary.separation_delay_s) = d.separation_delays();
+    let sep = d.separation();
+    summary.separation_delays = sep.delayed;
+    summary.separation_delay_s = sep.delay_s;
+    summary.separation_other_layer = sep.other_layer;
     Plan {
         format: PLAN_FORMAT.to_string(),
         mission: mission.clone(),

@@ -55,12 +55,12 @@ use crate::energy::model::Atmosphere;
 use crate::energy::DroneSpec;
 use crate::mission::{ClockTime, DepotKind, Mission, Order, Service};
 use crate::plan::Flight;
-use crate::search::city::{CityPlanner, CityPlannerConfig, Clearances};
+use crate::search::city::{CityPlanner, CityPlannerConfig, Clearances, DeliveryPath};
 use crate::volumes::{flight_volumes, ReservationIndex, Volume4};
-use crate::world::pads::pad_layout;
+use crate::world::pads::{pad_layout, PAD_SEARCH_RADIUS_M};
 use crate::world::{Rect, TimeSpan, World};
 pub use day::{plan_mission, plan_mission_with, Deconfliction};
-use flight::{flight_template, instantiate, FlightTemplate};
+use flight::{dist, flight_template, instantiate, FlightTemplate};
 
 /// How long after an order a time-windowed zone still matters to its flight, s.
 const ORDER_HORIZON_S: f64 = 3.0 * 3600.0;
@@ -77,8 +77,40 @@ struct Drone {
     free_at_s: f64,
 }
 
-/// (option index, depot index, pad index) of a flight re-flown from a pad.
-type PadFlightKey = (usize, usize, usize);
+/// (option index, depot index, pad index, other cruise layer) of a flight re-flown from
+/// a pad; the layer is `None` for the option's own.
+type PadFlightKey = (usize, usize, usize, Option<usize>);
+
+/// Pad flights already computed for one order (a candidate's drones share pads).
+#[derive(Default)]
+struct PadFlights(Vec<(PadFlightKey, Result<FlightTemplate, String>)>);
+
+impl PadFlights {
+    /// The flight under `key`, computed by `fly` on first use.
+    fn get_or(
+        &mut self,
+        key: PadFlightKey,
+        fly: impl FnOnce() -> Result<FlightTemplate, String>,
+    ) -> Result<FlightTemplate, String> {
+        if let Some((_, r)) = self.0.iter().find(|(k, _)| *k == key) {
+            return r.clone();
+        }
+        let r = fly();
+        self.0.push((key, r.clone()));
+        r
+    }
+}
+
+/// A drone that could fly one of an order's options within the promise if the
+/// airspace were empty.
+struct Candidate {
+    /// Delivery time ignoring the airspace, s.
+    nominal_s: f64,
+    /// Drone index.
+    drone: usize,
+    /// Option index.
+    option: usize,
+}
 
 /// A drone, a flight and a take-off time that keep every separation rule.
 struct Booking {
@@ -89,6 +121,8 @@ struct Booking {
     delivered_s: f64,
     /// Seconds the take-off waits for the airspace to clear.
     delay_s: f64,
+    /// Whether it flies at another cruise layer than its best one, to keep clear.
+    other_layer: bool,
 }
 
 /// A drone choice for an order: (delivery time, drone index, option index, take-off).
@@ -166,8 +200,20 @@ pub struct Dispatcher<'w> {
     van_queue: Vec<String>,
     reservations: ReservationIndex,
     deconflict: Deconfliction,
-    /// Flights whose take-off waited for the airspace, and the seconds waited in all.
-    delayed: (usize, f64),
+    /// What keeping the fleet apart changed so far.
+    separation: SeparationStats,
+}
+
+/// What keeping the fleet's flights apart changed: take-offs held on the ground, and
+/// flights moved to another cruise layer than their best one.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SeparationStats {
+    /// Flights whose take-off waited for the airspace to clear.
+    pub delayed: usize,
+    /// Seconds waited, all flights together.
+    pub delay_s: f64,
+    /// Flights flown at another cruise layer than their best one.
+    pub other_layer: usize,
 }
 
 impl<'w> Dispatcher<'w> {
@@ -247,7 +293,7 @@ impl<'w> Dispatcher<'w> {
             van_queue: Vec::new(),
             reservations: ReservationIndex::new(mission.airspace.separation),
             deconflict: Deconfliction::On,
-            delayed: (0, 0.0),
+            separation: SeparationStats::default(),
         }
     }
 
@@ -263,9 +309,9 @@ impl<'w> Dispatcher<'w> {
         &self.pads
     }
 
-    /// Flights whose take-off waited for the airspace to clear, and the total wait, s.
-    pub fn separation_delays(&self) -> (usize, f64) {
-        self.delayed
+    /// What keeping the fleet apart changed so far: held take-offs, other cruise layers.
+    pub fn separation(&self) -> SeparationStats {
+        self.separation
     }
 
     /// Flights committed so far, in commit order.
@@ -278,18 +324,52 @@ impl<'w> Dispatcher<'w> {
         &self.van_queue
     }
 
+    /// The zones that matter to `order`'s flight: which time-windowed zones are active
+    /// from its placing to [`ORDER_HORIZON_S`] later.
+    fn zone_signature(&self, order: &Order) -> Vec<bool> {
+        let span = TimeSpan {
+            from_s: order.placed_at.seconds(),
+            to_s: order.placed_at.seconds() + ORDER_HORIZON_S,
+        };
+        self.world.zones.iter().map(|z| z.window_s.is_some() && z.active_during(span)).collect()
+    }
+
+    /// One order of the mission per distinct [`Dispatcher::zone_signature`]: the orders
+    /// whose planners, together, serve the whole day.
+    fn zone_sets(&self) -> Vec<&Order> {
+        let mut seen: Vec<Vec<bool>> = Vec::new();
+        let mut firsts = Vec::new();
+        for o in &self.mission.orders {
+            let sig = self.zone_signature(o);
+            if !seen.contains(&sig) {
+                seen.push(sig);
+                firsts.push(o);
+            }
+        }
+        firsts
+    }
+
+    /// Builds now what the first quotes would otherwise build: the planner of every set
+    /// of time-windowed zones the mission's orders meet, and each nest's shortest-path
+    /// trees on every cruise layer of each. A live dispatcher calls it once before its
+    /// first quote, so that quotes pay for searches only.
+    pub fn warm_up(&self) {
+        let planners: Vec<Arc<CityPlanner<'w>>> =
+            self.zone_sets().par_iter().map(|o| self.planner_for(o)).collect();
+        let jobs: Vec<(&Arc<CityPlanner<'w>>, [f64; 2])> = planners
+            .iter()
+            .flat_map(|p| self.nests.iter().map(move |&n| (p, self.depot_xy[n])))
+            .collect();
+        jobs.par_iter().for_each(|(p, xy)| p.prepare_depot(*xy));
+    }
+
     /// The planner for the zones active around `order`, built on first use.
     fn planner_for(&self, order: &Order) -> Arc<CityPlanner<'w>> {
         let span = TimeSpan {
             from_s: order.placed_at.seconds(),
             to_s: order.placed_at.seconds() + ORDER_HORIZON_S,
         };
-        let sig: Vec<bool> = self
-            .world
-            .zones
-            .iter()
-            .map(|z| z.window_s.is_some() && z.active_during(span))
-            .collect();
+        let sig = self.zone_signature(order);
         let mut cache = self.planners.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((_, p)) = cache.iter().find(|(s, _)| *s == sig) {
             return p.clone();
@@ -309,54 +389,91 @@ impl<'w> Dispatcher<'w> {
         p
     }
 
-    /// Every (nest, type) way of flying `order`, or why not.
     /// Every (nest, type) way of flying `order`, or why not. Nests are searched in
-    /// parallel and each nest's drone types in parallel (rayon; results are collected
-    /// in nest and type order, so the answer does not depend on the thread count).
+    /// parallel (rayon; results are collected in nest order, so the answer does not
+    /// depend on the thread count).
     fn options(&self, order: &Order) -> Vec<TemplateOption> {
         let dest = self.world.frame.to_local(order.lat_deg, order.lon_deg);
         let planner = self.planner_for(order);
+        let per_nest: Vec<Vec<TemplateOption>> =
+            self.nests.par_iter().map(|&n| self.nest_options(order, n, &planner, dest)).collect();
+        per_nest.into_iter().flatten().collect()
+    }
+
+    /// The ways of flying `order` from nest `n`, one per drone type based there (types in
+    /// parallel, collected in type order).
+    fn nest_options(
+        &self,
+        order: &Order,
+        n: usize,
+        planner: &CityPlanner<'w>,
+        dest: [f64; 2],
+    ) -> Vec<TemplateOption> {
         let too_heavy = |spec: &DroneSpec| {
             format!(
                 "too heavy: payload {:.2} kg exceeds the {} limit of {:.2} kg",
                 order.payload_kg, spec.name, spec.max_payload_kg
             )
         };
-        let per_nest: Vec<Vec<TemplateOption>> = self
-            .nests
-            .par_iter()
-            .map(|&n| {
-                let kinds: Vec<&DroneSpec> = self
-                    .types
-                    .iter()
-                    .filter(|t| self.drones.iter().any(|d| d.depot == n && d.spec.name == t.name))
-                    .collect();
-                let heaviest = kinds.iter().map(|k| k.max_payload_kg).fold(0.0, f64::max);
-                if kinds.is_empty() || order.payload_kg > heaviest {
-                    return kinds.iter().map(|k| (n, k.name.clone(), Err(too_heavy(k)))).collect();
-                }
-                let path = planner.plan_delivery(self.depot_xy[n], dest, &self.rules);
-                kinds
-                    .par_iter()
-                    .map(|spec| {
-                        let t = match &path {
-                            Err(e) => Err(format!("no path: {e}")),
-                            Ok(_) if order.payload_kg > spec.max_payload_kg => Err(too_heavy(spec)),
-                            Ok(p) => flight_template(
-                                spec,
-                                &self.mission,
-                                &self.atm,
-                                self.depot_xy[n],
-                                order,
-                                p,
-                            ),
-                        };
-                        (n, spec.name.clone(), t)
-                    })
-                    .collect()
-            })
+        let kinds: Vec<&DroneSpec> = self
+            .types
+            .iter()
+            .filter(|t| self.drones.iter().any(|d| d.depot == n && d.spec.name == t.name))
             .collect();
-        per_nest.into_iter().flatten().collect()
+        let heaviest = kinds.iter().map(|k| k.max_payload_kg).fold(0.0, f64::max);
+        if kinds.is_empty() || order.payload_kg > heaviest {
+            return kinds.iter().map(|k| (n, k.name.clone(), Err(too_heavy(k)))).collect();
+        }
+        let path = planner.plan_delivery(self.depot_xy[n], dest, &self.rules);
+        kinds
+            .par_iter()
+            .map(|spec| {
+                let t = match &path {
+                    Err(e) => Err(format!("no path: {e}")),
+                    Ok(_) if order.payload_kg > spec.max_payload_kg => Err(too_heavy(spec)),
+                    Ok(p) => {
+                        flight_template(spec, &self.mission, &self.atm, self.depot_xy[n], order, p)
+                    }
+                };
+                (n, spec.name.clone(), t)
+            })
+            .collect()
+    }
+
+    /// A lower bound on when a drone of nest `n` could put `order`'s package down: its
+    /// earliest free drone takes off at once and flies the straight line, less the pad
+    /// and drop-point offsets, at the fastest cruise speed of the nest's types (the
+    /// trajectory never exceeds a type's cruise speed over the ground).
+    fn nest_lower_bound_s(&self, order: &Order, n: usize, dest: [f64; 2]) -> f64 {
+        let here = self.drones.iter().filter(|d| d.depot == n);
+        let free = here.clone().map(|d| d.free_at_s).fold(f64::INFINITY, f64::min);
+        let speed = here.map(|d| d.spec.cruise_speed_mps).fold(0.0, f64::max);
+        let slack = PAD_SEARCH_RADIUS_M + self.rules.drop_radius_m;
+        let reach_m = (dist(self.depot_xy[n], dest) - slack).max(0.0);
+        self.ready_s(order).max(free) + reach_m / speed.max(1e-9)
+    }
+
+    /// The booking a quote gives `order`: nests are tried nearest first (by
+    /// [`Dispatcher::nest_lower_bound_s`]), and the search stops when the next nest could
+    /// not deliver before the best booking found. The answer is the one every nest's
+    /// options would give; only the nests that cannot matter are skipped.
+    fn nearest_first(&self, order: &Order) -> Result<Booking, String> {
+        let dest = self.world.frame.to_local(order.lat_deg, order.lon_deg);
+        let planner = self.planner_for(order);
+        let mut nests: Vec<(f64, usize)> =
+            self.nests.iter().map(|&n| (self.nest_lower_bound_s(order, n, dest), n)).collect();
+        nests.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mut options: Vec<TemplateOption> = Vec::new();
+        let mut flown = PadFlights::default();
+        let mut result = Err("no drones: the fleet has no drones".to_string());
+        for (bound_s, n) in nests {
+            if result.as_ref().is_ok_and(|b: &Booking| bound_s >= b.delivered_s) {
+                break;
+            }
+            options.extend(self.nest_options(order, n, &planner, dest));
+            result = self.deconflicted(order, &options, &mut flown);
+        }
+        result
     }
 
     /// The best drone for `order` given the drones' current bookings: (delivery time,
@@ -367,7 +484,7 @@ impl<'w> Dispatcher<'w> {
         order: &Order,
         options: &[TemplateOption],
     ) -> (Option<Choice>, f64, Vec<String>) {
-        let ready = (order.placed_at.seconds() + self.mission.policy.pick_load_s).max(self.now_s);
+        let ready = self.ready_s(order);
         let mut best: Option<Choice> = None;
         let mut second = f64::INFINITY;
         let mut reasons = Vec::new();
@@ -408,18 +525,68 @@ impl<'w> Dispatcher<'w> {
         (best, second, reasons)
     }
 
-    /// The drone, pad flight and take-off that deliver `order` earliest while keeping
-    /// clear of every reservation, or why no drone can.
+    /// The drone, pad flight, cruise layer and take-off that deliver `order` earliest
+    /// while keeping clear of every reservation, or why no drone can.
     ///
     /// Candidates are (drone, option) pairs in order of their delivery time ignoring the
     /// airspace; each is re-flown from its drone's pad and delayed until its volumes meet
-    /// no reservation. A delay never makes a delivery earlier, so the search stops at the
-    /// first candidate whose undelayed delivery is already later than the best found.
-    fn deconflicted(&self, order: &Order, options: &[TemplateOption]) -> Result<Booking, String> {
-        let ready = (order.placed_at.seconds() + self.mission.policy.pick_load_s).max(self.now_s);
+    /// no reservation, on its best cruise layer first and, when that needs a delay, on
+    /// the others (see [`Dispatcher::candidate_booking`]). A delay never makes a delivery
+    /// earlier, so the search stops at the first candidate whose undelayed delivery is
+    /// already later than the best found.
+    fn deconflicted(
+        &self,
+        order: &Order,
+        options: &[TemplateOption],
+        flown: &mut PadFlights,
+    ) -> Result<Booking, String> {
+        let (candidates, mut reasons) = self.candidates(order, options);
+        let mut best: Option<Booking> = None;
+        let mut blocked = 0usize;
+        for c in candidates {
+            if best.as_ref().is_some_and(|b| c.nominal_s >= b.delivered_s) {
+                break;
+            }
+            match self.candidate_booking(order, options, &c, flown) {
+                Ok(Some(b)) => {
+                    if best.as_ref().is_none_or(|x| b.delivered_s < x.delivered_s) {
+                        best = Some(b);
+                    }
+                }
+                Ok(None) => blocked += 1,
+                Err(reason) => reasons.push(reason),
+            }
+        }
+        if let Some(b) = best {
+            return Ok(b);
+        }
+        if blocked > 0 {
+            let sep = &self.mission.airspace.separation;
+            reasons.push(format!(
+                "airspace: no take-off before the promise keeps {} m / {} m from the fleet's other flights on any cruise layer ({blocked} drone(s) tried)",
+                sep.horizontal_m, sep.vertical_m
+            ));
+        }
+        reasons.sort();
+        reasons.dedup();
+        Err(if reasons.is_empty() {
+            "no drones: the fleet has no drones".to_string()
+        } else {
+            reasons.join("; ")
+        })
+    }
+
+    /// Every (drone, option) pair that could deliver `order` within its promise if the
+    /// airspace were empty, earliest first; and why the others cannot.
+    fn candidates(
+        &self,
+        order: &Order,
+        options: &[TemplateOption],
+    ) -> (Vec<Candidate>, Vec<String>) {
+        let ready = self.ready_s(order);
         let due = order.due_s();
         let mut reasons: Vec<String> = Vec::new();
-        let mut candidates: Vec<(f64, usize, usize)> = Vec::new();
+        let mut candidates: Vec<Candidate> = Vec::new();
         for (ti, (n, type_name, t)) in options.iter().enumerate() {
             let t = match t {
                 Err(r) => {
@@ -440,81 +607,106 @@ impl<'w> Dispatcher<'w> {
                         ClockTime(due)
                     ));
                 } else {
-                    candidates.push((delivered, di, ti));
+                    candidates.push(Candidate { nominal_s: delivered, drone: di, option: ti });
                 }
             }
         }
-        candidates.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        let mut best: Option<Booking> = None;
-        let mut blocked = 0usize;
-        // Pad flights already computed for this order.
-        let mut flown: Vec<(PadFlightKey, Result<FlightTemplate, String>)> = Vec::new();
-        for (nominal, di, ti) in candidates {
-            if best.as_ref().is_some_and(|b| nominal >= b.delivered_s) {
-                break;
-            }
-            let d = &self.drones[di];
-            let key = (ti, d.depot, d.pad);
-            if !flown.iter().any(|(k, _)| *k == key) {
-                let Ok(t) = &options[ti].2 else { continue };
-                flown.push((key, self.pad_flight(order, t, d)));
-            }
-            let template = match flown.iter().find(|(k, _)| *k == key).map(|(_, r)| r) {
-                Some(Ok(t)) => t,
-                Some(Err(e)) => {
-                    reasons.push(e.clone());
-                    continue;
-                }
-                None => continue,
-            };
-            let earliest = ready.max(d.free_at_s);
-            let latest = due - template.delivered_s;
-            let volumes = flight_volumes(&template.samples, Some((d.depot, d.pad)));
-            let takeoff = match self.deconflict {
-                Deconfliction::Off => Some(earliest).filter(|&t| t <= latest + 1e-9),
-                Deconfliction::On => self.reservations.earliest_takeoff(&volumes, earliest, latest),
-            };
-            let Some(takeoff) = takeoff else {
-                blocked += 1;
+        candidates.sort_by(|a, b| a.nominal_s.total_cmp(&b.nominal_s).then(a.drone.cmp(&b.drone)));
+        (candidates, reasons)
+    }
+
+    /// When `order`'s package can be loaded: its pick-and-load time, never before now.
+    fn ready_s(&self, order: &Order) -> f64 {
+        (order.placed_at.seconds() + self.mission.policy.pick_load_s).max(self.now_s)
+    }
+
+    /// Candidate `c` flown from its drone's pad at the earliest take-off that keeps clear
+    /// of every reservation: on the option's own cruise layer, and when that needs a
+    /// delay, on every other layer (another layer is often free at once: the layers are
+    /// further apart than the vertical minimum). `Ok(None)` when no layer keeps clear
+    /// before the promise; `Err` when the pad flight itself cannot be flown.
+    fn candidate_booking(
+        &self,
+        order: &Order,
+        options: &[TemplateOption],
+        c: &Candidate,
+        flown: &mut PadFlights,
+    ) -> Result<Option<Booking>, String> {
+        let d = &self.drones[c.drone];
+        let Ok(nest_t) = &options[c.option].2 else { return Ok(None) };
+        let base_alt = nest_t.path.cruise_alt_m;
+        let base = flown
+            .get_or((c.option, d.depot, d.pad, None), || self.pad_flight(order, &nest_t.path, d));
+        let mut best = self.earliest_booking(order, c.drone, base.clone()?, base_alt, base_alt);
+        if self.deconflict == Deconfliction::Off || best.as_ref().is_some_and(|b| b.delay_s <= 0.0)
+        {
+            return Ok(best);
+        }
+        let planner = self.planner_for(order);
+        let dest = self.world.frame.to_local(order.lat_deg, order.lon_deg);
+        let earliest = self.ready_s(order).max(d.free_at_s);
+        for (layer, alt) in planner.layer_altitudes_m().into_iter().enumerate() {
+            if (alt - base_alt).abs() < 1e-6 {
                 continue;
-            };
-            let delivered = takeoff + template.delivered_s;
-            if best.as_ref().is_none_or(|b| delivered < b.delivered_s) {
-                best = Some(Booking {
-                    drone: di,
-                    template: template.clone(),
-                    volumes,
-                    takeoff_s: takeoff,
-                    delivered_s: delivered,
-                    delay_s: takeoff - earliest,
-                });
+            }
+            let t = flown.get_or((c.option, d.depot, d.pad, Some(layer)), || {
+                let path = planner
+                    .plan_delivery_in_layer(self.depot_xy[d.depot], dest, &self.rules, layer)
+                    .map_err(|e| e.to_string())?;
+                self.pad_flight(order, &path, d)
+            });
+            let Ok(t) = t else { continue };
+            if best.as_ref().is_some_and(|b| earliest + t.delivered_s >= b.delivered_s) {
+                continue;
+            }
+            if let Some(b) = self.earliest_booking(order, c.drone, t, alt, base_alt) {
+                let undelayed = b.delay_s <= 0.0;
+                best = Some(b);
+                if undelayed {
+                    break;
+                }
             }
         }
-        if let Some(b) = best {
-            return Ok(b);
-        }
-        if blocked > 0 {
-            let sep = &self.mission.airspace.separation;
-            reasons.push(format!(
-                "airspace: no take-off before the promise keeps {} m / {} m from the fleet's other flights ({blocked} drone(s) tried)",
-                sep.horizontal_m, sep.vertical_m
-            ));
-        }
-        reasons.sort();
-        reasons.dedup();
-        Err(if reasons.is_empty() {
-            "no drones: the fleet has no drones".to_string()
-        } else {
-            reasons.join("; ")
+        Ok(best)
+    }
+
+    /// Drone `drone` flying `template` at its earliest take-off that keeps clear of every
+    /// reservation and still delivers `order` within its promise.
+    fn earliest_booking(
+        &self,
+        order: &Order,
+        drone: usize,
+        template: FlightTemplate,
+        alt_m: f64,
+        best_alt_m: f64,
+    ) -> Option<Booking> {
+        let d = &self.drones[drone];
+        let earliest = self.ready_s(order).max(d.free_at_s);
+        let latest = order.due_s() - template.delivered_s;
+        let volumes = flight_volumes(&template.samples, Some((d.depot, d.pad)));
+        let takeoff = match self.deconflict {
+            Deconfliction::Off => Some(earliest).filter(|&t| t <= latest + 1e-9),
+            Deconfliction::On => self.reservations.earliest_takeoff(&volumes, earliest, latest),
+        }?;
+        Some(Booking {
+            drone,
+            delivered_s: takeoff + template.delivered_s,
+            template,
+            volumes,
+            takeoff_s: takeoff,
+            delay_s: takeoff - earliest,
+            other_layer: (alt_m - best_alt_m).abs() > 1e-6,
         })
     }
 
-    /// `t` (flown from the nest point) flown instead from `drone`'s home pad: climb over
-    /// the pad, hop to the nest point at cruise altitude, then the same path.
+    /// A flight along `path` (planned from the nest point) flown instead from `drone`'s
+    /// home pad: climb over the pad, then straight for the path's first waypoint when
+    /// that leg is clear (flights from one nest's pads part at once), else over the nest
+    /// point first.
     fn pad_flight(
         &self,
         order: &Order,
-        t: &FlightTemplate,
+        path: &DeliveryPath,
         drone: &Drone,
     ) -> Result<FlightTemplate, String> {
         let nest = self.depot_xy[drone.depot];
@@ -522,37 +714,46 @@ impl<'w> Dispatcher<'w> {
         let Some(&pad) = self.pads[drone.depot].get(drone.pad) else {
             return Err(format!("pads: the pads of nest {depot_id} do not fit on open ground"));
         };
-        if pad == nest {
-            return Ok(t.clone());
-        }
-        let alt = t.path.cruise_alt_m;
+        let alt = path.cruise_alt_m;
         let span = TimeSpan {
             from_s: order.placed_at.seconds(),
             to_s: order.placed_at.seconds() + ORDER_HORIZON_S,
         };
         let margin = self.mission.airspace.clearance_margin_m;
-        let climb =
-            self.world.segment_clear([pad[0], pad[1], 0.0], [pad[0], pad[1], alt], span, margin);
-        let hop =
-            self.world.segment_clear([pad[0], pad[1], alt], [nest[0], nest[1], alt], span, margin);
-        if !(climb && hop) {
-            return Err(format!(
-                "pads: pad {} of nest {depot_id} has no clear climb and hop to the nest at {alt:.0} m",
-                drone.pad
-            ));
+        let clear = |a: [f64; 2], za: f64, b: [f64; 2], zb: f64| {
+            self.world.segment_clear([a[0], a[1], za], [b[0], b[1], zb], span, margin)
+        };
+        let mut path = path.clone();
+        if pad != nest {
+            let first = path.cruise_path_m.get(1).copied().unwrap_or(nest);
+            if !clear(pad, 0.0, pad, alt) {
+                return Err(format!(
+                    "pads: pad {} of nest {depot_id} has no clear climb to {alt:.0} m",
+                    drone.pad
+                ));
+            }
+            if clear(pad, alt, first, alt) {
+                path.cruise_length_m += dist(pad, first) - dist(nest, first);
+                path.cruise_path_m[0] = pad;
+            } else if clear(pad, alt, nest, alt) {
+                path.cruise_length_m += dist(pad, nest);
+                path.cruise_path_m.insert(0, pad);
+            } else {
+                return Err(format!(
+                    "pads: pad {} of nest {depot_id} has no clear way to the nest at {alt:.0} m",
+                    drone.pad
+                ));
+            }
         }
-        let mut path = t.path.clone();
-        path.cruise_path_m.insert(0, pad);
-        path.cruise_length_m += (pad[0] - nest[0]).hypot(pad[1] - nest[1]);
         flight_template(&drone.spec, &self.mission, &self.atm, pad, order, &path)
     }
 
-    fn quote_with(&self, order: &Order, options: &[TemplateOption]) -> (Quote, Option<Booking>) {
+    fn quote_with(&self, order: &Order) -> (Quote, Option<Booking>) {
         let (mode, booking) = if !matches!(order.service, Service::Express) {
             // One engine, one answer: the day plan flies express orders only.
             (self.not_by_drone("service: same-day and windowed orders go by van".into()), None)
         } else {
-            match self.deconflicted(order, options) {
+            match self.nearest_first(order) {
                 Ok(b) => {
                     let d = &self.drones[b.drone];
                     let mode = QuoteMode::Drone {
@@ -582,22 +783,12 @@ impl<'w> Dispatcher<'w> {
     /// How `order` would be served now, without booking anything. A drone quote keeps
     /// clear of every flight committed so far.
     pub fn quote(&self, order: &Order) -> Quote {
-        let options = self.options_if_express(order);
-        self.quote_with(order, &options).0
-    }
-
-    /// The flight options of an express order; none for the others, which go by van.
-    fn options_if_express(&self, order: &Order) -> Vec<TemplateOption> {
-        match order.service {
-            Service::Express => self.options(order),
-            _ => Vec::new(),
-        }
+        self.quote_with(order).0
     }
 
     /// Books `order` the way [`Dispatcher::quote`] answers, and returns that quote.
     pub fn commit(&mut self, order: &Order) -> Quote {
-        let options = self.options_if_express(order);
-        let (quote, booking) = self.quote_with(order, &options);
+        let (quote, booking) = self.quote_with(order);
         match booking {
             Some(b) => {
                 self.book(order, b);
@@ -628,8 +819,11 @@ impl<'w> Dispatcher<'w> {
         let shifted: Vec<Volume4> = b.volumes.iter().map(|v| v.shifted(b.takeoff_s)).collect();
         self.reservations.insert(&shifted);
         if b.delay_s > 1e-6 {
-            self.delayed.0 += 1;
-            self.delayed.1 += b.delay_s;
+            self.separation.delayed += 1;
+            self.separation.delay_s += b.delay_s;
+        }
+        if b.other_layer {
+            self.separation.other_layer += 1;
         }
         self.flights.push(f.clone());
         f

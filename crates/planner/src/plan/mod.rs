@@ -261,6 +261,10 @@ pub struct Summary {
     /// Total wait of those flights, s.
     #[serde(default)]
     pub separation_delay_s: f64,
+    /// Flights flown at another cruise layer than their best one, to keep clear of the
+    /// fleet's other flights without a wait.
+    #[serde(default)]
+    pub separation_other_layer: usize,
 }
 
 /// Why a plan file could not be read.

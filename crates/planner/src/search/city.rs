@@ -119,12 +119,16 @@ struct Layer {
     free_reach: Vec<u8>,
 }
 
-/// Shortest-path trees kept per (layer, start cell): depots are few and fixed, so after
-/// one full Dijkstra from a depot every later query from it is a walk up the tree.
-const MAX_TREES: usize = 64;
+/// Memory the cached trees may take together, bytes (a tree is 4 bytes per cell): a
+/// city with many nests keeps every nest's trees on every layer, a huge map fewer.
+const TREE_BUDGET_BYTES: usize = 1 << 30;
+/// Trees kept whatever the grid size.
+const MIN_TREES: usize = 8;
 /// `parent` value of a cell the tree does not reach.
 const UNREACHED: u32 = u32::MAX;
 
+/// Shortest-path trees kept per (layer, start cell): depots are few and fixed, so after
+/// one full Dijkstra from a depot every later query from it is a walk up the tree.
 type TreeCache = Mutex<HashMap<(usize, usize), Arc<OnceLock<Vec<u32>>>>>;
 
 /// Occupancy layers of one world for one mission, ready for queries. `Sync`: share it
@@ -328,6 +332,36 @@ impl<'w> CityPlanner<'w> {
         }
     }
 
+    /// Plans the geometry of a delivery at one cruise layer only (`layer` indexes
+    /// [`CityPlanner::layer_altitudes_m`]): another layer for a flight whose best one is
+    /// taken by the fleet's other flights at that time.
+    pub fn plan_delivery_in_layer(
+        &self,
+        depot_m: [f64; 2],
+        dest_m: [f64; 2],
+        rules: &Clearances,
+        layer: usize,
+    ) -> Result<DeliveryPath, NoPath> {
+        let layer = self.layers.get(layer).ok_or(NoPath::OutsideArea)?;
+        if self.cell_of(depot_m).is_none() || self.cell_of(dest_m).is_none() {
+            return Err(NoPath::OutsideArea);
+        }
+        self.plan_in_layer(layer, depot_m, dest_m, rules)
+    }
+
+    /// Builds the shortest-path trees from `depot_m` on every cruise layer now, so that
+    /// no later query pays for them (a live dispatcher warms up before its first quote).
+    pub fn prepare_depot(&self, depot_m: [f64; 2]) {
+        let Some(start) = self.cell_of(depot_m) else { return };
+        for layer in &self.layers {
+            if !layer.blocked[start] {
+                if let Some(slot) = self.tree_slot(layer, start) {
+                    slot.get_or_init(|| self.dijkstra_tree(layer, start));
+                }
+            }
+        }
+    }
+
     fn plan_in_layer(
         &self,
         layer: &Layer,
@@ -442,20 +476,9 @@ impl<'w> CityPlanner<'w> {
     /// Shortest grid path from `start` to `goal`: from the cached shortest-path tree of
     /// `start` when there is (or there is room for) one, else by A*.
     fn grid_path(&self, layer: &Layer, start: usize, goal: usize) -> Option<Vec<usize>> {
-        let slot = {
-            let mut trees = self.trees.lock().unwrap_or_else(|p| p.into_inner());
-            let key = (layer.index, start);
-            if let Some(slot) = trees.get(&key) {
-                Some(slot.clone())
-            } else if trees.len() < MAX_TREES {
-                let slot = Arc::new(OnceLock::new());
-                trees.insert(key, slot.clone());
-                Some(slot)
-            } else {
-                None
-            }
+        let Some(slot) = self.tree_slot(layer, start) else {
+            return self.astar(layer, start, goal);
         };
-        let Some(slot) = slot else { return self.astar(layer, start, goal) };
         let parent = slot.get_or_init(|| self.dijkstra_tree(layer, start));
         if parent[goal] == UNREACHED {
             return None;
@@ -468,6 +491,23 @@ impl<'w> CityPlanner<'w> {
         }
         out.reverse();
         Some(out)
+    }
+
+    /// The cache slot of the tree from `start` on `layer`, made on first use; `None`
+    /// when the cache is full.
+    fn tree_slot(&self, layer: &Layer, start: usize) -> Option<Arc<OnceLock<Vec<u32>>>> {
+        let mut trees = self.trees.lock().unwrap_or_else(|p| p.into_inner());
+        let key = (layer.index, start);
+        if let Some(slot) = trees.get(&key) {
+            Some(slot.clone())
+        } else if trees.len() < (TREE_BUDGET_BYTES / (4 * self.nx * self.ny).max(1)).max(MIN_TREES)
+        {
+            let slot = Arc::new(OnceLock::new());
+            trees.insert(key, slot.clone());
+            Some(slot)
+        } else {
+            None
+        }
     }
 
     /// Parent of every cell on a shortest path over [`grid_moves`] from `start`,

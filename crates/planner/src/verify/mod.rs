@@ -134,6 +134,17 @@ pub fn verify(plan: &Plan, world: &World) -> Vec<Violation> {
     out
 }
 
+/// Only the fleet rules of [`verify`]: every loss of separation between two of the plan's
+/// drones and every pad holding two drones at once (rules [`Rule::Separation`] and
+/// [`Rule::Pad`]), without the per-flight checks; what a replay marks.
+pub fn fleet_conflicts(plan: &Plan, world: &World) -> Vec<Violation> {
+    let mut out = Vec::new();
+    let nests = pads::nest_pads(plan, world, &mut out);
+    pads::check_pad_occupancy(plan, &nests, &mut out);
+    separation::check_separation(plan, &nests, &mut out);
+    out
+}
+
 fn v(
     rule: Rule,
     order: &str,
