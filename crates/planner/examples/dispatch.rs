@@ -17,6 +17,8 @@ fn main() {
         }
     };
     let mut dispatcher = Dispatcher::new(&loaded.mission, &loaded.world);
+    // Before the day starts: build the search trees so that no quote waits for them.
+    dispatcher.warm_up();
     let mut orders = loaded.mission.orders.clone();
     orders.sort_by(|a, b| a.placed_at.seconds().total_cmp(&b.placed_at.seconds()));
     for order in &orders {
