@@ -81,22 +81,47 @@ struct Drone {
 /// a pad; the layer is `None` for the option's own.
 type PadFlightKey = (usize, usize, usize, Option<usize>);
 
-/// Pad flights already computed for one order (a candidate's drones share pads).
+/// Pad flights already computed for one order (a candidate's drones share pads), and its
+/// paths from each nest on other cruise layers, by (depot index, layer index).
 #[derive(Default)]
-struct PadFlights(Vec<(PadFlightKey, Result<FlightTemplate, String>)>);
+struct PadFlights {
+    flights: Vec<(PadFlightKey, Result<FlightTemplate, String>)>,
+    paths: Vec<((usize, usize), Result<DeliveryPath, String>)>,
+}
+
+/// How many candidates (distinct pad flights, earliest first) a booking that needs a
+/// long delay also tries on the other cruise layers.
+const LAYER_CANDIDATES: usize = 2;
+/// A ground delay up to this long is taken as it is, s: another layer costs a longer
+/// climb and its own search, and most waits for the airspace are a few seconds.
+const LAYER_CHANGE_DELAY_S: f64 = 60.0;
 
 impl PadFlights {
+    /// The path under `key`, planned by `plan` on first use.
+    fn path_or(
+        &mut self,
+        key: (usize, usize),
+        plan: impl FnOnce() -> Result<DeliveryPath, String>,
+    ) -> Result<DeliveryPath, String> {
+        if let Some((_, r)) = self.paths.iter().find(|(k, _)| *k == key) {
+            return r.clone();
+        }
+        let r = plan();
+        self.paths.push((key, r.clone()));
+        r
+    }
+
     /// The flight under `key`, computed by `fly` on first use.
     fn get_or(
         &mut self,
         key: PadFlightKey,
         fly: impl FnOnce() -> Result<FlightTemplate, String>,
     ) -> Result<FlightTemplate, String> {
-        if let Some((_, r)) = self.0.iter().find(|(k, _)| *k == key) {
+        if let Some((_, r)) = self.flights.iter().find(|(k, _)| *k == key) {
             return r.clone();
         }
         let r = fly();
-        self.0.push((key, r.clone()));
+        self.flights.push((key, r.clone()));
         r
     }
 }
@@ -529,11 +554,13 @@ impl<'w> Dispatcher<'w> {
     /// while keeping clear of every reservation, or why no drone can.
     ///
     /// Candidates are (drone, option) pairs in order of their delivery time ignoring the
-    /// airspace; each is re-flown from its drone's pad and delayed until its volumes meet
-    /// no reservation, on its best cruise layer first and, when that needs a delay, on
-    /// the others (see [`Dispatcher::candidate_booking`]). A delay never makes a delivery
+    /// airspace; each is re-flown from its drone's pad on its best cruise layer and
+    /// delayed until its volumes meet no reservation. A delay never makes a delivery
     /// earlier, so the search stops at the first candidate whose undelayed delivery is
-    /// already later than the best found.
+    /// already later than the best found. When the best needs a delay longer than
+    /// [`LAYER_CHANGE_DELAY_S`] (or none keeps clear), the first [`LAYER_CANDIDATES`]
+    /// candidates are also tried on the other cruise layers (see
+    /// [`Dispatcher::other_layer_booking`]); bounding that keeps a quote's work bounded.
     fn deconflicted(
         &self,
         order: &Order,
@@ -543,18 +570,44 @@ impl<'w> Dispatcher<'w> {
         let (candidates, mut reasons) = self.candidates(order, options);
         let mut best: Option<Booking> = None;
         let mut blocked = 0usize;
-        for c in candidates {
+        let mut flyable: Vec<&Candidate> = Vec::new();
+        for c in &candidates {
             if best.as_ref().is_some_and(|b| c.nominal_s >= b.delivered_s) {
                 break;
             }
-            match self.candidate_booking(order, options, &c, flown) {
-                Ok(Some(b)) => {
-                    if best.as_ref().is_none_or(|x| b.delivered_s < x.delivered_s) {
-                        best = Some(b);
+            match self.base_booking(order, options, c, flown) {
+                Ok(b) => {
+                    flyable.push(c);
+                    match b {
+                        Some(b) if best.as_ref().is_none_or(|x| b.delivered_s < x.delivered_s) => {
+                            best = Some(b)
+                        }
+                        Some(_) => {}
+                        None => blocked += 1,
                     }
                 }
-                Ok(None) => blocked += 1,
                 Err(reason) => reasons.push(reason),
+            }
+        }
+        let long_wait = best.as_ref().is_none_or(|b| b.delay_s > LAYER_CHANGE_DELAY_S);
+        if self.deconflict == Deconfliction::On && long_wait {
+            let mut pads_tried: Vec<(usize, usize, usize)> = Vec::new();
+            for c in flyable {
+                let d = &self.drones[c.drone];
+                let key = (c.option, d.depot, d.pad);
+                if pads_tried.contains(&key) {
+                    continue;
+                }
+                if pads_tried.len() == LAYER_CANDIDATES
+                    || best.as_ref().is_some_and(|b| c.nominal_s >= b.delivered_s)
+                {
+                    break;
+                }
+                pads_tried.push(key);
+                let bound = best.as_ref().map_or(f64::INFINITY, |b| b.delivered_s);
+                if let Some(b) = self.other_layer_booking(order, options, c, bound, flown) {
+                    best = Some(b);
+                }
             }
         }
         if let Some(b) = best {
@@ -563,7 +616,7 @@ impl<'w> Dispatcher<'w> {
         if blocked > 0 {
             let sep = &self.mission.airspace.separation;
             reasons.push(format!(
-                "airspace: no take-off before the promise keeps {} m / {} m from the fleet's other flights on any cruise layer ({blocked} drone(s) tried)",
+                "airspace: no take-off before the promise keeps {} m / {} m from the fleet's other flights ({blocked} drone(s) tried)",
                 sep.horizontal_m, sep.vertical_m
             ));
         }
@@ -620,12 +673,10 @@ impl<'w> Dispatcher<'w> {
         (order.placed_at.seconds() + self.mission.policy.pick_load_s).max(self.now_s)
     }
 
-    /// Candidate `c` flown from its drone's pad at the earliest take-off that keeps clear
-    /// of every reservation: on the option's own cruise layer, and when that needs a
-    /// delay, on every other layer (another layer is often free at once: the layers are
-    /// further apart than the vertical minimum). `Ok(None)` when no layer keeps clear
-    /// before the promise; `Err` when the pad flight itself cannot be flown.
-    fn candidate_booking(
+    /// Candidate `c` flown from its drone's pad on its option's own cruise layer at the
+    /// earliest take-off that keeps clear of every reservation: `Ok(None)` when none does
+    /// before the promise, `Err` when the pad flight itself cannot be flown.
+    fn base_booking(
         &self,
         order: &Order,
         options: &[TemplateOption],
@@ -634,40 +685,51 @@ impl<'w> Dispatcher<'w> {
     ) -> Result<Option<Booking>, String> {
         let d = &self.drones[c.drone];
         let Ok(nest_t) = &options[c.option].2 else { return Ok(None) };
-        let base_alt = nest_t.path.cruise_alt_m;
-        let base = flown
-            .get_or((c.option, d.depot, d.pad, None), || self.pad_flight(order, &nest_t.path, d));
-        let mut best = self.earliest_booking(order, c.drone, base.clone()?, base_alt, base_alt);
-        if self.deconflict == Deconfliction::Off || best.as_ref().is_some_and(|b| b.delay_s <= 0.0)
-        {
-            return Ok(best);
-        }
+        let t = flown
+            .get_or((c.option, d.depot, d.pad, None), || self.pad_flight(order, &nest_t.path, d))?;
+        Ok(self.earliest_booking(order, c.drone, t, false))
+    }
+
+    /// Candidate `c` on another cruise layer than its option's, the one that delivers
+    /// earliest and before `bound_s` (another layer is often free at once: the layers are
+    /// further apart than the vertical minimum); `None` when no other layer does.
+    fn other_layer_booking(
+        &self,
+        order: &Order,
+        options: &[TemplateOption],
+        c: &Candidate,
+        bound_s: f64,
+        flown: &mut PadFlights,
+    ) -> Option<Booking> {
+        let d = &self.drones[c.drone];
+        let Ok(nest_t) = &options[c.option].2 else { return None };
         let planner = self.planner_for(order);
         let dest = self.world.frame.to_local(order.lat_deg, order.lon_deg);
         let earliest = self.ready_s(order).max(d.free_at_s);
+        let mut best: Option<Booking> = None;
         for (layer, alt) in planner.layer_altitudes_m().into_iter().enumerate() {
-            if (alt - base_alt).abs() < 1e-6 {
+            if (alt - nest_t.path.cruise_alt_m).abs() < 1e-6 {
                 continue;
             }
-            let t = flown.get_or((c.option, d.depot, d.pad, Some(layer)), || {
-                let path = planner
+            let path = flown.path_or((d.depot, layer), || {
+                planner
                     .plan_delivery_in_layer(self.depot_xy[d.depot], dest, &self.rules, layer)
-                    .map_err(|e| e.to_string())?;
-                self.pad_flight(order, &path, d)
+                    .map_err(|e| e.to_string())
             });
-            let Ok(t) = t else { continue };
-            if best.as_ref().is_some_and(|b| earliest + t.delivered_s >= b.delivered_s) {
+            let Ok(path) = path else { continue };
+            let key = (c.option, d.depot, d.pad, Some(layer));
+            let Ok(t) = flown.get_or(key, || self.pad_flight(order, &path, d)) else { continue };
+            let bound = best.as_ref().map_or(bound_s, |b| b.delivered_s);
+            if earliest + t.delivered_s >= bound {
                 continue;
             }
-            if let Some(b) = self.earliest_booking(order, c.drone, t, alt, base_alt) {
-                let undelayed = b.delay_s <= 0.0;
-                best = Some(b);
-                if undelayed {
-                    break;
+            if let Some(b) = self.earliest_booking(order, c.drone, t, true) {
+                if b.delivered_s < bound {
+                    best = Some(b);
                 }
             }
         }
-        Ok(best)
+        best
     }
 
     /// Drone `drone` flying `template` at its earliest take-off that keeps clear of every
@@ -677,8 +739,7 @@ impl<'w> Dispatcher<'w> {
         order: &Order,
         drone: usize,
         template: FlightTemplate,
-        alt_m: f64,
-        best_alt_m: f64,
+        other_layer: bool,
     ) -> Option<Booking> {
         let d = &self.drones[drone];
         let earliest = self.ready_s(order).max(d.free_at_s);
@@ -695,7 +756,7 @@ impl<'w> Dispatcher<'w> {
             volumes,
             takeoff_s: takeoff,
             delay_s: takeoff - earliest,
-            other_layer: (alt_m - best_alt_m).abs() > 1e-6,
+            other_layer,
         })
     }
 

@@ -121,7 +121,7 @@ struct Layer {
 
 /// Memory the cached trees may take together, bytes (a tree is 4 bytes per cell): a
 /// city with many nests keeps every nest's trees on every layer, a huge map fewer.
-const TREE_BUDGET_BYTES: usize = 1 << 30;
+const TREE_BUDGET_BYTES: usize = 3 << 30;
 /// Trees kept whatever the grid size.
 const MIN_TREES: usize = 8;
 /// `parent` value of a cell the tree does not reach.
