@@ -360,6 +360,20 @@ fn invalid_utf8_is_located_at_its_first_bad_byte() {
 }
 
 #[test]
+fn custom_drone_cruising_at_1e_minus_308() {
+    check(
+        "tiny-cruise-speed.ron",
+        &[at(
+            26,
+            38,
+            "fleet.drones[0].model.cruise_speed_mps",
+            "must be within 0.5..=100 m/s, got 1e-308",
+            "cruise_speed_mps: 1e-308",
+        )],
+    );
+}
+
+#[test]
 fn two_point_zone() {
     check(
         "two-point-zone.ron",
