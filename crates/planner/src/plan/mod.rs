@@ -304,7 +304,12 @@ impl Plan {
     pub fn load(path: &Path) -> Result<Plan, PlanLoadError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| PlanLoadError::Io { path: path.into(), message: e.to_string() })?;
-        let plan: Plan = ron::from_str(&text).map_err(|e| PlanLoadError::Parse {
+        Self::from_ron_str(&text, path)
+    }
+
+    /// Parses plan text; `path` names it in errors.
+    pub fn from_ron_str(text: &str, path: &Path) -> Result<Plan, PlanLoadError> {
+        let plan: Plan = ron::from_str(text).map_err(|e| PlanLoadError::Parse {
             path: path.into(),
             line: e.span.start.line,
             column: e.span.start.col,

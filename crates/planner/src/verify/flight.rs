@@ -296,6 +296,28 @@ fn check_payload(c: &mut FlightCheck, order: &Order) {
     }
 }
 
+/// The flight's recorded address, drop point and offset (what tracking and the proof of
+/// delivery show) against the order and the samples, to 1 cm.
+fn check_drop_record(c: &mut FlightCheck, dest: [f64; 2], lowered: [f64; 2]) {
+    let f = c.flight;
+    let apart = |a: [f64; 2], b: [f64; 2]| (a[0] - b[0]).hypot(a[1] - b[1]);
+    let records = [
+        ("destination_m", apart(f.destination_m, dest), "the order's address"),
+        ("drop_point_m", apart(f.drop_point_m, lowered), "where the samples lower the package"),
+        (
+            "drop_offset_m",
+            (f.drop_offset_m - apart(dest, lowered)).abs(),
+            "the distance from the address to where the package is lowered",
+        ),
+    ];
+    for (field, error_m, truth) in records {
+        // `!(<=)`: a NaN is a violation.
+        if !(error_m <= 0.01) {
+            c.push(Rule::Drop, None, None, format!("{field} is {error_m:.2} m off {truth}"));
+        }
+    }
+}
+
 /// Drop point, lowering time, the promise or window, and take-off after pick and load.
 fn check_delivery(c: &mut FlightCheck, order: &Order) {
     let (m, f) = (c.mission, c.flight);
@@ -313,6 +335,7 @@ fn check_delivery(c: &mut FlightCheck, order: &Order) {
         );
         c.at(Rule::Drop, first, msg);
     }
+    check_drop_record(c, dest, [first.pos_m[0], first.pos_m[1]]);
     let end = s
         .iter()
         .find(|x| x.t_s > first.t_s && x.phase != Phase::Lowering)
