@@ -983,6 +983,7 @@ impl Mission {
             ("delivery_hover_m", p.delivery_hover_m, 0.0, 1000.0, false),
             ("drop_radius_m", p.drop_radius_m, 0.0, 1000.0, false),
             ("cruise_alt_min_m", p.cruise_alt_min_m, 0.0, 1000.0, false),
+            ("cruise_alt_max_m", p.cruise_alt_max_m, 0.0, 1000.0, false),
         ] {
             let above_lo = if lo_ok { v >= lo } else { v > lo };
             if !(v.is_finite() && above_lo && v <= hi) {

@@ -287,19 +287,52 @@ fn fuzz_long() {
     );
 }
 
+/// `verify` of a plan file from `tests/fuzz-regressions/`, in the world of the mission
+/// the fuzzer's seed plan was made from.
+fn verify_regression(name: &str, edit: &str) -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-regressions").join(name);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(edit), "{name} holds {edit:?}");
+    let plan = Plan::from_ron_str(&text, &path).unwrap();
+    let loaded = load_mission(&root().join("tests/missions/outputs/one-order.ron")).unwrap();
+    verify(&plan, &loaded.world).iter().map(|v| v.to_string()).collect()
+}
+
 /// Found by `fuzz_long` (seed 99): `summary.separation_delay_s: inf` verified clean,
 /// because the verifier never read the summary. It now re-adds every figure of it.
 #[test]
 fn regression_summary_delay_inf() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fuzz-regressions/summary-delay-inf.plan.ron");
-    let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.contains("separation_delay_s: inf"));
-    let plan = Plan::from_ron_str(&text, &path).unwrap();
-    let loaded = load_mission(&root().join("tests/missions/outputs/one-order.ron")).unwrap();
-    let found = verify(&plan, &loaded.world);
-    assert!(
-        found.iter().any(|v| v.to_string().contains("summary.separation_delay_s is inf")),
-        "{found:#?}"
-    );
+    let found = verify_regression("summary-delay-inf.plan.ron", "separation_delay_s: inf");
+    assert!(found.iter().any(|v| v.contains("summary.separation_delay_s is inf")), "{found:#?}");
+}
+
+/// Found by `fuzz_long` (seed 99): a flight's recorded drop point 10^308 m away verified
+/// clean (the verifier read the lowering samples only; tracking shows the record).
+#[test]
+fn regression_drop_point_1e308() {
+    let found = verify_regression("drop-point-1e308.plan.ron", "-234.97087659581058, 1e308");
+    assert!(found.iter().any(|v| v.contains("drop_point_m is 1e308 m off")), "{found:#?}");
+}
+
+/// Found by `fuzz_long` (seed 2): `soc_end: 1e308` verified clean (the verifier
+/// re-integrated the energy but never compared the record).
+#[test]
+fn regression_soc_end_1e308() {
+    let found = verify_regression("soc-end-1e308.plan.ron", "soc_end: 1e308");
+    assert!(found.iter().any(|v| v.contains("recorded soc_end does not match")), "{found:#?}");
+}
+
+/// Found by `fuzz_long` (seed 1): an outcome's `placed_s: 1e308` verified clean.
+#[test]
+fn regression_placed_s_1e308() {
+    let found = verify_regression("placed-s-1e308.plan.ron", "placed_s: 1e308");
+    assert!(found.iter().any(|v| v.contains("records placed_s 1e308")), "{found:#?}");
+}
+
+/// Found by `fuzz_long` (seed 3): the embedded mission's `cruise_alt_max_m: inf` passed
+/// validation (only `>= cruise_alt_min_m` was checked); now bounded like the minimum.
+#[test]
+fn regression_cruise_alt_max_inf() {
+    let found = verify_regression("cruise-alt-max-inf.plan.ron", "cruise_alt_max_m: inf");
+    assert!(found.iter().any(|v| v.contains("policy.cruise_alt_max_m")), "{found:#?}");
 }

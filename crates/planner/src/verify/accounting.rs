@@ -111,6 +111,18 @@ pub(super) fn check_accounting(plan: &Plan, out: &mut Vec<Violation>) {
             ));
         }
     }
+    for o in &plan.outcomes {
+        let order = plan.mission.orders.iter().find(|m| m.id == o.order_id);
+        if let Some(order) = order.filter(|m| !((o.placed_s - m.placed_at.seconds()).abs() <= 1e-6))
+        {
+            let msg = format!(
+                "outcome records placed_s {}, the order was placed at {}",
+                crate::energy::spec::shown(o.placed_s),
+                order.placed_at.seconds()
+            );
+            out.push(v(Rule::Accounting, &o.order_id, "", None, None, msg));
+        }
+    }
     let mut flight_refs = vec![0usize; plan.flights.len()];
     for o in &plan.outcomes {
         match &o.outcome {
