@@ -269,7 +269,7 @@ fn fuzz(execs: u64, seed: u64) -> ([u64; 3], [Duration; 3]) {
 #[test]
 fn fuzz_ci() {
     let started = Instant::now();
-    let (counts, spent) = fuzz(4_000, 0x18);
+    let (counts, spent) = fuzz(20_000, 0x18);
     println!("executions {counts:?}, time per target {spent:?}, in all {:?}", started.elapsed());
 }
 

@@ -52,8 +52,9 @@ pub(super) fn check_summary(plan: &Plan, out: &mut Vec<Violation>) {
         ("energy_wh", s.energy_wh, plan.flights.iter().map(|f| f.energy_wh).sum::<f64>()),
     ];
     for (what, got, expected) in totals {
-        // Written `!(close)` so that a NaN on either side is a violation.
-        if !((got - expected).abs() <= 1e-9 * expected.abs().max(1.0)) {
+        // A NaN on either side is not close: a violation.
+        let close = (got - expected).abs() <= 1e-9 * expected.abs().max(1.0);
+        if !close {
             wrong(what, got.to_string(), expected.to_string());
         }
     }
@@ -113,8 +114,9 @@ pub(super) fn check_accounting(plan: &Plan, out: &mut Vec<Violation>) {
     }
     for o in &plan.outcomes {
         let order = plan.mission.orders.iter().find(|m| m.id == o.order_id);
-        if let Some(order) = order.filter(|m| !((o.placed_s - m.placed_at.seconds()).abs() <= 1e-6))
-        {
+        let recorded =
+            |m: &&crate::mission::Order| (o.placed_s - m.placed_at.seconds()).abs() <= 1e-6;
+        if let Some(order) = order.filter(|m| !recorded(m)) {
             let msg = format!(
                 "outcome records placed_s {}, the order was placed at {}",
                 crate::energy::spec::shown(o.placed_s),
