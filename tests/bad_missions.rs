@@ -333,6 +333,47 @@ fn garbage_map() {
 }
 
 #[test]
+fn decoder_panic_is_a_quiet_located_error() {
+    // osmpbf panics on a relation member of unknown type; `check` also asserts that
+    // stderr holds nothing but the located error (no "panicked at").
+    check(
+        "decoder-panic.ron",
+        &[at(6, 5, "map", "the decoder stopped", "map: \"relation-member-type.osm.pbf\"")],
+    );
+}
+
+#[test]
+fn invalid_utf8_is_located_at_its_first_bad_byte() {
+    let mission = bad_dir().join("invalid-utf8.ron");
+    let run = Command::new(env!("CARGO_BIN_EXE_skylane"))
+        .arg("plan")
+        .arg(&mission)
+        .args(["-q", "-o"])
+        .arg(tempfile::tempdir().unwrap().path().join("out"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    let expected = format!("error: {}:3:22: byte 0xFF is not UTF-8", mission.display());
+    assert!(stderr.starts_with(&expected), "expected {expected:?}, got {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn custom_drone_cruising_at_1e_minus_308() {
+    check(
+        "tiny-cruise-speed.ron",
+        &[at(
+            26,
+            38,
+            "fleet.drones[0].model.cruise_speed_mps",
+            "must be within 0.5..=100 m/s, got 1e-308",
+            "cruise_speed_mps: 1e-308",
+        )],
+    );
+}
+
+#[test]
 fn two_point_zone() {
     check(
         "two-point-zone.ron",

@@ -11,8 +11,14 @@ use std::process::{Command, Output};
 use serde_json::Value;
 use skylane_planner::plan::Plan;
 
-const OUTPUTS: [&str; 5] =
-    ["plan.ron", "flights.geojson", "timeline.csv", "tracking.json", "intents.json"];
+const OUTPUTS: [&str; 6] = [
+    "plan.ron",
+    "flights.geojson",
+    "timeline.csv",
+    "tracking.json",
+    "intents.json",
+    "manifest.json",
+];
 
 fn skylane(args: &[&std::ffi::OsStr]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_skylane"))

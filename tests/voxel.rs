@@ -139,3 +139,14 @@ fn wrong_optimal_cost_is_reported_as_mismatch() {
     assert_eq!(code, Some(1));
     assert!(err.contains("m.3dmap.3dscen:3: cost 5.19615242, optimal 6.00000000"), "{err}");
 }
+
+#[test]
+fn a_1000_cubed_header_is_refused_before_allocating() {
+    let map = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/inputs/voxel-1000-cubed.3dmap");
+    let scen = map.with_extension("3dmap.3dscen");
+    let run = skylane(&["voxel", map.to_str().unwrap(), scen.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("voxel-1000-cubed.3dmap:1: header `voxel 1000 1000 1000`"), "{stderr}");
+    assert!(stderr.contains("above the memory budget of 8 GiB"), "{stderr}");
+}

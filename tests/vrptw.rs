@@ -350,3 +350,33 @@ fn checker_uses_each_vehicles_capacity_and_shift() {
     let errs = check_feasibility(&mixed, &sol(&mixed, vec![vec![2], vec![1]])).unwrap_err();
     assert!(errs.iter().any(|v| matches!(v, Violation::Late { route: 1, customer: 1, .. })));
 }
+
+/// Runs `skylane vrptw --seconds 1` on `tests/inputs/<name>`: it must refuse the file
+/// (exit 2) with a message naming the file, the line and `expected`.
+fn refuses(name: &str, line: usize, expected: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/inputs").join(name);
+    let run = Command::new(env!("CARGO_BIN_EXE_skylane"))
+        .arg("vrptw")
+        .arg(&path)
+        .args(["--seconds", "1"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{name}: {stderr}");
+    let prefix = format!("error: {}:{line}: ", path.display());
+    assert!(stderr.starts_with(&prefix) && stderr.contains(expected), "{name}: {stderr}");
+}
+
+#[test]
+fn a_coordinate_of_1e154_is_refused() {
+    refuses(
+        "solomon-huge-coordinate.txt",
+        13,
+        "node 3: XCOORD: must be within -1e6..=1e6, got 1e154",
+    );
+}
+
+#[test]
+fn a_service_time_of_1e308_is_refused() {
+    refuses("solomon-huge-service-time.txt", 15, "SERVICE TIME: must be within 0..=1e7, got 1e308");
+}

@@ -1,10 +1,11 @@
-//! `skylane check PLAN`: re-verify a plan file against its mission and map.
+//! `skylane check PLAN`: re-verify a plan file against its mission and map (and, when
+//! its folder has a `manifest.json`, the output set against the manifest).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use skylane_planner::load::file_sha256;
-use skylane_planner::plan::Plan;
+use skylane_planner::plan::{check_manifest, Plan};
 use skylane_planner::verify::verify;
 
 use super::{EXIT_BAD_INPUT, EXIT_NOT_ALL_GOOD};
@@ -18,6 +19,11 @@ pub struct CheckArgs {
 
 /// Runs `skylane check`.
 pub fn run(args: CheckArgs) -> ExitCode {
+    // A plan inside an output set is only as good as the set: refuse a torn or edited one.
+    if let Err(e) = check_manifest(&args.plan) {
+        eprintln!("error: {e}");
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
     let plan = match Plan::load(&args.plan) {
         Ok(p) => p,
         Err(e) => {

@@ -3,12 +3,13 @@
 //! waypoints), or the orders' tracking with proof of delivery (`tracking.json`) and the
 //! tracking page (`tracking.html`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use skylane_planner::plan::autopilot::{
     flight_mission, mission_file_name, mission_text, MissionFormat, Release,
 };
+use skylane_planner::plan::output_set::{MANIFEST_FILE, SET_FILE_NAMES};
 use skylane_planner::plan::{tracking_html, tracking_json, Plan};
 
 use super::export_scene::write_atomically;
@@ -82,7 +83,7 @@ pub fn run(args: ExportArgs) -> ExitCode {
             ];
             for (name, text) in files {
                 let path = args.out.join(name);
-                if let Err(e) = write_atomically(&path, text.as_bytes()) {
+                if let Err(e) = write_outside_sets(&path, text.as_bytes()) {
                     eprintln!("error: {}: {e}", path.display());
                     return ExitCode::from(EXIT_BAD_INPUT);
                 }
@@ -97,7 +98,7 @@ pub fn run(args: ExportArgs) -> ExitCode {
         let mission = flight_mission(&plan, index, release);
         items += mission.items.len();
         let path = args.out.join(mission_file_name(&plan, index, format));
-        if let Err(e) = write_atomically(&path, mission_text(&mission, format).as_bytes()) {
+        if let Err(e) = write_outside_sets(&path, mission_text(&mission, format).as_bytes()) {
             eprintln!("error: {}: {e}", path.display());
             return ExitCode::from(EXIT_BAD_INPUT);
         }
@@ -106,4 +107,25 @@ pub fn run(args: ExportArgs) -> ExitCode {
     println!("items     {items}");
     println!("written   {}", args.out.display());
     ExitCode::SUCCESS
+}
+
+/// Writes `path` atomically, except over a file of a `skylane plan` output set (a folder
+/// with `manifest.json`): replacing one of those would tear the set, so a file with the
+/// same bytes is left as it is and a different one is refused.
+fn write_outside_sets(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let in_set = path.parent().is_some_and(|dir| dir.join(MANIFEST_FILE).is_file());
+    if in_set && SET_FILE_NAMES.contains(&name) {
+        return match std::fs::read(path) {
+            Ok(old) if old == bytes => Ok(()),
+            Ok(_) => Err(std::io::Error::other(
+                "belongs to a plan output set (manifest.json) and differs: export into another folder",
+            )),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(std::io::Error::other(
+                "would join a plan output set (manifest.json) it is not part of: export into another folder",
+            )),
+            Err(e) => Err(e),
+        };
+    }
+    write_atomically(path, bytes)
 }

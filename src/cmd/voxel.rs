@@ -59,6 +59,40 @@ pub enum Heuristic {
     Landmarks,
 }
 
+/// Most memory one run may take for the grid and the planner's per-voxel state. The
+/// MovingAI maps need at most about 2 GiB (DA1 with landmarks); a bigger header is a
+/// mistake or a hostile file, refused before anything is allocated.
+pub const MEMORY_BUDGET_BYTES: u64 = 8 << 30;
+
+/// Checks the map header's grid size against [`MEMORY_BUDGET_BYTES`] for the chosen
+/// planner (the reference A* keeps hash maps of the voxels it reaches, bounded by the
+/// same per-voxel figure as the fast A*).
+fn check_memory(args: &VoxelArgs) -> Result<(), String> {
+    let size = movingai::read_map_size(&args.map).map_err(|e| e.to_string())?;
+    let per_voxel = match args.planner {
+        Planner::Astar if args.heuristic == Heuristic::Landmarks => {
+            AStar::bytes_per_voxel() + Landmarks::bytes_per_voxel()
+        }
+        Planner::Astar | Planner::Reference => AStar::bytes_per_voxel(),
+        Planner::Anyangle => LazyThetaStar::bytes_per_voxel(),
+    };
+    let voxels = VoxelGrid::padded_voxels(size);
+    let bytes = VoxelGrid::bytes_for(size).saturating_add(voxels.saturating_mul(per_voxel as u64));
+    if bytes > MEMORY_BUDGET_BYTES {
+        return Err(format!(
+            "{}:1: header `voxel {} {} {}`: this planner needs {:.1} GiB for it, above the \
+             memory budget of {} GiB",
+            args.map.display(),
+            size[0],
+            size[1],
+            size[2],
+            bytes as f64 / (1u64 << 30) as f64,
+            MEMORY_BUDGET_BYTES >> 30
+        ));
+    }
+    Ok(())
+}
+
 /// Largest gap between a returned cost and the file's optimal cost still counted as
 /// a match; the file rounds costs to 8 decimals.
 const COST_TOLERANCE: f64 = 1e-3;
@@ -75,6 +109,10 @@ struct Outcome {
 
 /// Runs the benchmark; see the module docs for the exit codes.
 pub fn run(args: VoxelArgs) -> ExitCode {
+    if let Err(e) = check_memory(&args) {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     let grid = match movingai::load_map(&args.map) {
         Ok(g) => g,
         Err(e) => {

@@ -617,6 +617,29 @@ impl MissionError {
     }
 }
 
+/// The file's bytes as text, or an error at the line and column (in characters) of the
+/// first byte that is not UTF-8.
+fn utf8_text(bytes: Vec<u8>, path: &Path) -> Result<String, MissionError> {
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let valid = &bytes[..e.utf8_error().valid_up_to()];
+        let line_start = valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        let before = std::str::from_utf8(&valid[line_start..]).unwrap_or_default();
+        MissionError::Invalid {
+            path: path.to_path_buf(),
+            problems: vec![Problem {
+                field: String::new(),
+                line: valid.iter().filter(|b| **b == b'\n').count() + 1,
+                column: before.chars().count() + 1,
+                message: format!(
+                    "byte 0x{:02X} is not UTF-8: a mission file must be UTF-8 text",
+                    bytes[valid.len()]
+                ),
+            }],
+        }
+    })
+}
+
 fn render_problems(path: &Path, problems: &[Problem]) -> String {
     let mut out = String::new();
     for (i, p) in problems.iter().enumerate() {
@@ -655,8 +678,9 @@ impl Mission {
     /// caller collects [`Mission::problems`] itself, e.g. to report them together with
     /// the problems found against the map.
     pub fn read(path: &Path) -> Result<(Mission, String), MissionError> {
-        let text = std::fs::read_to_string(path)
+        let bytes = std::fs::read(path)
             .map_err(|e| MissionError::Io { path: path.to_path_buf(), message: e.to_string() })?;
+        let text = utf8_text(bytes, path)?;
         let mission = Self::parse(&text, path)?;
         Ok((mission, text))
     }
@@ -959,6 +983,7 @@ impl Mission {
             ("delivery_hover_m", p.delivery_hover_m, 0.0, 1000.0, false),
             ("drop_radius_m", p.drop_radius_m, 0.0, 1000.0, false),
             ("cruise_alt_min_m", p.cruise_alt_min_m, 0.0, 1000.0, false),
+            ("cruise_alt_max_m", p.cruise_alt_max_m, 0.0, 1000.0, false),
         ] {
             let above_lo = if lo_ok { v >= lo } else { v > lo };
             if !(v.is_finite() && above_lo && v <= hi) {

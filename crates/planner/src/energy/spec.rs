@@ -109,6 +109,15 @@ fn default_usable() -> f64 {
     0.9
 }
 
+/// A number as a person reads it: `1e-308`, not 308 zeros.
+pub(crate) fn shown(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-4..1e6).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
 impl DroneSpec {
     /// Empty mass (airframe + battery), kg.
     pub fn empty_mass_kg(&self) -> f64 {
@@ -121,40 +130,23 @@ impl DroneSpec {
         self.battery_capacity_wh * self.usable_capacity_fraction
     }
 
-    /// Every problem with the parameters, as `(field, message)` pairs.
+    /// Every problem with the parameters, as `(field, message)` pairs. Each number must
+    /// be finite and within a physical range (see [`DroneSpec::ranges`]), wide enough for
+    /// anything from a 100 g quadcopter to a 1 t cargo multirotor, so the planner's
+    /// arithmetic (trajectory sample counts, energy integration) stays bounded.
     pub fn problems(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
-        let positive = [
-            ("airframe_mass_kg", self.airframe_mass_kg),
-            ("battery_mass_kg", self.battery_mass_kg),
-            ("max_takeoff_mass_kg", self.max_takeoff_mass_kg),
-            ("rotor_diameter_m", self.rotor_diameter_m),
-            ("blade_chord_m", self.blade_chord_m),
-            ("blade_profile_drag_coefficient", self.blade_profile_drag_coefficient),
-            ("rotor_thrust_coefficient", self.rotor_thrust_coefficient),
-            ("body_length_m", self.body_length_m),
-            ("body_width_m", self.body_width_m),
-            ("body_height_m", self.body_height_m),
-            ("wheelbase_m", self.wheelbase_m),
-            ("battery_capacity_wh", self.battery_capacity_wh),
-            ("battery_voltage_v", self.battery_voltage_v),
-            ("cruise_speed_mps", self.cruise_speed_mps),
-            ("max_speed_mps", self.max_speed_mps),
-            ("max_climb_mps", self.max_climb_mps),
-            ("max_descent_mps", self.max_descent_mps),
-            ("max_accel_mps2", self.max_accel_mps2),
-            ("charge_power_w", self.charge_power_w),
-        ];
-        for (field, v) in positive {
-            if !(v.is_finite() && v > 0.0) {
-                out.push((field, format!("must be a positive number, got {v}")));
+        for (field, v, lo, hi, unit) in self.ranges() {
+            if !(v.is_finite() && (lo..=hi).contains(&v)) {
+                out.push((field, format!("must be within {lo}..={hi}{unit}, got {}", shown(v))));
             }
         }
-        if !(self.max_payload_kg.is_finite() && self.max_payload_kg >= 0.0) {
-            out.push(("max_payload_kg", format!("must be >= 0, got {}", self.max_payload_kg)));
-        }
-        if !(self.avionics_power_w.is_finite() && self.avionics_power_w >= 0.0) {
-            out.push(("avionics_power_w", format!("must be >= 0, got {}", self.avionics_power_w)));
+        for (field, v, hi) in
+            [("rotor_count", self.rotor_count, 32), ("blades_per_rotor", self.blades_per_rotor, 12)]
+        {
+            if !(1..=hi).contains(&v) {
+                out.push((field, format!("must be within 1..={hi}, got {v}")));
+            }
         }
         let fractions = [
             Some(("usable_capacity_fraction", self.usable_capacity_fraction)),
@@ -164,18 +156,6 @@ impl DroneSpec {
             if !(v > 0.0 && v <= 1.0) {
                 out.push((field, format!("must be in (0, 1], got {v}")));
             }
-        }
-        if !(self.induced_power_factor.is_finite() && self.induced_power_factor >= 1.0) {
-            out.push((
-                "induced_power_factor",
-                format!("must be a number >= 1, got {}", self.induced_power_factor),
-            ));
-        }
-        if self.blades_per_rotor == 0 {
-            out.push(("blades_per_rotor", "must be at least 1".to_string()));
-        }
-        if self.rotor_count == 0 {
-            out.push(("rotor_count", "must be at least 1".to_string()));
         }
         if self.cruise_speed_mps > self.max_speed_mps {
             out.push(("cruise_speed_mps", "must not exceed max_speed_mps".to_string()));
@@ -187,5 +167,33 @@ impl DroneSpec {
             ));
         }
         out
+    }
+
+    /// The ranged numbers: `(field, value, lowest, highest, unit)`.
+    pub fn ranges(&self) -> [(&'static str, f64, f64, f64, &'static str); 22] {
+        [
+            ("airframe_mass_kg", self.airframe_mass_kg, 0.05, 500.0, " kg"),
+            ("battery_mass_kg", self.battery_mass_kg, 0.01, 300.0, " kg"),
+            ("max_takeoff_mass_kg", self.max_takeoff_mass_kg, 0.05, 1000.0, " kg"),
+            ("max_payload_kg", self.max_payload_kg, 0.0, 500.0, " kg"),
+            ("rotor_diameter_m", self.rotor_diameter_m, 0.02, 10.0, " m"),
+            ("blade_chord_m", self.blade_chord_m, 0.001, 2.0, " m"),
+            ("blade_profile_drag_coefficient", self.blade_profile_drag_coefficient, 0.001, 0.2, ""),
+            ("rotor_thrust_coefficient", self.rotor_thrust_coefficient, 0.001, 0.1, ""),
+            ("induced_power_factor", self.induced_power_factor, 1.0, 3.0, ""),
+            ("body_length_m", self.body_length_m, 0.01, 20.0, " m"),
+            ("body_width_m", self.body_width_m, 0.01, 20.0, " m"),
+            ("body_height_m", self.body_height_m, 0.01, 20.0, " m"),
+            ("wheelbase_m", self.wheelbase_m, 0.02, 30.0, " m"),
+            ("battery_capacity_wh", self.battery_capacity_wh, 1.0, 100_000.0, " Wh"),
+            ("battery_voltage_v", self.battery_voltage_v, 1.0, 1000.0, " V"),
+            ("avionics_power_w", self.avionics_power_w, 0.0, 10_000.0, " W"),
+            ("cruise_speed_mps", self.cruise_speed_mps, 0.5, 100.0, " m/s"),
+            ("max_speed_mps", self.max_speed_mps, 0.5, 100.0, " m/s"),
+            ("max_climb_mps", self.max_climb_mps, 0.1, 50.0, " m/s"),
+            ("max_descent_mps", self.max_descent_mps, 0.1, 50.0, " m/s"),
+            ("max_accel_mps2", self.max_accel_mps2, 0.1, 50.0, " m/s^2"),
+            ("charge_power_w", self.charge_power_w, 1.0, 1_000_000.0, " W"),
+        ]
     }
 }

@@ -1,14 +1,16 @@
 //! The plan: what the planner decided, self-contained for the checker and the replay.
 //!
 //! Entry points: [`Plan`] (read with [`Plan::load`]), [`Plan::world`] to rebuild the
-//! mission's world, and [`write_outputs`] which writes `plan.ron`, `flights.geojson` and
-//! `timeline.csv` atomically into a folder.
+//! mission's world, and [`write_outputs`] which writes `plan.ron`, `flights.geojson`,
+//! `timeline.csv`, `tracking.json`, `intents.json` and `manifest.json` into a folder as
+//! one set ([`output_set`]).
 //!
 //! Times are seconds since midnight of the mission day; positions are local metres
 //! (x east, y north, z up above the ground datum) in the mission's frame.
 
 pub mod autopilot;
 mod intents;
+pub mod output_set;
 pub mod tracking;
 mod writers;
 
@@ -20,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::mission::Mission;
 use crate::world::{World, WorldError};
 pub use intents::intents_json;
+pub use output_set::{check_manifest, MANIFEST_FILE};
 pub use tracking::{tracking_html, tracking_json};
 pub use writers::{geojson_string, timeline_csv, write_outputs, OutputError};
 
@@ -305,7 +308,12 @@ impl Plan {
     pub fn load(path: &Path) -> Result<Plan, PlanLoadError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| PlanLoadError::Io { path: path.into(), message: e.to_string() })?;
-        let plan: Plan = ron::from_str(&text).map_err(|e| PlanLoadError::Parse {
+        Self::from_ron_str(&text, path)
+    }
+
+    /// Parses plan text; `path` names it in errors.
+    pub fn from_ron_str(text: &str, path: &Path) -> Result<Plan, PlanLoadError> {
+        let plan: Plan = ron::from_str(text).map_err(|e| PlanLoadError::Parse {
             path: path.into(),
             line: e.span.start.line,
             column: e.span.start.col,

@@ -1,7 +1,5 @@
-//! Plan writers: RON, GeoJSON and CSV, each written to a temporary file and renamed into
-//! place so a reader never sees half a file.
+//! Plan writers: RON, GeoJSON, CSV and JSON texts, written as one output set.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
@@ -19,36 +17,21 @@ pub struct OutputError {
     pub message: String,
 }
 
-/// Writes `plan.ron`, `flights.geojson`, `timeline.csv`, `tracking.json` and, when the
-/// mission's airspace has a `date`, `intents.json` into `dir` (created if missing). Each file is written to a temporary name first, then renamed.
+/// Writes `plan.ron`, `flights.geojson`, `timeline.csv`, `tracking.json`, when the
+/// mission's airspace has a `date` `intents.json`, and last `manifest.json` (their sizes
+/// and SHA-256) into `dir` as one set: the previous set is replaced as a whole or, on
+/// error, not at all (see [`super::output_set`]).
 pub fn write_outputs(plan: &Plan, dir: &Path) -> Result<(), OutputError> {
-    let err =
-        |path: &Path, e: std::io::Error| OutputError { path: path.into(), message: e.to_string() };
-    std::fs::create_dir_all(dir).map_err(|e| err(dir, e))?;
     let mut files = vec![
         ("plan.ron", plan.to_ron()),
         ("flights.geojson", geojson_string(plan)),
         ("timeline.csv", timeline_csv(plan)),
+        ("tracking.json", super::tracking_json(plan)),
     ];
-    files.push(("tracking.json", super::tracking_json(plan)));
     if let Some(intents) = super::intents_json(plan) {
         files.push(("intents.json", intents));
     }
-    for (name, text) in files {
-        let path = dir.join(name);
-        let tmp = dir.join(format!(".{name}.tmp"));
-        let write = || -> std::io::Result<()> {
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(text.as_bytes())?;
-            f.sync_all()?;
-            std::fs::rename(&tmp, &path)
-        };
-        if let Err(e) = write() {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(err(&path, e));
-        }
-    }
-    Ok(())
+    super::output_set::write_set(dir, &files)
 }
 
 fn round(v: f64, digits: i32) -> f64 {

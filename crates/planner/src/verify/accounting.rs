@@ -1,10 +1,78 @@
 //! Accounting: one outcome per order, outcomes pointing at the right flights and routes,
 //! and no drone in two places at once.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::{v, Rule, Violation};
 use crate::plan::{Outcome, Plan};
+
+/// The plan's summary against its outcomes, flights and routes: the counts recounted,
+/// the totals re-added (to a relative 1e-9), the separation figures finite and in range.
+/// A summary is what people read first, so an edited or corrupt one is a violation.
+pub(super) fn check_summary(plan: &Plan, out: &mut Vec<Violation>) {
+    let s = &plan.summary;
+    let mut by_reason: BTreeMap<String, usize> = BTreeMap::new();
+    let [mut drone, mut van] = [0, 0];
+    for o in &plan.outcomes {
+        match &o.outcome {
+            Outcome::Drone { .. } => drone += 1,
+            Outcome::Van { .. } => van += 1,
+            Outcome::Rejected { reason } => {
+                let kind = reason.split(':').next().unwrap_or("other").trim().to_string();
+                *by_reason.entry(kind).or_default() += 1;
+            }
+        }
+    }
+    let rejected: usize = by_reason.values().sum();
+    let mut wrong = |what: &str, got: String, expected: String| {
+        let msg = format!("summary.{what} is {got}, the plan adds up to {expected}");
+        out.push(v(Rule::Accounting, "", "", None, None, msg));
+    };
+    let counts = [
+        ("orders", s.orders, plan.outcomes.len()),
+        ("by_drone", s.by_drone, drone),
+        ("by_van", s.by_van, van),
+        ("rejected", s.rejected, rejected),
+    ];
+    for (what, got, expected) in counts {
+        if got != expected {
+            wrong(what, got.to_string(), expected.to_string());
+        }
+    }
+    if s.rejected_by_reason != by_reason {
+        wrong(
+            "rejected_by_reason",
+            format!("{:?}", s.rejected_by_reason),
+            format!("{by_reason:?}"),
+        );
+    }
+    let totals = [
+        ("drone_km", s.drone_km, plan.flights.iter().map(|f| f.path_length_m).sum::<f64>() / 1e3),
+        ("van_km", s.van_km, plan.van_routes.iter().map(|r| r.distance_m).sum::<f64>() / 1e3),
+        ("energy_wh", s.energy_wh, plan.flights.iter().map(|f| f.energy_wh).sum::<f64>()),
+    ];
+    for (what, got, expected) in totals {
+        // A NaN on either side is not close: a violation.
+        let close = (got - expected).abs() <= 1e-9 * expected.abs().max(1.0);
+        if !close {
+            wrong(what, got.to_string(), expected.to_string());
+        }
+    }
+    if s.late > s.orders || s.separation_delays > plan.flights.len() {
+        wrong("late or separation_delays", format!("{} / {}", s.late, s.separation_delays), {
+            format!("at most {} / {}", s.orders, plan.flights.len())
+        });
+    }
+    // Each delayed take-off waited less than a day.
+    let most_s = 86_400.0 * s.separation_delays as f64;
+    if !(0.0..=most_s).contains(&s.separation_delay_s) {
+        wrong(
+            "separation_delay_s",
+            s.separation_delay_s.to_string(),
+            format!("within 0..={most_s}"),
+        );
+    }
+}
 
 pub(super) fn check_accounting(plan: &Plan, out: &mut Vec<Violation>) {
     let mut seen: HashMap<&str, usize> = HashMap::new();
@@ -42,6 +110,19 @@ pub(super) fn check_accounting(plan: &Plan, out: &mut Vec<Violation>) {
                 None,
                 "outcome for an order not in the mission".into(),
             ));
+        }
+    }
+    for o in &plan.outcomes {
+        let order = plan.mission.orders.iter().find(|m| m.id == o.order_id);
+        let recorded =
+            |m: &&crate::mission::Order| (o.placed_s - m.placed_at.seconds()).abs() <= 1e-6;
+        if let Some(order) = order.filter(|m| !recorded(m)) {
+            let msg = format!(
+                "outcome records placed_s {}, the order was placed at {}",
+                crate::energy::spec::shown(o.placed_s),
+                order.placed_at.seconds()
+            );
+            out.push(v(Rule::Accounting, &o.order_id, "", None, None, msg));
         }
     }
     let mut flight_refs = vec![0usize; plan.flights.len()];

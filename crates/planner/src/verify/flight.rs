@@ -70,6 +70,7 @@ pub(super) fn check_flight(
     let order = c.mission.orders.iter().find(|o| o.id == f.order_id);
     check_pads(&mut c, nests);
     check_timing_and_dynamics(&mut c, &spec);
+    check_records(&mut c);
     check_clearance(&mut c);
     if let Some(order) = order {
         check_payload(&mut c, order);
@@ -296,6 +297,66 @@ fn check_payload(c: &mut FlightCheck, order: &Order) {
     }
 }
 
+/// The flight's recorded figures (what the summary, tracking and exports show) against
+/// its samples: take-off and landing times and the final charge exactly, lengths no
+/// longer than the flown path, altitude no higher than flown, the point of no return
+/// inside the flight, the usable energy within the largest battery a spec allows.
+fn check_records(c: &mut FlightCheck) {
+    let f = c.flight;
+    let (first, last) = (&f.samples[0], &f.samples[f.samples.len() - 1]);
+    let flown_m: f64 = f
+        .samples
+        .windows(2)
+        .map(|w| (Vector3::from(w[1].pos_m) - Vector3::from(w[0].pos_m)).norm())
+        .sum();
+    let top_m = f.samples.iter().map(|s| s.pos_m[2]).fold(0.0, f64::max);
+    let pnr = f.point_of_no_return_s.unwrap_or(f.takeoff_s);
+    let checks = [
+        ("takeoff_s", (f.takeoff_s - first.t_s).abs() <= 1e-3),
+        ("landed_s", (f.landed_s - last.t_s).abs() <= 1e-3),
+        ("soc_end", (f.soc_end - last.soc).abs() <= 1e-6),
+        ("path_length_m", (0.0..=flown_m + 0.01).contains(&f.path_length_m)),
+        ("straight_line_m", (0.0..=flown_m + 0.01).contains(&f.straight_line_m)),
+        ("cruise_alt_m", (0.0..=top_m + 0.01).contains(&f.cruise_alt_m)),
+        ("point_of_no_return_s", (first.t_s..=last.t_s).contains(&pnr)),
+        ("battery_usable_wh", f.battery_usable_wh > 0.0 && f.battery_usable_wh <= 100_000.0),
+    ];
+    for (field, ok) in checks {
+        if !ok {
+            let msg = format!("recorded {field} does not match the flight's samples");
+            c.push(Rule::Accounting, None, None, msg);
+        }
+    }
+}
+
+/// The flight's recorded address, drop point and offset (what tracking and the proof of
+/// delivery show) against the order and the samples, to 1 cm.
+fn check_drop_record(c: &mut FlightCheck, dest: [f64; 2], lowered: [f64; 2]) {
+    let f = c.flight;
+    let apart = |a: [f64; 2], b: [f64; 2]| (a[0] - b[0]).hypot(a[1] - b[1]);
+    let records = [
+        ("destination_m", apart(f.destination_m, dest), "the order's address"),
+        ("drop_point_m", apart(f.drop_point_m, lowered), "where the samples lower the package"),
+        (
+            "drop_offset_m",
+            (f.drop_offset_m - apart(dest, lowered)).abs(),
+            "the distance from the address to where the package is lowered",
+        ),
+    ];
+    for (field, error_m, truth) in records {
+        // A NaN is not within 1 cm: a violation.
+        let agrees = error_m <= 0.01;
+        if !agrees {
+            let error_m = if error_m < 1e6 {
+                format!("{error_m:.2}")
+            } else {
+                crate::energy::spec::shown(error_m)
+            };
+            c.push(Rule::Drop, None, None, format!("{field} is {error_m} m off {truth}"));
+        }
+    }
+}
+
 /// Drop point, lowering time, the promise or window, and take-off after pick and load.
 fn check_delivery(c: &mut FlightCheck, order: &Order) {
     let (m, f) = (c.mission, c.flight);
@@ -313,6 +374,7 @@ fn check_delivery(c: &mut FlightCheck, order: &Order) {
         );
         c.at(Rule::Drop, first, msg);
     }
+    check_drop_record(c, dest, [first.pos_m[0], first.pos_m[1]]);
     let end = s
         .iter()
         .find(|x| x.t_s > first.t_s && x.phase != Phase::Lowering)

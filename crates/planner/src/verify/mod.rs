@@ -117,6 +117,7 @@ pub fn verify(plan: &Plan, world: &World) -> Vec<Violation> {
         return out;
     }
     accounting::check_accounting(plan, &mut out);
+    accounting::check_summary(plan, &mut out);
     let nests = pads::nest_pads(plan, world, &mut out);
     let fleet = fleet::drone_ids(&plan.mission);
     for i in 0..plan.flights.len() {

@@ -15,6 +15,7 @@
 pub mod osm;
 pub mod pads;
 pub mod polygon;
+mod quiet_panic;
 
 use std::path::{Path, PathBuf};
 
@@ -163,13 +164,15 @@ impl World {
     pub fn read_map(mission: &Mission, base_dir: &Path) -> Result<OsmMap, WorldError> {
         let path = base_dir.join(&mission.map);
         let frame = LocalFrame::new(mission.origin.lat_deg, mission.origin.lon_deg);
-        // A decoder panic on a corrupt file must still end as an error for the user.
-        let read = std::panic::catch_unwind(|| osm::read_pbf(&path, &frame));
+        // A decoder panic on a corrupt file must still end as an error for the user,
+        // and print nothing else.
+        let read = quiet_panic::catch_quietly(|| osm::read_pbf(&path, &frame));
         let map = match read {
             Ok(Ok(map)) => map,
             Ok(Err(message)) => return Err(WorldError::Map { path, message }),
-            Err(_) => {
-                return Err(WorldError::Map { path, message: "the file is corrupt".to_string() })
+            Err(panic) => {
+                let message = format!("the file is corrupt (the decoder stopped: {panic})");
+                return Err(WorldError::Map { path, message });
             }
         };
         if map.bounds.is_none() {

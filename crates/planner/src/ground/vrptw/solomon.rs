@@ -11,6 +11,20 @@ use std::fmt;
 use std::path::Path;
 
 use super::problem::{Matrix, Node, VrptwProblem};
+use crate::energy::spec::shown;
+
+/// Largest coordinate magnitude accepted, in the file's distance unit. Solomon and
+/// Gehring-Homberger instances stay below 1,000; the bound keeps distances, sums of
+/// distances and their differences exact enough for the search's comparisons.
+pub const MAX_COORD: f64 = 1e6;
+/// Largest time (ready, due, service) accepted, in the file's time unit.
+pub const MAX_TIME: f64 = 1e7;
+/// Largest demand or vehicle capacity accepted.
+pub const MAX_QUANTITY: f64 = 1e7;
+/// Most nodes (depot included): the two dense matrices of 2,001^2 doubles take 64 MB.
+pub const MAX_NODES: usize = 2001;
+/// Most vehicles.
+pub const MAX_VEHICLES: f64 = 10_000.0;
 
 /// A parsed Solomon instance.
 #[derive(Debug, Clone)]
@@ -86,9 +100,13 @@ impl SolomonInstance {
                 format!("expected 2 numbers (vehicles, capacity), found {}", fleet.len()),
             ));
         };
-        if vehicles < 1.0 || vehicles.fract() != 0.0 {
-            return Err(err(ln, format!("vehicle number {vehicles} is not a positive integer")));
+        if !(1.0..=MAX_VEHICLES).contains(&vehicles) || vehicles.fract() != 0.0 {
+            return Err(err(
+                ln,
+                format!("NUMBER: must be an integer within 1..={MAX_VEHICLES}, got {vehicles}"),
+            ));
         }
+        check_range(capacity, 0.0, MAX_QUANTITY, "CAPACITY").map_err(|m| err(ln, m))?;
         let (ln, l) = next("the CUSTOMER section")?;
         if !l.eq_ignore_ascii_case("CUSTOMER") {
             return Err(err(ln, format!("expected `CUSTOMER`, found `{l}`")));
@@ -106,6 +124,20 @@ impl SolomonInstance {
             };
             if id != nodes.len() as f64 {
                 return Err(err(ln, format!("expected node id {}, found {id}", nodes.len())));
+            }
+            if nodes.len() == MAX_NODES {
+                return Err(err(ln, format!("more than {MAX_NODES} nodes (depot included)")));
+            }
+            let fields = [
+                (x, -MAX_COORD, MAX_COORD, "XCOORD"),
+                (y, -MAX_COORD, MAX_COORD, "YCOORD"),
+                (demand, 0.0, MAX_QUANTITY, "DEMAND"),
+                (ready, 0.0, MAX_TIME, "READY TIME"),
+                (due, 0.0, MAX_TIME, "DUE DATE"),
+                (service, 0.0, MAX_TIME, "SERVICE TIME"),
+            ];
+            for (v, lo, hi, column) in fields {
+                check_range(v, lo, hi, column).map_err(|m| err(ln, format!("node {id}: {m}")))?;
             }
             if demand < 0.0 || ready < 0.0 || service < 0.0 || ready > due {
                 return Err(err(
@@ -136,6 +168,16 @@ impl SolomonInstance {
         )
         .map_err(|e| err(0, e.to_string()))?;
         Ok(SolomonInstance { name, coords, problem })
+    }
+}
+
+/// `v` within `lo..=hi`, else a message naming the column and the range.
+fn check_range(v: f64, lo: f64, hi: f64, column: &str) -> Result<(), String> {
+    if (lo..=hi).contains(&v) {
+        Ok(())
+    } else {
+        let [lo, hi, v] = [lo, hi, v].map(shown);
+        Err(format!("{column}: must be within {lo}..={hi}, got {v}"))
     }
 }
 
@@ -191,5 +233,30 @@ mod tests {
 
         let e = SolomonInstance::parse("X\r\nVEHICLE\r\n", "t").unwrap_err();
         assert!(e.message.contains("file ends"), "{e}");
+    }
+
+    #[test]
+    fn numbers_outside_their_ranges_are_errors() {
+        let cases = [
+            (
+                "1      3         4",
+                "1      1e154     4",
+                "XCOORD: must be within -1e6..=1e6, got 1e154",
+            ),
+            (
+                "50         10   ",
+                "50         1e308",
+                "SERVICE TIME: must be within 0..=1e7, got 1e308",
+            ),
+            ("20        60", "20        1e8", "DUE DATE: must be within 0..=1e7, got 1e8"),
+            ("  2         10   ", "  2         -1", "CAPACITY: must be within 0..=1e7, got -1"),
+            ("  2         10   ", "  4294967295 10", "NUMBER: must be an integer within 1..=10000"),
+        ];
+        for (from, to, message) in cases {
+            let bad = SMALL.replacen(from, to, 1);
+            assert_ne!(bad, SMALL, "{from:?} not in the sample");
+            let e = SolomonInstance::parse(&bad, "t").unwrap_err();
+            assert!(e.message.contains(message), "{to:?}: {e}");
+        }
     }
 }

@@ -83,6 +83,11 @@ impl Default for LazyThetaStar {
 }
 
 impl LazyThetaStar {
+    /// Bytes of search state per padded voxel (`meta`, two g values, two parents).
+    pub const fn bytes_per_voxel() -> usize {
+        3 * std::mem::size_of::<u32>() + 2 * std::mem::size_of::<f64>()
+    }
+
     /// An empty context; memory is allocated on the first query.
     pub fn new() -> Self {
         LazyThetaStar {

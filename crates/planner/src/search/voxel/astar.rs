@@ -172,6 +172,11 @@ impl Default for AStar {
 }
 
 impl AStar {
+    /// Bytes of search state per padded voxel (allocated once per grid size).
+    pub const fn bytes_per_voxel() -> usize {
+        std::mem::size_of::<NodeState>()
+    }
+
     /// An empty context; memory is allocated on the first query.
     pub fn new() -> Self {
         AStar {

@@ -98,6 +98,17 @@ impl VoxelGrid {
         Ok(grid)
     }
 
+    /// Voxels of a grid of `size` with its one-voxel padding layer: what per-voxel search
+    /// state is allocated for.
+    pub fn padded_voxels(size: [u32; 3]) -> u64 {
+        size.iter().map(|&s| u64::from(s) + 2).product()
+    }
+
+    /// Bytes of a grid of `size` (the occupancy and open-air bitsets).
+    pub fn bytes_for(size: [u32; 3]) -> u64 {
+        2 * 8 * (Self::padded_voxels(size).div_ceil(64) + 1)
+    }
+
     /// Grid size `[x, y, z]` in voxels.
     pub fn size(&self) -> [u32; 3] {
         self.size

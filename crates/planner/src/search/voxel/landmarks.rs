@@ -82,6 +82,12 @@ pub struct Landmarks {
 }
 
 impl Landmarks {
+    /// Bytes per padded voxel while building: the distance table, two `u32` work fields
+    /// and one flag.
+    pub const fn bytes_per_voxel() -> usize {
+        std::mem::size_of::<[u16; LANES]>() + 2 * std::mem::size_of::<u32>() + 1
+    }
+
     /// Places [`LANES`] landmarks farthest-first and computes their distance fields.
     /// A grid with no free voxel gets no landmarks (the bound is then zero).
     pub fn build(grid: &VoxelGrid) -> Result<Landmarks, LandmarkError> {
@@ -200,8 +206,7 @@ impl Landmarks {
 /// Refuses grids whose tables would exceed [`MAX_LANDMARK_BYTES`]: the distance table,
 /// two `u32` work fields and one flag per voxel.
 fn check_size(cells: usize) -> Result<(), LandmarkError> {
-    let per_voxel = std::mem::size_of::<[u16; LANES]>() + 2 * std::mem::size_of::<u32>() + 1;
-    let bytes = cells as u64 * per_voxel as u64;
+    let bytes = cells as u64 * Landmarks::bytes_per_voxel() as u64;
     if bytes > MAX_LANDMARK_BYTES {
         return Err(LandmarkError::TooLarge { voxels: cells as u64, bytes });
     }

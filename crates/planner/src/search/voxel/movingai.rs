@@ -69,6 +69,27 @@ fn parse_voxel(
     Ok(v)
 }
 
+/// Reads only the header of a `.3dmap` file (at most its first 4 KiB), so a caller can
+/// check the grid size against a memory budget before anything is allocated.
+pub fn read_map_size(path: &Path) -> Result<[u32; 3], MovingAiError> {
+    use std::io::Read;
+    let io = |source| MovingAiError::Io { path: path.into(), source };
+    let mut head = Vec::new();
+    std::fs::File::open(path).map_err(io)?.take(4096).read_to_end(&mut head).map_err(io)?;
+    let text = String::from_utf8_lossy(&head);
+    let (n, header) = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim()))
+        .find(|(_, l)| !l.is_empty())
+        .ok_or_else(|| parse_err(path, 1, "expected header `voxel X Y Z` in the first 4 KiB"))?;
+    let fields: Vec<&str> = header.split_whitespace().collect();
+    if fields.len() != 4 || fields[0] != "voxel" {
+        return Err(parse_err(path, n, format!("expected header `voxel X Y Z`, found {header:?}")));
+    }
+    parse_voxel(&fields[1..], path, n, "grid size")
+}
+
 /// Reads a `.3dmap` file.
 pub fn load_map(path: &Path) -> Result<VoxelGrid, MovingAiError> {
     parse_map(&read(path)?, path)
