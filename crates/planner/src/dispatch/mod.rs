@@ -44,6 +44,7 @@
 //! accounts for every committed flight.
 
 mod day;
+mod faults;
 mod flight;
 pub mod vans;
 
@@ -59,7 +60,9 @@ use crate::search::city::{CityPlanner, CityPlannerConfig, Clearances};
 use crate::volumes::{flight_volumes, ReservationIndex, Volume4};
 use crate::world::pads::pad_layout;
 use crate::world::{Rect, TimeSpan, World};
+pub(crate) use day::summarise;
 pub use day::{plan_mission, plan_mission_with, Deconfliction};
+pub use faults::FleetDrone;
 use flight::{flight_template, instantiate, FlightTemplate};
 
 /// How long after an order a time-windowed zone still matters to its flight, s.
@@ -168,6 +171,8 @@ pub struct Dispatcher<'w> {
     deconflict: Deconfliction,
     /// Flights whose take-off waited for the airspace, and the seconds waited in all.
     delayed: (usize, f64),
+    /// Drones held on the ground by faults (see `faults`).
+    holds: faults::Holds,
 }
 
 impl<'w> Dispatcher<'w> {
@@ -248,6 +253,7 @@ impl<'w> Dispatcher<'w> {
             reservations: ReservationIndex::new(mission.airspace.separation),
             deconflict: Deconfliction::On,
             delayed: (0, 0.0),
+            holds: faults::Holds::default(),
         }
     }
 
