@@ -91,6 +91,9 @@ pub fn run(args: SimulateArgs) -> ExitCode {
             for v in day.invariant_violations.iter().take(20) {
                 println!("  broken: {v}");
             }
+            for line in day.log.iter().filter(|l| l.contains("broken promise")) {
+                println!("{line}");
+            }
         } else {
             let r = &day.report;
             println!(

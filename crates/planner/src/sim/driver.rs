@@ -423,6 +423,7 @@ impl<'a, 'w> Day<'a, 'w> {
         }
         let plan = self.plan(map);
         invariants::mark_broken_promises(&mut self.orders, &plan);
+        self.report_broken_promises(end_s, &plan);
         self.violations.extend(invariants::check_final(
             &self.orders,
             &plan,
@@ -438,6 +439,40 @@ impl<'a, 'w> Day<'a, 'w> {
             log: self.log,
             invariant_violations: self.violations,
             report,
+        }
+    }
+
+    /// One log line per broken promise: the order, its deadline, what became of it and
+    /// the fault that last moved it.
+    fn report_broken_promises(&mut self, end_s: f64, plan: &Plan) {
+        for (rec, out) in self.orders.clone().iter().zip(&plan.outcomes) {
+            if !rec.broken_promise {
+                continue;
+            }
+            let what = match &out.outcome {
+                Outcome::Drone { flight } => {
+                    format!(
+                        "delivered by drone at {}",
+                        ClockTime(plan.flights[*flight].delivered_s)
+                    )
+                }
+                Outcome::Van { route } => {
+                    let stop =
+                        plan.van_routes[*route].stops.iter().find(|s| s.order_id == rec.order_id);
+                    format!(
+                        "delivered by van at {}",
+                        ClockTime(stop.map_or(0.0, |s| s.service_start_s))
+                    )
+                }
+                Outcome::Rejected { reason } => format!("rejected ({reason})"),
+            };
+            let text = format!(
+                "{}: promised by {}, {what}; cause: {}",
+                rec.order_id,
+                ClockTime(rec.promised_by_s.unwrap_or(0.0)),
+                rec.cause.map_or("not moved by a fault", |k| k.name())
+            );
+            self.note(end_s, "broken promise", text);
         }
     }
 

@@ -12,7 +12,8 @@ use crate::plan::Plan;
 /// One row of the summary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KindSummary {
-    /// The fault kind; `None` for orders no fault touched.
+    /// The fault kind; `None` for orders no fault moved (their broken promises are the
+    /// fault-free day's, or knock-on effects such as fewer vans after a breakdown).
     pub kind: Option<FaultKind>,
     /// Faults of this kind injected.
     pub events: usize,
@@ -99,7 +100,7 @@ impl SimReport {
             "fault", "events", "orders affected", "broken promises"
         );
         for k in &self.kinds {
-            let name = k.kind.map_or("(no fault)", |k| k.name());
+            let name = k.kind.map_or("(not moved)", |k| k.name());
             let _ = writeln!(
                 s,
                 "{name:<18} {:>6} {:>16} {:>16}",
