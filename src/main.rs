@@ -33,6 +33,9 @@ enum Command {
     /// Export a plan's drone flights as autopilot missions (QGroundControl .plan, QGC WPL)
     /// or its orders' tracking with proof of delivery (tracking.json, tracking.html).
     Export(cmd::export::ExportArgs),
+    /// A live day under faults drawn from a seed: the dispatcher through the day with
+    /// grounded drones, cancellations, pads out, wind limits and van breakdowns.
+    Simulate(cmd::simulate::SimulateArgs),
 }
 
 fn main() -> ExitCode {
@@ -46,5 +49,6 @@ fn main() -> ExitCode {
         Command::ExportScene(args) => cmd::export_scene::run(args),
         Command::Coverage(args) => cmd::coverage::run(args),
         Command::Export(args) => cmd::export::run(args),
+        Command::Simulate(args) => cmd::simulate::run(args),
     }
 }

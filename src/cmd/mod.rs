@@ -11,5 +11,6 @@ pub const EXIT_NOT_ALL_GOOD: u8 = 1;
 /// Exit code: bad input, nothing written.
 pub const EXIT_BAD_INPUT: u8 = 2;
 pub mod power;
+pub mod simulate;
 pub mod voxel;
 pub mod vrptw;

@@ -19,6 +19,7 @@ pub mod plan;
 mod ron_locate;
 pub mod scene;
 pub mod search;
+pub mod sim;
 pub mod trajectory;
 pub mod verify;
 pub mod volumes;

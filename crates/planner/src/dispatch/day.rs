@@ -216,7 +216,8 @@ pub fn plan_mission_with(
     }
 }
 
-fn summarise(
+/// The plan's summary of `outcomes`, `flights` and `vans` (separation delays left at 0).
+pub(crate) fn summarise(
     mission: &Mission,
     outcomes: &[OrderOutcome],
     flights: &[Flight],

@@ -44,6 +44,7 @@
 //! accounts for every committed flight.
 
 mod day;
+mod faults;
 mod flight;
 pub mod vans;
 
@@ -59,7 +60,9 @@ use crate::search::city::{CityPlanner, CityPlannerConfig, Clearances, DeliveryPa
 use crate::volumes::{flight_volumes, ReservationIndex, Volume4};
 use crate::world::pads::{pad_layout, PAD_SEARCH_RADIUS_M};
 use crate::world::{Rect, TimeSpan, World};
+pub(crate) use day::summarise;
 pub use day::{plan_mission, plan_mission_with, Deconfliction};
+pub use faults::FleetDrone;
 use flight::{dist, flight_template, instantiate, FlightTemplate};
 
 /// How long after an order a time-windowed zone still matters to its flight, s.
@@ -227,6 +230,8 @@ pub struct Dispatcher<'w> {
     deconflict: Deconfliction,
     /// What keeping the fleet apart changed so far.
     separation: SeparationStats,
+    /// Drones held on the ground by faults (see `faults`).
+    holds: faults::Holds,
 }
 
 /// What keeping the fleet's flights apart changed: take-offs held on the ground, and
@@ -319,6 +324,7 @@ impl<'w> Dispatcher<'w> {
             reservations: ReservationIndex::new(mission.airspace.separation),
             deconflict: Deconfliction::On,
             separation: SeparationStats::default(),
+            holds: faults::Holds::default(),
         }
     }
 

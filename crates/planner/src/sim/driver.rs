@@ -1,0 +1,544 @@
+//! The driver loop: one timeline of order placements, faults, van waves and breakdowns,
+//! processed in time order against the live dispatcher, with the invariants checked
+//! after every event (see the parent module's docs for the rules).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::events::{draw_faults, Fault, FaultKind};
+use super::waves::{break_down, route_wave, van_groups, waves, VanGroup};
+use super::{invariants, report, OrderRecord, OrderState, SimDay};
+use crate::dispatch::vans::{self, VanOrder};
+use crate::dispatch::{summarise, Dispatcher, FleetDrone, QuoteMode};
+use crate::ground::roads::RoadGraph;
+use crate::mission::{ClockTime, Mission, Service};
+use crate::plan::{MapRef, OrderOutcome, Outcome, Plan, VanRoute, PLAN_FORMAT};
+use crate::world::World;
+
+/// Simulates `mission`'s day over `world` with the faults drawn from `seed`.
+pub fn simulate(mission: &Mission, world: &World, map: MapRef, seed: u64) -> SimDay {
+    let fleet = Dispatcher::new(mission, world).fleet();
+    let faults = draw_faults(mission, &fleet, seed);
+    simulate_faults(mission, world, map, faults)
+}
+
+/// Simulates `mission`'s day over `world` with the given faults.
+pub fn simulate_faults(
+    mission: &Mission,
+    world: &World,
+    map: MapRef,
+    faults: Vec<Fault>,
+) -> SimDay {
+    let mut day = Day::new(mission, world, faults);
+    day.run();
+    day.finish(map)
+}
+
+/// What happens at one point of the timeline.
+#[derive(Debug, Clone, Copy)]
+enum Event {
+    /// A fault becomes known (index into the faults).
+    Fault(usize),
+    /// An order is placed (index into the mission's orders).
+    Place(usize),
+    /// A van wave of group `group` leaves at `wave.0`, back by `wave.1`.
+    Wave { group: usize, wave: (f64, f64) },
+    /// Route `route` breaks down after its `stop`-th stop.
+    Breakdown { route: usize, stop: usize },
+}
+
+impl Event {
+    /// At one instant: faults first, then placements, then departures.
+    fn rank(&self) -> u8 {
+        match self {
+            Event::Fault(_) => 0,
+            Event::Place(_) => 1,
+            Event::Wave { .. } => 2,
+            Event::Breakdown { .. } => 3,
+        }
+    }
+}
+
+struct Timed {
+    t_s: f64,
+    seq: usize,
+    event: Event,
+}
+
+fn before(a: &Timed, b: &Timed) -> bool {
+    a.t_s.total_cmp(&b.t_s).then(a.event.rank().cmp(&b.event.rank())).then(a.seq.cmp(&b.seq))
+        == std::cmp::Ordering::Less
+}
+
+/// The state of a simulated day.
+struct Day<'a, 'w> {
+    mission: &'a Mission,
+    world: &'w World,
+    d: Dispatcher<'w>,
+    fleet: Vec<FleetDrone>,
+    faults: Vec<Fault>,
+    orders: Vec<OrderRecord>,
+    by_id: BTreeMap<String, usize>,
+    routes: Vec<Option<VanRoute>>,
+    van_reason: Vec<Option<String>>,
+    groups: Vec<VanGroup>,
+    graph: Option<RoadGraph>,
+    depot_xy: Vec<[f64; 2]>,
+    dests: Vec<[f64; 2]>,
+    queue: Vec<Timed>,
+    seq: usize,
+    pending_breakdowns: Vec<usize>,
+    affected: BTreeMap<FaultKind, BTreeSet<usize>>,
+    log: Vec<String>,
+    violations: Vec<String>,
+}
+
+impl<'a, 'w> Day<'a, 'w> {
+    fn new(mission: &'a Mission, world: &'w World, faults: Vec<Fault>) -> Day<'a, 'w> {
+        let d = Dispatcher::new(mission, world);
+        let frame = &world.frame;
+        let groups = van_groups(mission);
+        let mut day = Day {
+            mission,
+            world,
+            fleet: d.fleet(),
+            d,
+            orders: mission
+                .orders
+                .iter()
+                .map(|o| OrderRecord {
+                    order_id: o.id.clone(),
+                    state: OrderState::Unplaced,
+                    promised_by_s: None,
+                    cause: None,
+                    redispatched: 0,
+                    broken_promise: false,
+                })
+                .collect(),
+            by_id: mission.orders.iter().enumerate().map(|(i, o)| (o.id.clone(), i)).collect(),
+            routes: Vec::new(),
+            van_reason: vec![None; mission.orders.len()],
+            graph: (!groups.is_empty()).then(|| RoadGraph::from_roads(&world.roads)),
+            depot_xy: mission.depots.iter().map(|d| frame.to_local(d.lat_deg, d.lon_deg)).collect(),
+            dests: mission.orders.iter().map(|o| frame.to_local(o.lat_deg, o.lon_deg)).collect(),
+            groups,
+            queue: Vec::new(),
+            seq: 0,
+            pending_breakdowns: Vec::new(),
+            affected: BTreeMap::new(),
+            log: Vec::new(),
+            violations: Vec::new(),
+            faults,
+        };
+        for (i, o) in mission.orders.iter().enumerate() {
+            day.push(o.placed_at.seconds(), Event::Place(i));
+        }
+        for (i, f) in day.faults.clone().iter().enumerate() {
+            match f {
+                Fault::VanBreakdown { .. } => day.pending_breakdowns.push(i),
+                _ => day.push(f.known_at_s(), Event::Fault(i)),
+            }
+        }
+        for g in 0..day.groups.len() {
+            for wave in waves(mission, day.groups[g].group) {
+                day.push(wave.0, Event::Wave { group: g, wave });
+            }
+        }
+        day
+    }
+
+    fn push(&mut self, t_s: f64, event: Event) {
+        let e = Timed { t_s, seq: self.seq, event };
+        self.seq += 1;
+        let at = self.queue.partition_point(|q| before(q, &e));
+        self.queue.insert(at, e);
+    }
+
+    fn note(&mut self, t_s: f64, kind: &str, text: String) {
+        self.log.push(format!("{}  {kind:<16} {text}", ClockTime(t_s)));
+    }
+
+    fn run(&mut self) {
+        while !self.queue.is_empty() {
+            let Timed { t_s, event, .. } = self.queue.remove(0);
+            self.d.advance_to(t_s);
+            match event {
+                Event::Place(i) => self.place(i),
+                Event::Fault(f) => self.fault(f),
+                Event::Wave { group, wave } => self.wave(group, wave),
+                Event::Breakdown { route, stop } => self.breakdown(route, stop),
+            }
+            let found = invariants::check_state(&self.orders, self.d.flights(), &self.routes);
+            let known: Vec<&Fault> = self.faults.iter().filter(|f| f.known_at_s() <= t_s).collect();
+            let broken = invariants::check_fault_rules(&known, self.d.flights());
+            for v in found.into_iter().chain(broken) {
+                self.violations.push(format!("after the event at {}: {v}", ClockTime(t_s)));
+            }
+        }
+    }
+
+    /// Dispatches order `i` now; `cause` is the fault that sends it again.
+    fn dispatch(&mut self, i: usize, cause: Option<FaultKind>) {
+        let o = &self.mission.orders[i];
+        let now = self.d.now_s();
+        let q = self.d.commit(o);
+        let rec = &mut self.orders[i];
+        let first = cause.is_none();
+        let (state, promise, text) = match q.mode {
+            QuoteMode::Drone { drone_id, takeoff_s, eta_s, .. } => (
+                OrderState::Drone,
+                Some(o.due_s()),
+                format!(
+                    "{}: drone {drone_id}, take-off {}, delivery {}",
+                    o.id,
+                    ClockTime(takeoff_s),
+                    ClockTime(eta_s)
+                ),
+            ),
+            QuoteMode::Van { reason } => {
+                let ready_s = (o.placed_at.seconds() + self.mission.policy.pick_load_s).max(now);
+                let text = format!("{}: van (no drone: {reason})", o.id);
+                (OrderState::VanWaiting { ready_s }, Some(van_deadline_s(self.mission, i)), text)
+            }
+            QuoteMode::Refused { reason } => {
+                let text = format!("{}: rejected ({reason})", o.id);
+                (OrderState::Rejected { reason }, None, text)
+            }
+        };
+        rec.state = state;
+        if first {
+            rec.promised_by_s = promise;
+        } else {
+            rec.redispatched += 1;
+            rec.cause = cause;
+        }
+        let kind = if first { "order" } else { "  re-dispatched" };
+        self.note(now, kind, text);
+    }
+
+    fn place(&mut self, i: usize) {
+        self.dispatch(i, None);
+    }
+
+    fn fault(&mut self, f: usize) {
+        let fault = self.faults[f].clone();
+        let now = self.d.now_s();
+        self.note(now, fault.kind().name(), fault.to_string());
+        let held: Vec<String> = match &fault {
+            Fault::Grounded { drone_id, .. } => vec![drone_id.clone()],
+            Fault::Wind { type_name, .. } => self
+                .fleet
+                .iter()
+                .filter(|d| d.type_name == *type_name)
+                .map(|d| d.id.clone())
+                .collect(),
+            Fault::PadOut { depot_id, pad, .. } => self
+                .fleet
+                .iter()
+                .filter(|d| d.depot_id == *depot_id && d.pad == *pad)
+                .map(|d| d.id.clone())
+                .collect(),
+            Fault::Cancelled { order_id, .. } => return self.cancel(order_id),
+            Fault::VanBreakdown { .. } => return,
+        };
+        let until = match fault {
+            Fault::Grounded { to_s, .. }
+            | Fault::Wind { to_s, .. }
+            | Fault::PadOut { to_s, .. } => to_s,
+            _ => now,
+        };
+        let released = self.d.hold_drones(&held, until);
+        for flight in released {
+            let Some(&i) = self.by_id.get(&flight.order_id) else { continue };
+            self.affected.entry(fault.kind()).or_default().insert(i);
+            let text = format!(
+                "{}: released from {} (take-off {})",
+                flight.order_id,
+                flight.drone_id,
+                ClockTime(flight.takeoff_s)
+            );
+            self.note(now, "  released", text);
+            self.dispatch(i, Some(fault.kind()));
+        }
+    }
+
+    fn cancel(&mut self, order_id: &str) {
+        let now = self.d.now_s();
+        let Some(&i) = self.by_id.get(order_id) else { return };
+        self.affected.entry(FaultKind::Cancelled).or_default().insert(i);
+        let text = match self.orders[i].state.clone() {
+            OrderState::Drone => match self.d.cancel_booking(order_id) {
+                Some(f) => {
+                    self.orders[i].state = OrderState::Cancelled { at_s: now };
+                    format!(
+                        "{order_id}: freed {} before its take-off at {}",
+                        f.drone_id,
+                        ClockTime(f.takeoff_s)
+                    )
+                }
+                None => {
+                    let f = self.d.flights().iter().find(|f| f.order_id == order_id);
+                    let (up, at) = f.map_or((now, now), |f| (f.takeoff_s, f.delivered_s));
+                    if at <= now {
+                        format!("{order_id}: no effect, already delivered at {}", ClockTime(at))
+                    } else {
+                        format!(
+                            "{order_id}: too late, took off at {}: delivered at {} (a parcel in the air is delivered)",
+                            ClockTime(up),
+                            ClockTime(at)
+                        )
+                    }
+                }
+            },
+            OrderState::VanWaiting { .. } => {
+                self.orders[i].state = OrderState::Cancelled { at_s: now };
+                format!("{order_id}: freed its place in the van waves")
+            }
+            OrderState::Van { route } => {
+                let stop = self.routes[route].as_ref().and_then(|r| {
+                    r.stops.iter().find(|s| s.order_id == order_id).map(|s| s.service_start_s)
+                });
+                let at = stop.unwrap_or(now);
+                if at <= now {
+                    format!("{order_id}: no effect, already delivered at {}", ClockTime(at))
+                } else {
+                    format!(
+                        "{order_id}: too late, its van has left: delivered at {} (a parcel on board is delivered)",
+                        ClockTime(at)
+                    )
+                }
+            }
+            OrderState::Cancelled { .. } | OrderState::Rejected { .. } | OrderState::Unplaced => {
+                format!("{order_id}: no effect (already {:?})", self.orders[i].state)
+            }
+        };
+        self.note(now, "  cancel", text);
+    }
+
+    fn wave(&mut self, g: usize, wave: (f64, f64)) {
+        let Some(graph) = self.graph.as_ref() else { return };
+        let group = &self.groups[g];
+        let shift_end = self.mission.fleet.vans[group.group].shift_end.seconds();
+        let waiting: Vec<VanOrder> = (0..self.orders.len())
+            .filter_map(|i| match self.orders[i].state {
+                OrderState::VanWaiting { ready_s } if ready_s <= wave.0 => {
+                    let o = &self.mission.orders[i];
+                    let (from, to) = vans::window(self.mission, i, ready_s, shift_end);
+                    Some(VanOrder {
+                        order: i,
+                        ready_s,
+                        window_from_s: from,
+                        window_to_s: to,
+                        demand: [o.payload_kg, o.volume_l / 1000.0],
+                    })
+                }
+                _ => None,
+            })
+            .collect();
+        if waiting.is_empty() || group.working.is_empty() {
+            return;
+        }
+        let (routes, outcomes) =
+            route_wave(self.mission, graph, &self.depot_xy, &self.dests, group, wave, waiting);
+        let base = self.routes.len();
+        let n_routes = routes.len();
+        self.routes.extend(routes.into_iter().map(Some));
+        let mut sent = 0;
+        for (i, r) in outcomes {
+            match r {
+                Ok(k) => {
+                    self.orders[i].state = OrderState::Van { route: base + k };
+                    sent += 1;
+                }
+                Err(reason) => self.van_reason[i] = Some(reason),
+            }
+        }
+        let text =
+            format!("{n_routes} van(s) out with {sent} order(s), back by {}", ClockTime(wave.1));
+        self.note(wave.0, "wave", text);
+        if n_routes > 0 {
+            self.arm_breakdown(base, n_routes, wave.0);
+        }
+    }
+
+    /// Schedules the first pending breakdown due by `departure_s` on one of the routes
+    /// `base..base + n` that just left.
+    fn arm_breakdown(&mut self, base: usize, n: usize, departure_s: f64) {
+        let Some(pos) = self
+            .pending_breakdowns
+            .iter()
+            .position(|&f| self.faults[f].known_at_s() <= departure_s)
+        else {
+            return;
+        };
+        let f = self.pending_breakdowns.remove(pos);
+        let Fault::VanBreakdown { route, stop, .. } = self.faults[f] else { return };
+        let r = base + (route % n as u64) as usize;
+        let Some(rt) = self.routes[r].as_ref() else { return };
+        let k = (stop % (rt.stops.len() as u64 + 1)) as usize;
+        let at = if k == 0 { departure_s } else { rt.stops[k - 1].depart_s };
+        self.push(at, Event::Breakdown { route: r, stop: k });
+    }
+
+    fn breakdown(&mut self, route: usize, stop: usize) {
+        let Some(graph) = self.graph.as_ref() else { return };
+        let Some(r) = self.routes[route].clone() else { return };
+        let Some(g) = self.groups.iter().position(|g| g.working.contains(&r.van_id)) else {
+            return;
+        };
+        let depot = self.depot_xy[self.groups[g].depot];
+        let b = break_down(self.mission, graph, &r, stop, depot);
+        self.routes[route] = b.route;
+        self.groups[g].working.retain(|id| *id != r.van_id);
+        let text = format!(
+            "{} broke down after {stop} stop(s); towed back by {}; {} order(s) wait for the next wave",
+            r.van_id,
+            ClockTime(b.back_s),
+            b.undelivered.len()
+        );
+        self.note(b.at_s, FaultKind::VanBreakdown.name(), text);
+        for id in b.undelivered {
+            let Some(&i) = self.by_id.get(&id) else { continue };
+            self.orders[i].state = OrderState::VanWaiting { ready_s: b.back_s };
+            self.orders[i].redispatched += 1;
+            self.orders[i].cause = Some(FaultKind::VanBreakdown);
+            self.affected.entry(FaultKind::VanBreakdown).or_default().insert(i);
+        }
+    }
+
+    /// Final outcomes, the plan, the end-of-day invariants and the report.
+    fn finish(mut self, map: MapRef) -> SimDay {
+        let end_s = self.d.now_s();
+        for i in 0..self.orders.len() {
+            if let OrderState::VanWaiting { ready_s } = self.orders[i].state {
+                let reason = self.van_reason[i].take().unwrap_or_else(|| {
+                    format!(
+                        "van: no van wave in service left after it was ready at {}",
+                        ClockTime(ready_s)
+                    )
+                });
+                let text = format!("{}: rejected ({reason})", self.orders[i].order_id);
+                self.note(end_s, "end of day", text);
+                self.orders[i].state = OrderState::Rejected { reason };
+            }
+        }
+        let plan = self.plan(map);
+        invariants::mark_broken_promises(&mut self.orders, &plan);
+        self.report_broken_promises(end_s, &plan);
+        self.violations.extend(invariants::check_final(
+            &self.orders,
+            &plan,
+            self.world,
+            &self.faults,
+        ));
+        let report =
+            report::report(&self.faults, &self.orders, &self.affected, &plan, &self.violations);
+        SimDay {
+            plan,
+            faults: self.faults,
+            orders: self.orders,
+            log: self.log,
+            invariant_violations: self.violations,
+            report,
+        }
+    }
+
+    /// One log line per broken promise: the order, its deadline, what became of it and
+    /// the fault that last moved it.
+    fn report_broken_promises(&mut self, end_s: f64, plan: &Plan) {
+        for (rec, out) in self.orders.clone().iter().zip(&plan.outcomes) {
+            if !rec.broken_promise {
+                continue;
+            }
+            let what = match &out.outcome {
+                Outcome::Drone { flight } => {
+                    format!(
+                        "delivered by drone at {}",
+                        ClockTime(plan.flights[*flight].delivered_s)
+                    )
+                }
+                Outcome::Van { route } => {
+                    let stop =
+                        plan.van_routes[*route].stops.iter().find(|s| s.order_id == rec.order_id);
+                    format!(
+                        "delivered by van at {}",
+                        ClockTime(stop.map_or(0.0, |s| s.service_start_s))
+                    )
+                }
+                Outcome::Rejected { reason } => format!("rejected ({reason})"),
+            };
+            let text = format!(
+                "{}: promised by {}, {what}; cause: {}",
+                rec.order_id,
+                ClockTime(rec.promised_by_s.unwrap_or(0.0)),
+                rec.cause.map_or("not moved by a fault", |k| k.name())
+            );
+            self.note(end_s, "broken promise", text);
+        }
+    }
+
+    /// The day as a plan: flights in mission order of their orders, the routes driven,
+    /// and one outcome per order; fixes the records' route indices to the plan's.
+    fn plan(&mut self, map: MapRef) -> Plan {
+        let mut flights = self.d.flights().to_vec();
+        flights.sort_by_key(|f| self.by_id.get(&f.order_id).copied().unwrap_or(usize::MAX));
+        let mut new_index = vec![None; self.routes.len()];
+        let mut van_routes = Vec::new();
+        for (i, r) in self.routes.iter().enumerate() {
+            if let Some(r) = r {
+                new_index[i] = Some(van_routes.len());
+                van_routes.push(r.clone());
+            }
+        }
+        let mut outcomes = Vec::with_capacity(self.orders.len());
+        for (rec, o) in self.orders.iter_mut().zip(&self.mission.orders) {
+            let outcome = match &mut rec.state {
+                OrderState::Drone => match flights.iter().position(|f| f.order_id == o.id) {
+                    Some(flight) => Outcome::Drone { flight },
+                    None => Outcome::Rejected { reason: "lost: no flight".into() },
+                },
+                OrderState::Van { route } => match new_index.get(*route).copied().flatten() {
+                    Some(k) => {
+                        *route = k;
+                        Outcome::Van { route: k }
+                    }
+                    None => Outcome::Rejected { reason: "lost: no van route".into() },
+                },
+                OrderState::Cancelled { at_s } => Outcome::Rejected {
+                    reason: format!("cancelled: by the customer at {}", ClockTime(*at_s)),
+                },
+                OrderState::Rejected { reason } => Outcome::Rejected { reason: reason.clone() },
+                OrderState::Unplaced | OrderState::VanWaiting { .. } => {
+                    Outcome::Rejected { reason: "lost: never served".into() }
+                }
+            };
+            outcomes.push(OrderOutcome {
+                order_id: o.id.clone(),
+                placed_s: o.placed_at.seconds(),
+                outcome,
+            });
+        }
+        let mut summary = summarise(self.mission, &outcomes, &flights, &van_routes);
+        let sep = self.d.separation();
+        summary.separation_delays = sep.delayed;
+        summary.separation_delay_s = sep.delay_s;
+        summary.separation_other_layer = sep.other_layer;
+        Plan {
+            format: PLAN_FORMAT.to_string(),
+            mission: self.mission.clone(),
+            map,
+            outcomes,
+            flights,
+            van_routes,
+            summary,
+        }
+    }
+}
+
+/// The latest van delivery a van order is promised: its window's end, else the end of
+/// the van shift.
+fn van_deadline_s(mission: &Mission, i: usize) -> f64 {
+    match mission.orders[i].service {
+        Service::Window(w) => w.to.seconds(),
+        _ => mission.fleet.vans.iter().map(|v| v.shift_end.seconds()).fold(0.0, f64::max),
+    }
+}
