@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use super::{EXIT_BAD_INPUT, EXIT_NOT_ALL_GOOD};
 use clap::Args;
 use nalgebra::Vector3;
 use plotters::prelude::*;
@@ -75,7 +76,7 @@ pub fn run(args: PowerArgs) -> ExitCode {
         Ok(spec) => spec,
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::from(2);
+            return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
     // The flight direction is +x; a headwind blows towards -x.
@@ -88,13 +89,13 @@ pub fn run(args: PowerArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::from(2);
+            return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
     if let Some(path) = &args.plot {
         if let Err(e) = plot(&spec, &args, path) {
             eprintln!("error: cannot write plot {}: {e}", path.display());
-            return ExitCode::from(1);
+            return ExitCode::from(EXIT_NOT_ALL_GOOD);
         }
     }
     if let Some(dir) = &args.plot_validation {
@@ -106,7 +107,7 @@ pub fn run(args: PowerArgs) -> ExitCode {
             }
             Err(e) => {
                 eprintln!("error: cannot write validation plots in {}: {e}", dir.display());
-                return ExitCode::from(1);
+                return ExitCode::from(EXIT_NOT_ALL_GOOD);
             }
         }
     }

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use super::{EXIT_BAD_INPUT, EXIT_NOT_ALL_GOOD};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use skylane_planner::search::voxel::{
@@ -111,20 +112,20 @@ struct Outcome {
 pub fn run(args: VoxelArgs) -> ExitCode {
     if let Err(e) = check_memory(&args) {
         eprintln!("error: {e}");
-        return ExitCode::from(2);
+        return ExitCode::from(EXIT_BAD_INPUT);
     }
     let grid = match movingai::load_map(&args.map) {
         Ok(g) => g,
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::from(2);
+            return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
     let scenarios = match movingai::load_scenarios(&args.scenarios, &grid) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::from(2);
+            return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
     let selected: Vec<_> = scenarios
@@ -155,7 +156,7 @@ pub fn run(args: VoxelArgs) -> ExitCode {
             }
             Err(e) => {
                 eprintln!("error: {}: {e}", args.map.display());
-                return ExitCode::from(2);
+                return ExitCode::from(EXIT_BAD_INPUT);
             }
         }
     } else {
@@ -276,7 +277,7 @@ pub fn run(args: VoxelArgs) -> ExitCode {
     if mismatched == 0 {
         ExitCode::SUCCESS
     } else {
-        ExitCode::from(1)
+        ExitCode::from(EXIT_NOT_ALL_GOOD)
     }
 }
 

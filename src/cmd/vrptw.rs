@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use super::EXIT_BAD_INPUT;
 use clap::Args;
 use skylane_planner::ground::vrptw::{check_feasibility, solve, SolomonInstance, SolverOptions};
 
@@ -32,13 +33,13 @@ pub struct VrptwArgs {
 pub fn run(args: VrptwArgs) -> ExitCode {
     if !args.seconds.is_finite() || args.seconds <= 0.0 || args.seconds > 1e9 {
         eprintln!("error: --seconds must be a positive number, got {}", args.seconds);
-        return ExitCode::from(2);
+        return ExitCode::from(EXIT_BAD_INPUT);
     }
     let instance = match SolomonInstance::load(&args.file) {
         Ok(i) => i,
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::from(2);
+            return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
     let options = SolverOptions {
