@@ -17,11 +17,13 @@
 //! - [`vehicles::VehiclesPlugin`]: drones, vans, trails, packages, picking;
 //! - [`hud::HudPlugin`]: clock, counts, selection panel, time slider;
 //! - [`camera::CameraPlugin`]: overview, orbit, pan, zoom, follow, lights;
+//! - [`fleet::FleetPlugin`]: the selected drone's reserved 4D space, markers on any loss
+//!   of separation or pad conflict;
 //! - [`screenshot::ScreenshotPlugin`] and [`screenshot::BenchPlugin`]: one-shot runs;
 //! - [`proof::ProofPlugin`]: the drone camera's view of a drop, in place of the HUD and
 //!   the orbit view ([`proof::proof_shot`] resolves the order).
 //!
-//! [`ReplayPlugin`] adds the first five; [`cli::build_app`] assembles the whole app.
+//! [`ReplayPlugin`] adds the first six; [`cli::build_app`] assembles the whole app.
 
 #![warn(missing_docs)]
 
@@ -29,6 +31,7 @@ pub mod camera;
 pub mod cli;
 pub mod clock;
 pub mod coords;
+pub mod fleet;
 pub mod geometry;
 pub mod hud;
 pub mod proof;
@@ -42,7 +45,7 @@ pub mod vehicles;
 use bevy::prelude::*;
 
 /// Everything of the interactive replay except the window setup: scene, clock,
-/// vehicles, HUD and camera. Needs a [`replay::Replay`] resource.
+/// vehicles, HUD, camera and fleet separation. Needs a [`replay::Replay`] resource.
 pub struct ReplayPlugin;
 
 impl Plugin for ReplayPlugin {
@@ -53,6 +56,7 @@ impl Plugin for ReplayPlugin {
             vehicles::VehiclesPlugin,
             hud::HudPlugin,
             camera::CameraPlugin,
+            fleet::FleetPlugin,
         ));
     }
 }
