@@ -10,7 +10,7 @@
 //! (two flights whose grown pieces never meet in the same seconds keep the minima). The
 //! piece being flown now is orange, the ones still ahead faint cyan. Our own plans have no
 //! losses; a hand-edited plan that has one shows a red sphere of half the horizontal
-//! minimum and a beacon to the ground for a minute either side of the loss, and a red
+//! minimum and a beacon from the ground to 60 m above it for a minute either side of the loss, and a red
 //! banner counts them.
 
 use bevy::prelude::*;
@@ -72,9 +72,10 @@ fn spawn_banner(mut commands: Commands, conflicts: Res<Conflicts>) {
         .spawn((
             Node {
                 position_type: PositionType::Absolute,
-                top: px(10),
-                left: percent(30),
-                max_width: percent(40),
+                // Below the clock panel, clear of the selection panel on the right.
+                top: px(140),
+                left: px(10),
+                max_width: percent(45),
                 padding: UiRect::all(px(8)),
                 ..default()
             },
@@ -131,7 +132,7 @@ fn draw_conflict_markers(
         }
         let at = map_to_bevy(p);
         gizmos.sphere(Isometry3d::from_translation(at), radius, red);
-        gizmos.line(map_to_bevy([p[0], p[1], 0.0]), at, red);
+        gizmos.line(map_to_bevy([p[0], p[1], 0.0]), map_to_bevy([p[0], p[1], p[2] + 60.0]), red);
     }
 }
 
