@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use skylane_planner::coverage::{coverage, CoverageConfig};
-use skylane_planner::load::load_mission;
 use skylane_planner::mission::ClockTime;
 
 use super::EXIT_BAD_INPUT;
@@ -45,12 +44,9 @@ pub fn run(args: CoverageArgs) -> ExitCode {
         eprintln!("error: --cell-m must be at least 5 m, got {}", args.cell_m);
         return ExitCode::from(EXIT_BAD_INPUT);
     }
-    let loaded = match load_mission(&args.mission) {
+    let loaded = match super::load_or_exit(&args.mission) {
         Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(EXIT_BAD_INPUT);
-        }
+        Err(code) => return code,
     };
     let config = CoverageConfig {
         cell_m: args.cell_m,

@@ -5,7 +5,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use skylane_planner::load::load_mission;
 use skylane_planner::scene::{export_scene, CITY_QUERY_COUNT, CITY_QUERY_SEED};
 
 use super::EXIT_BAD_INPUT;
@@ -28,12 +27,9 @@ pub struct ExportSceneArgs {
 
 /// Runs `skylane export-scene`.
 pub fn run(args: ExportSceneArgs) -> ExitCode {
-    let loaded = match load_mission(&args.mission) {
+    let loaded = match super::load_or_exit(&args.mission) {
         Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(EXIT_BAD_INPUT);
-        }
+        Err(code) => return code,
     };
     let scene = export_scene(&loaded.mission, &loaded.world, args.queries, args.seed);
     let json = match serde_json::to_string(&scene) {

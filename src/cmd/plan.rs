@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use skylane_planner::dispatch::{plan_mission_with, Deconfliction};
-use skylane_planner::load::load_mission;
 use skylane_planner::plan::write_outputs;
 use skylane_planner::verify::verify;
 
@@ -33,23 +32,13 @@ pub struct PlanArgs {
 
 /// Runs `skylane plan`.
 pub fn run(args: PlanArgs) -> ExitCode {
-    let loaded = match load_mission(&args.mission) {
+    let loaded = match super::load_or_exit(&args.mission) {
         Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(EXIT_BAD_INPUT);
-        }
+        Err(code) => return code,
     };
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = args.threads {
-        pool = pool.num_threads(n.max(1));
-    }
-    let pool = match pool.build() {
+    let pool = match super::thread_pool(args.threads) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: cannot start worker threads: {e}");
-            return ExitCode::from(EXIT_BAD_INPUT);
-        }
+        Err(code) => return code,
     };
     let bar = if args.quiet {
         ProgressBar::hidden()
