@@ -183,3 +183,16 @@ fn a_drone_delivery_outside_the_orders_window_is_caught() {
     });
     assert!(rules(&plan).contains(&Rule::Promise));
 }
+
+#[test]
+fn more_flights_on_another_layer_than_flights_is_an_accounting_violation() {
+    let mut plan = monaco_plan().clone();
+    plan.summary.separation_other_layer = plan.flights.len() + 1;
+    let violations = verify(&plan, &monaco().world);
+    assert!(
+        violations
+            .iter()
+            .any(|v| v.rule == Rule::Accounting && v.message.contains("separation_other_layer")),
+        "{violations:#?}"
+    );
+}

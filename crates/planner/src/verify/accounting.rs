@@ -63,6 +63,13 @@ pub(super) fn check_summary(plan: &Plan, out: &mut Vec<Violation>) {
             format!("at most {} / {}", s.orders, plan.flights.len())
         });
     }
+    if s.separation_other_layer > plan.flights.len() {
+        wrong(
+            "separation_other_layer",
+            s.separation_other_layer.to_string(),
+            format!("at most {}", plan.flights.len()),
+        );
+    }
     // Each delayed take-off waited less than a day.
     let most_s = 86_400.0 * s.separation_delays as f64;
     if !(0.0..=most_s).contains(&s.separation_delay_s) {
