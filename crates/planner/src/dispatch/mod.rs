@@ -106,12 +106,7 @@ impl PadFlights {
         key: (usize, usize),
         plan: impl FnOnce() -> Result<DeliveryPath, String>,
     ) -> Result<DeliveryPath, String> {
-        if let Some((_, r)) = self.paths.iter().find(|(k, _)| *k == key) {
-            return r.clone();
-        }
-        let r = plan();
-        self.paths.push((key, r.clone()));
-        r
+        memo(&mut self.paths, key, plan)
     }
 
     /// The flight under `key`, computed by `fly` on first use.
@@ -120,13 +115,19 @@ impl PadFlights {
         key: PadFlightKey,
         fly: impl FnOnce() -> Result<FlightTemplate, String>,
     ) -> Result<FlightTemplate, String> {
-        if let Some((_, r)) = self.flights.iter().find(|(k, _)| *k == key) {
-            return r.clone();
-        }
-        let r = fly();
-        self.flights.push((key, r.clone()));
-        r
+        memo(&mut self.flights, key, fly)
     }
+}
+
+/// The value under `key` in `entries`, computed by `make` and kept on first use. A few
+/// entries per quote: a linear scan beats hashing here.
+fn memo<K: PartialEq, V: Clone>(entries: &mut Vec<(K, V)>, key: K, make: impl FnOnce() -> V) -> V {
+    if let Some((_, v)) = entries.iter().find(|(k, _)| *k == key) {
+        return v.clone();
+    }
+    let v = make();
+    entries.push((key, v.clone()));
+    v
 }
 
 /// A drone that could fly one of an order's options within the promise if the
