@@ -241,3 +241,93 @@ fn cancelling_a_booking_releases_its_drone_and_airspace() {
     d.commit(order);
     assert!(d.flights().iter().all(|f| f.drone_id != held[0] || f.takeoff_s >= until_s));
 }
+
+/// The baseline's first flight with an outbound leg of at least `min_s`, and a time a
+/// third of the way from take-off to the package's release.
+fn outbound_flight(min_s: f64) -> (&'static Flight, f64) {
+    let f = baseline()
+        .plan
+        .flights
+        .iter()
+        .find(|f| f.delivered_s - f.takeoff_s > min_s)
+        .expect("a long enough flight");
+    (f, f.takeoff_s + (f.delivered_s - f.takeoff_s) / 3.0)
+}
+
+#[test]
+fn a_drone_failing_in_the_air_comes_down_and_its_order_is_served_again() {
+    let (f, at_s) = outbound_flight(120.0);
+    let in_air: Vec<&Flight> = baseline()
+        .plan
+        .flights
+        .iter()
+        .filter(|g| g.takeoff_s < at_s && g.landed_s > at_s)
+        .collect();
+    let pick = in_air.iter().position(|g| g.order_id == f.order_id).expect("airborne") as u64;
+    let day = run(&monaco().mission, vec![Fault::DroneFailure { at_s, pick }]);
+    let diverted: Vec<&Flight> =
+        day.plan.flights.iter().filter(|g| g.diversion.is_some()).collect();
+    assert_eq!(diverted.len(), 1, "one flight diverted");
+    let g = diverted[0];
+    let d = g.diversion.as_ref().unwrap();
+    assert!(!d.delivered && !g.delivers(), "failed before its release: nothing delivered");
+    assert!(g.landed_s < f.landed_s, "comes down sooner than planned");
+    let last = g.samples.last().unwrap();
+    assert!(last.pos_m[2].abs() < 1e-6 && last.payload_kg > 0.0, "on the ground, with the package");
+    // The drone flies no more; the order is served again or rejected with a reason.
+    assert!(day.plan.flights.iter().all(|h| h.drone_id != g.drone_id || h.takeoff_s <= at_s));
+    match outcome(&day.plan, &g.order_id) {
+        Outcome::Drone { flight } => {
+            let h = &day.plan.flights[*flight];
+            assert!(h.delivers() && h.takeoff_s > at_s && h.drone_id != g.drone_id);
+        }
+        Outcome::Rejected { reason } => assert!(!reason.is_empty()),
+        Outcome::Van { .. } => panic!("the Monaco morning has no vans"),
+    }
+    assert!(affected(&day, FaultKind::DroneFailure) >= 1);
+}
+
+#[test]
+fn a_zone_activated_at_short_notice_turns_back_the_flights_heading_into_it() {
+    let l = monaco();
+    let nests: Vec<[f64; 2]> =
+        l.mission.depots.iter().map(|d| l.world.frame.to_local(d.lat_deg, d.lon_deg)).collect();
+    let far = |p: [f64; 2]| nests.iter().all(|n| (n[0] - p[0]).hypot(n[1] - p[1]) > 400.0);
+    let f = baseline()
+        .plan
+        .flights
+        .iter()
+        .find(|f| f.delivered_s - f.takeoff_s > 240.0 && far(f.drop_point_m))
+        .expect("a long flight to an address far from the nests");
+    // Announced early in the flight: the drone cannot reach the zone and leave it again
+    // before it is active.
+    let announced_s = f.takeoff_s + 20.0;
+    let zone = Fault::ZoneActivated {
+        id: "police".into(),
+        centre_m: f.drop_point_m,
+        radius_m: 150.0,
+        announced_s,
+        from_s: announced_s + 120.0,
+        to_s: announced_s + 3720.0,
+    };
+    let day = run(&monaco().mission, vec![zone]);
+    let g = day
+        .plan
+        .flights
+        .iter()
+        .find(|g| g.order_id == f.order_id && g.diversion.is_some())
+        .unwrap_or_else(|| {
+            let log: Vec<&String> =
+                day.log.iter().filter(|x| x.contains("zone") || x.contains(&f.order_id)).collect();
+            panic!("the flight of {} heading into the zone is not diverted: {log:#?}", f.order_id)
+        });
+    let d = g.diversion.as_ref().unwrap();
+    assert!(!d.delivered, "turned back before its drop point");
+    assert_eq!(d.ending, skylane_planner::plan::DiversionEnd::Pad, "home with the package");
+    assert!(g.landed_s < f.landed_s + 60.0);
+    // The zone's address cannot be served by drone while it is active.
+    assert!(!matches!(outcome(&day.plan, &f.order_id), Outcome::Drone { .. }));
+    // The written plan carries the zone, so a checker of the file sees it.
+    assert!(day.plan.mission.airspace.no_fly.iter().any(|z| z.id == "police"));
+    assert!(affected(&day, FaultKind::ZoneActivated) >= 1);
+}

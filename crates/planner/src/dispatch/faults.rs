@@ -9,9 +9,26 @@
 //! rebuilding the reservation index from the flights that remain (the index cuts a
 //! flight the same way at any take-off time, see [`crate::volumes::flight_volumes`]).
 
+use super::divert::{divert, enters_zone, DivertEnv};
 use super::Dispatcher;
-use crate::plan::Flight;
-use crate::volumes::{flight_volumes, ReservationIndex};
+use crate::plan::{DiversionEnd, Flight};
+use crate::volumes::{flight_volumes, ReservationIndex, Volume4};
+use crate::world::{World, Zone};
+
+pub use super::divert::DivertMode;
+
+/// A flight diverted in the air, and the bookings its new way down displaced.
+#[derive(Debug, Clone)]
+pub struct Diverted {
+    /// The flight as it is now flown (its [`Flight::diversion`] says how it ends).
+    pub flight: Flight,
+    /// Whether the new way down keeps the separation minima from every other flight in
+    /// the air (when no ending does, the first one that is otherwise safe is flown).
+    pub separated: bool,
+    /// Bookings not yet airborne whose airspace the diversion now uses, released for the
+    /// caller to dispatch again (in commit order).
+    pub released: Vec<Flight>,
+}
 
 /// Per-drone holds: the drone takes off no earlier than this, s since midnight.
 #[derive(Debug, Clone, Default)]
@@ -32,7 +49,7 @@ pub struct FleetDrone {
     pub pad: usize,
 }
 
-impl Dispatcher<'_> {
+impl<'w> Dispatcher<'w> {
     /// The fleet's drones in the dispatcher's order.
     pub fn fleet(&self) -> Vec<FleetDrone> {
         self.drones
@@ -77,6 +94,111 @@ impl Dispatcher<'_> {
         self.release(|f| f.order_id == order_id && f.takeoff_s >= now).pop()
     }
 
+    /// Flights in the air at the clock (taken off, not yet landed).
+    pub fn airborne(&self) -> Vec<&Flight> {
+        let now = self.now_s;
+        self.flights.iter().filter(|f| f.takeoff_s < now && f.landed_s > now).collect()
+    }
+
+    /// Changes the world the dispatcher plans over to `world`: the same map with zones
+    /// added at short notice (the sim's zone activations). Bookings are kept; the city
+    /// planners are built again for the next quotes.
+    pub fn switch_world(&mut self, world: &'w World) {
+        self.world = world;
+        self.planners = std::sync::Mutex::new(Vec::new());
+    }
+
+    /// Releases the bookings not yet airborne at the clock that come within their
+    /// margin of `zone` while it is active, and returns them (in commit order).
+    pub fn release_entering(&mut self, zone: &Zone) -> Vec<Flight> {
+        let now = self.now_s;
+        let mission = self.mission.clone();
+        self.release(|f| f.takeoff_s >= now && enters_zone(f, zone, now, &mission))
+    }
+
+    /// The orders of the flights in the air whose way ahead enters `zone` while it is
+    /// active.
+    pub fn airborne_entering(&self, zone: &Zone) -> Vec<String> {
+        let now = self.now_s;
+        self.airborne()
+            .into_iter()
+            .filter(|f| enters_zone(f, zone, now, &self.mission))
+            .map(|f| f.order_id.clone())
+            .collect()
+    }
+
+    /// Diverts the flight of `order_id` in the air at the clock (see
+    /// [`DivertMode`]): it brakes, flies back along its own way and comes down at a clear
+    /// spot or on its pad. The new way down avoids every other flight in the air; the
+    /// bookings not yet airborne that it meets are released and returned. A drone that
+    /// landed away from its nest flies no more that day. `None` when the order has no
+    /// flight in the air or nothing can be diverted (already landing).
+    pub fn divert_airborne(
+        &mut self,
+        order_id: &str,
+        mode: DivertMode,
+        cause: &str,
+    ) -> Option<Diverted> {
+        let now = self.now_s;
+        let i = self.flights.iter().position(|f| {
+            f.order_id == order_id && f.takeoff_s < now && f.landed_s > now && f.diversion.is_none()
+        })?;
+        let old = self.flights[i].clone();
+        let d = self.drones.iter().position(|d| d.id == old.drone_id)?;
+        let mut in_air = ReservationIndex::new(self.mission.airspace.separation);
+        for (k, f) in self.flights.iter().enumerate() {
+            if k != i && f.takeoff_s < now && f.landed_s > now {
+                in_air.insert(&self.volumes_of(f));
+            }
+        }
+        let env =
+            DivertEnv { spec: &self.drones[d].spec, mission: &self.mission, world: self.world };
+        let corridor = Some((self.drones[d].depot, self.drones[d].pad));
+        let separated = |f: &Flight| free_of(&in_air, &flight_volumes(&f.samples, corridor));
+        let (flight, ok) = match divert(&env, &old, now, cause, mode, separated) {
+            Some(f) => (f, true),
+            None => (divert(&env, &old, now, cause, mode, |_| true)?, false),
+        };
+        self.flights[i] = flight.clone();
+        let mine = flight_volumes(&flight.samples, corridor);
+        let mut own = ReservationIndex::new(self.mission.airspace.separation);
+        own.insert(&mine);
+        let volumes: Vec<(String, Vec<Volume4>)> = self
+            .flights
+            .iter()
+            .filter(|f| f.takeoff_s >= now)
+            .map(|f| (f.order_id.clone(), self.volumes_of(f)))
+            .collect();
+        let displaced: Vec<String> =
+            volumes.into_iter().filter(|(_, v)| !free_of(&own, v)).map(|(id, _)| id).collect();
+        let mut released = self.release(|f| f.takeoff_s >= now && displaced.contains(&f.order_id));
+        self.rebuild_reservations();
+        let drone = &mut self.drones[d];
+        drone.free_at_s = drone
+            .free_at_s
+            .max(flight.landed_s + flight.energy_wh / drone.spec.charge_power_w * 3600.0);
+        if matches!(flight.diversion.as_ref().map(|x| x.ending), Some(DiversionEnd::Spot { .. })) {
+            let id = drone.id.clone();
+            released.extend(self.hold_drones(&[id], f64::INFINITY));
+        }
+        Some(Diverted { flight, separated: ok, released })
+    }
+
+    /// The reservations of flight `f` (cut the way the dispatcher cuts its own).
+    fn volumes_of(&self, f: &Flight) -> Vec<Volume4> {
+        let corridor = self.drones.iter().find(|d| d.id == f.drone_id).map(|d| (d.depot, d.pad));
+        flight_volumes(&f.samples, corridor)
+    }
+
+    /// The reservation index rebuilt from the flights kept.
+    fn rebuild_reservations(&mut self) {
+        let mut index = ReservationIndex::new(self.mission.airspace.separation);
+        for f in &self.flights {
+            index.insert(&self.volumes_of(f));
+        }
+        self.reservations = index;
+    }
+
     /// Removes the flights `release` selects, rebuilds the reservations from the rest and
     /// recomputes the released drones' earliest take-offs.
     fn release(&mut self, release: impl Fn(&Flight) -> bool) -> Vec<Flight> {
@@ -86,12 +208,7 @@ impl Dispatcher<'_> {
         if gone.is_empty() {
             return gone;
         }
-        let mut index = ReservationIndex::new(self.mission.airspace.separation);
-        for f in &self.flights {
-            let Some(d) = self.drones.iter().find(|d| d.id == f.drone_id) else { continue };
-            index.insert(&flight_volumes(&f.samples, Some((d.depot, d.pad))));
-        }
-        self.reservations = index;
+        self.rebuild_reservations();
         for (i, d) in self.drones.iter_mut().enumerate() {
             if !gone.iter().any(|f| f.drone_id == d.id) {
                 continue;
@@ -107,4 +224,9 @@ impl Dispatcher<'_> {
         }
         gone
     }
+}
+
+/// Whether `volumes` (at their own times) meet none of `index`'s reservations.
+fn free_of(index: &ReservationIndex, volumes: &[Volume4]) -> bool {
+    index.earliest_takeoff(volumes, 0.0, 0.0).is_some()
 }

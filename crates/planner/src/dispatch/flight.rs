@@ -248,5 +248,6 @@ pub(crate) fn instantiate(
         soc_end: samples.last().map_or(1.0, |s| s.soc),
         point_of_no_return_s: t.point_of_no_return_s.map(|x| x + takeoff_s),
         samples,
+        diversion: None,
     }
 }

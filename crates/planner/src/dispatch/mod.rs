@@ -44,6 +44,7 @@
 //! accounts for every committed flight.
 
 mod day;
+mod divert;
 mod faults;
 mod flight;
 pub mod vans;
@@ -62,7 +63,8 @@ use crate::world::pads::{pad_layout, PAD_SEARCH_RADIUS_M};
 use crate::world::{Rect, TimeSpan, World};
 pub(crate) use day::summarise;
 pub use day::{plan_mission, plan_mission_with, Deconfliction};
-pub use faults::FleetDrone;
+pub(crate) use divert::enters_zone;
+pub use faults::{DivertMode, Diverted, FleetDrone};
 use flight::{dist, flight_template, instantiate, FlightTemplate};
 
 /// How long after an order a time-windowed zone still matters to its flight, s.

@@ -193,6 +193,49 @@ pub struct Flight {
     pub point_of_no_return_s: Option<f64>,
     /// The trajectory.
     pub samples: Vec<Sample>,
+    /// Set when the drone left its planned trajectory in the air (a live day's drone
+    /// failure or a no-fly zone activated at short notice): the samples are then the
+    /// flight as flown, up to the diversion and then back to its pad or down to a safe
+    /// spot. Absent for a flight flown as planned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diversion: Option<Diversion>,
+}
+
+/// How and why a flight left its planned trajectory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Diversion {
+    /// When the drone left its planned trajectory, s since midnight.
+    pub at_s: f64,
+    /// Why, for people ("drone failure", "zone Z active from 10:30").
+    pub cause: String,
+    /// Whether the package had been released before the diversion (the order is then
+    /// delivered by this flight; otherwise the package comes down with the drone and the
+    /// order has its outcome elsewhere).
+    pub delivered: bool,
+    /// Where the flight ended.
+    pub ending: DiversionEnd,
+}
+
+/// Where a diverted flight ended.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum DiversionEnd {
+    /// Back on its own pad, flying its outbound path in reverse.
+    Pad,
+    /// Landed away from its nest at this spot (local metres, on the ground); the drone
+    /// flies no more that day.
+    Spot {
+        /// Where it landed, local metres.
+        pos_m: [f64; 2],
+    },
+}
+
+impl Flight {
+    /// Whether this flight released its order's package (every flight flown as planned
+    /// does; a diverted one only if it had released it before the diversion).
+    pub fn delivers(&self) -> bool {
+        self.diversion.as_ref().is_none_or(|d| d.delivered)
+    }
 }
 
 /// One stop of a van route.

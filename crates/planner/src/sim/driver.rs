@@ -8,10 +8,12 @@ use super::events::{draw_faults, Fault, FaultKind};
 use super::waves::{break_down, route_wave, van_groups, waves, VanGroup};
 use super::{invariants, report, OrderRecord, OrderState, SimDay};
 use crate::dispatch::vans::{self, VanOrder};
-use crate::dispatch::{summarise, Dispatcher, FleetDrone, QuoteMode};
+use crate::dispatch::{summarise, Dispatcher, DivertMode, Diverted, FleetDrone, QuoteMode};
 use crate::ground::roads::RoadGraph;
-use crate::mission::{ClockTime, Mission, Service};
-use crate::plan::{MapRef, OrderOutcome, Outcome, Plan, VanRoute, PLAN_FORMAT};
+use crate::mission::{ClockTime, LatLon, Mission, NoFlyZoneSpec, Service, TimeWindow};
+use crate::plan::{
+    DiversionEnd, Flight, MapRef, OrderOutcome, Outcome, Plan, VanRoute, PLAN_FORMAT,
+};
 use crate::world::World;
 
 /// Simulates `mission`'s day over `world` with the faults drawn from `seed`.
@@ -28,9 +30,29 @@ pub fn simulate_faults(
     map: MapRef,
     faults: Vec<Fault>,
 ) -> SimDay {
-    let mut day = Day::new(mission, world, faults);
+    let zone_worlds = zone_worlds(mission, world, &faults);
+    let mut day = Day::new(mission, world, &zone_worlds, faults);
     day.run();
     day.finish(map)
+}
+
+/// For each zone activated at short notice, in the faults' order, the world with that
+/// zone and every earlier one added (the dispatcher moves to it at the notice).
+fn zone_worlds(mission: &Mission, world: &World, faults: &[Fault]) -> Vec<World> {
+    let mut zones = world.zones.clone();
+    let mut out = Vec::new();
+    for z in faults.iter().filter_map(|f| f.zone(mission.airspace.ceiling_agl_m)) {
+        zones.push(z);
+        out.push(World::new(
+            world.frame,
+            world.buildings.clone(),
+            zones.clone(),
+            world.roads.clone(),
+            world.ceiling_m,
+            world.bounds,
+        ));
+    }
+    out
 }
 
 /// What happens at one point of the timeline.
@@ -73,6 +95,13 @@ fn before(a: &Timed, b: &Timed) -> bool {
 struct Day<'a, 'w> {
     mission: &'a Mission,
     world: &'w World,
+    /// The worlds with the zones activated at short notice (see [`zone_worlds`]).
+    zone_worlds: &'w [World],
+    /// Zones activated so far (indices into `zone_worlds`, one past the last).
+    zones_active: usize,
+    /// Drones that failed in the air, and when: held on the ground for the rest of the
+    /// day (checked as groundings).
+    failed: Vec<Fault>,
     d: Dispatcher<'w>,
     fleet: Vec<FleetDrone>,
     faults: Vec<Fault>,
@@ -93,13 +122,21 @@ struct Day<'a, 'w> {
 }
 
 impl<'a, 'w> Day<'a, 'w> {
-    fn new(mission: &'a Mission, world: &'w World, faults: Vec<Fault>) -> Day<'a, 'w> {
+    fn new(
+        mission: &'a Mission,
+        world: &'w World,
+        zone_worlds: &'w [World],
+        faults: Vec<Fault>,
+    ) -> Day<'a, 'w> {
         let d = Dispatcher::new(mission, world);
         let frame = &world.frame;
         let groups = van_groups(mission);
         let mut day = Day {
             mission,
             world,
+            zone_worlds,
+            zones_active: 0,
+            failed: Vec::new(),
             fleet: d.fleet(),
             d,
             orders: mission
@@ -168,8 +205,9 @@ impl<'a, 'w> Day<'a, 'w> {
                 Event::Breakdown { route, stop } => self.breakdown(route, stop),
             }
             let found = invariants::check_state(&self.orders, self.d.flights(), &self.routes);
-            let known: Vec<&Fault> = self.faults.iter().filter(|f| f.known_at_s() <= t_s).collect();
-            let broken = invariants::check_fault_rules(&known, self.d.flights());
+            let known: Vec<&Fault> =
+                self.faults.iter().chain(&self.failed).filter(|f| f.known_at_s() <= t_s).collect();
+            let broken = invariants::check_fault_rules(&known, self.d.flights(), self.mission);
             for v in found.into_iter().chain(broken) {
                 self.violations.push(format!("after the event at {}: {v}", ClockTime(t_s)));
             }
@@ -238,6 +276,8 @@ impl<'a, 'w> Day<'a, 'w> {
                 .map(|d| d.id.clone())
                 .collect(),
             Fault::Cancelled { order_id, .. } => return self.cancel(order_id),
+            Fault::DroneFailure { pick, .. } => return self.drone_failure(*pick),
+            Fault::ZoneActivated { .. } => return self.zone_activated(&fault),
             Fault::VanBreakdown { .. } => return,
         };
         let until = match fault {
@@ -247,9 +287,15 @@ impl<'a, 'w> Day<'a, 'w> {
             _ => now,
         };
         let released = self.d.hold_drones(&held, until);
+        self.redispatch_released(released, fault.kind());
+    }
+
+    /// Dispatches again the orders of bookings a fault of `kind` released.
+    fn redispatch_released(&mut self, released: Vec<Flight>, kind: FaultKind) {
+        let now = self.d.now_s();
         for flight in released {
             let Some(&i) = self.by_id.get(&flight.order_id) else { continue };
-            self.affected.entry(fault.kind()).or_default().insert(i);
+            self.affected.entry(kind).or_default().insert(i);
             let text = format!(
                 "{}: released from {} (take-off {})",
                 flight.order_id,
@@ -257,7 +303,106 @@ impl<'a, 'w> Day<'a, 'w> {
                 ClockTime(flight.takeoff_s)
             );
             self.note(now, "  released", text);
-            self.dispatch(i, Some(fault.kind()));
+            self.dispatch(i, Some(kind));
+        }
+    }
+
+    /// A drone in the air fails: the `pick`-th of the flights in the air comes down at
+    /// the nearest safe spot, the drone is held for the rest of the day, and the orders
+    /// it no longer serves (this one if not yet delivered, its later bookings) are
+    /// dispatched again.
+    fn drone_failure(&mut self, pick: u64) {
+        let now = self.d.now_s();
+        let kind = FaultKind::DroneFailure;
+        let in_air: Vec<String> = self
+            .d
+            .airborne()
+            .iter()
+            .filter(|f| f.diversion.is_none())
+            .map(|f| f.order_id.clone())
+            .collect();
+        if in_air.is_empty() {
+            self.note(now, "  no effect", "no drone in the air".into());
+            return;
+        }
+        let order_id = in_air[(pick % in_air.len() as u64) as usize].clone();
+        let Some(div) = self.d.divert_airborne(&order_id, DivertMode::Land, "drone failure") else {
+            self.note(now, "  no effect", format!("{order_id}: its drone is already landing"));
+            return;
+        };
+        let drone_id = div.flight.drone_id.clone();
+        self.failed.push(Fault::Grounded {
+            drone_id: drone_id.clone(),
+            from_s: now,
+            to_s: f64::INFINITY,
+        });
+        self.note_diversion(&div);
+        let mut released = div.released;
+        released.extend(self.d.hold_drones(&[drone_id], f64::INFINITY));
+        self.after_diversion(&div.flight, kind);
+        self.redispatch_released(released, kind);
+    }
+
+    /// A zone becomes known: the dispatcher plans over the world with it from now on;
+    /// bookings not yet in the air that would enter it are released and dispatched
+    /// again; flights in the air whose way ahead enters it go home or come down before
+    /// it is active.
+    fn zone_activated(&mut self, fault: &Fault) {
+        let kind = FaultKind::ZoneActivated;
+        let Some(world) = self.zone_worlds.get(self.zones_active) else { return };
+        self.zones_active += 1;
+        let Some(zone) = fault.zone(self.mission.airspace.ceiling_agl_m) else { return };
+        self.d.switch_world(world);
+        let released = self.d.release_entering(&zone);
+        self.redispatch_released(released, kind);
+        let cause = format!(
+            "zone {} active from {}",
+            zone.id,
+            ClockTime(zone.window_s.map_or(0.0, |w| w.0))
+        );
+        for order_id in self.d.airborne_entering(&zone) {
+            let now = self.d.now_s();
+            let Some(div) = self.d.divert_airborne(&order_id, DivertMode::Return, &cause) else {
+                self.note(
+                    now,
+                    "  not diverted",
+                    format!("{order_id}: no way down avoids the zone"),
+                );
+                continue;
+            };
+            self.note_diversion(&div);
+            self.after_diversion(&div.flight, kind);
+            self.redispatch_released(div.released, kind);
+        }
+    }
+
+    /// Logs a diversion.
+    fn note_diversion(&mut self, div: &Diverted) {
+        let f = &div.flight;
+        let Some(d) = &f.diversion else { return };
+        let end = match d.ending {
+            DiversionEnd::Pad => "back on its pad".to_string(),
+            DiversionEnd::Spot { pos_m } => format!("down at ({:.0}, {:.0}) m", pos_m[0], pos_m[1]),
+        };
+        let text = format!(
+            "{}: {} diverted ({}), {end} at {}{}{}",
+            f.order_id,
+            f.drone_id,
+            d.cause,
+            ClockTime(f.landed_s),
+            if d.delivered { ", package already delivered" } else { ", package on board" },
+            if div.separated { "" } else { "; SEPARATION NOT ASSURED" }
+        );
+        self.note(d.at_s, "  diverted", text);
+    }
+
+    /// The order of a diverted flight that did not deliver is dispatched again (a new
+    /// package from the nest, a van, or a rejection with the reason).
+    fn after_diversion(&mut self, flight: &Flight, kind: FaultKind) {
+        let Some(&i) = self.by_id.get(&flight.order_id) else { return };
+        self.affected.entry(kind).or_default().insert(i);
+        if !flight.delivers() {
+            self.dispatch(i, Some(kind));
         }
     }
 
@@ -424,11 +569,12 @@ impl<'a, 'w> Day<'a, 'w> {
         let plan = self.plan(map);
         invariants::mark_broken_promises(&mut self.orders, &plan);
         self.report_broken_promises(end_s, &plan);
+        let faults: Vec<Fault> = self.faults.iter().chain(&self.failed).cloned().collect();
         self.violations.extend(invariants::check_final(
             &self.orders,
             &plan,
-            self.world,
-            &self.faults,
+            self.final_world(),
+            &faults,
         ));
         let report =
             report::report(&self.faults, &self.orders, &self.affected, &plan, &self.violations);
@@ -492,10 +638,12 @@ impl<'a, 'w> Day<'a, 'w> {
         let mut outcomes = Vec::with_capacity(self.orders.len());
         for (rec, o) in self.orders.iter_mut().zip(&self.mission.orders) {
             let outcome = match &mut rec.state {
-                OrderState::Drone => match flights.iter().position(|f| f.order_id == o.id) {
-                    Some(flight) => Outcome::Drone { flight },
-                    None => Outcome::Rejected { reason: "lost: no flight".into() },
-                },
+                OrderState::Drone => {
+                    match flights.iter().position(|f| f.order_id == o.id && f.delivers()) {
+                        Some(flight) => Outcome::Drone { flight },
+                        None => Outcome::Rejected { reason: "lost: no flight".into() },
+                    }
+                }
                 OrderState::Van { route } => match new_index.get(*route).copied().flatten() {
                     Some(k) => {
                         *route = k;
@@ -524,13 +672,48 @@ impl<'a, 'w> Day<'a, 'w> {
         summary.separation_other_layer = sep.other_layer;
         Plan {
             format: PLAN_FORMAT.to_string(),
-            mission: self.mission.clone(),
+            mission: self.mission_flown(),
             map,
             outcomes,
             flights,
             van_routes,
             summary,
         }
+    }
+}
+
+impl Day<'_, '_> {
+    /// The mission as the day was flown: its own, plus every zone activated at short
+    /// notice as a no-fly zone with its window (so `skylane check` sees it).
+    fn mission_flown(&self) -> Mission {
+        let mut m = self.mission.clone();
+        let frame = &self.world.frame;
+        for z in self.faults.iter().filter_map(|f| f.zone(m.airspace.ceiling_agl_m)) {
+            let polygon = z
+                .footprint
+                .outer
+                .iter()
+                .map(|p| {
+                    let (lat_deg, lon_deg) = frame.to_geodetic(*p);
+                    LatLon { lat_deg, lon_deg }
+                })
+                .collect();
+            m.airspace.no_fly.push(NoFlyZoneSpec {
+                id: z.id.clone(),
+                polygon,
+                floor_m: z.floor_m,
+                ceiling_m: z.ceiling_m,
+                window: z
+                    .window_s
+                    .map(|(from, to)| TimeWindow { from: ClockTime(from), to: ClockTime(to) }),
+            });
+        }
+        m
+    }
+
+    /// The world of the day's end: the mission's, with every zone activated.
+    fn final_world(&self) -> &World {
+        self.zone_worlds.last().unwrap_or(self.world)
     }
 }
 

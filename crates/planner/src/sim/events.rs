@@ -7,7 +7,9 @@ use rand_core::{Rng, SeedableRng};
 use rand_xorshift::XorShiftRng;
 
 use crate::dispatch::FleetDrone;
-use crate::mission::{ClockTime, Mission};
+use crate::geo::LocalFrame;
+use crate::mission::{ClockTime, DepotKind, Mission};
+use crate::world::{Polygon, Zone};
 
 /// Grounded drones drawn per day.
 pub const GROUNDINGS_PER_DAY: usize = 2;
@@ -19,6 +21,18 @@ pub const CANCELLATIONS_PER_DAY: usize = 6;
 pub const PAD_NOTICE_S: f64 = 3600.0;
 /// How long wind above a type's limit lasts, s.
 pub const WIND_S: f64 = 3600.0;
+/// Drones failing in the air per day.
+pub const FAILURES_PER_DAY: usize = 1;
+/// Time between a zone's notice and its activation, s: flights in the air may still
+/// cross it until then, none may after.
+pub const ZONE_REACTION_S: f64 = 120.0;
+/// Radius of a zone activated at short notice, m.
+pub const ZONE_RADIUS_M: f64 = 150.0;
+/// How long a zone activated at short notice stays active, s.
+pub const ZONE_ACTIVE_S: f64 = 3600.0;
+/// Least distance from a zone activated at short notice to any nest, m (beyond its
+/// radius): nests stay open, so flights can come home.
+pub const ZONE_NEST_CLEARANCE_M: f64 = 200.0;
 
 /// The kinds of fault, in the order the summary lists them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -33,16 +47,22 @@ pub enum FaultKind {
     Wind,
     /// A van breaking down on its route.
     VanBreakdown,
+    /// A drone failing in the air: it comes down at the nearest safe spot.
+    DroneFailure,
+    /// A no-fly zone activated at short notice.
+    ZoneActivated,
 }
 
 impl FaultKind {
     /// Every kind, in summary order.
-    pub const ALL: [FaultKind; 5] = [
+    pub const ALL: [FaultKind; 7] = [
         FaultKind::Grounded,
         FaultKind::Cancelled,
         FaultKind::PadOut,
         FaultKind::Wind,
         FaultKind::VanBreakdown,
+        FaultKind::DroneFailure,
+        FaultKind::ZoneActivated,
     ];
 
     /// The kind's name in the summary and the log.
@@ -53,6 +73,8 @@ impl FaultKind {
             FaultKind::PadOut => "pad-out",
             FaultKind::Wind => "wind-limit",
             FaultKind::VanBreakdown => "van-breakdown",
+            FaultKind::DroneFailure => "drone-failure",
+            FaultKind::ZoneActivated => "zone-activated",
         }
     }
 }
@@ -112,6 +134,32 @@ pub enum Fault {
         /// Stop pick.
         stop: u64,
     },
+    /// At `at_s` one of the drones in the air fails (the `pick`-th, modulo their number,
+    /// in commit order) and comes down at the nearest safe spot; it flies no more that
+    /// day.
+    DroneFailure {
+        /// When, s.
+        at_s: f64,
+        /// Drone pick.
+        pick: u64,
+    },
+    /// A circular no-fly zone of `radius_m` round `centre_m` (local metres), from the
+    /// ground to the airspace ceiling, announced at `announced_s` and active from
+    /// `from_s` ([`ZONE_REACTION_S`] later) to `to_s`.
+    ZoneActivated {
+        /// Zone id.
+        id: String,
+        /// Centre, local metres.
+        centre_m: [f64; 2],
+        /// Radius, m.
+        radius_m: f64,
+        /// Notice, s.
+        announced_s: f64,
+        /// Active from, s.
+        from_s: f64,
+        /// Active until, s.
+        to_s: f64,
+    },
 }
 
 impl Fault {
@@ -123,6 +171,8 @@ impl Fault {
             Fault::PadOut { .. } => FaultKind::PadOut,
             Fault::Wind { .. } => FaultKind::Wind,
             Fault::VanBreakdown { .. } => FaultKind::VanBreakdown,
+            Fault::DroneFailure { .. } => FaultKind::DroneFailure,
+            Fault::ZoneActivated { .. } => FaultKind::ZoneActivated,
         }
     }
 
@@ -130,11 +180,33 @@ impl Fault {
     pub fn known_at_s(&self) -> f64 {
         match self {
             Fault::Grounded { from_s, .. } | Fault::Wind { from_s, .. } => *from_s,
-            Fault::Cancelled { at_s, .. } | Fault::VanBreakdown { at_s, .. } => *at_s,
-            Fault::PadOut { announced_s, .. } => *announced_s,
+            Fault::Cancelled { at_s, .. }
+            | Fault::VanBreakdown { at_s, .. }
+            | Fault::DroneFailure { at_s, .. } => *at_s,
+            Fault::PadOut { announced_s, .. } | Fault::ZoneActivated { announced_s, .. } => {
+                *announced_s
+            }
         }
     }
+
+    /// The no-fly zone a [`Fault::ZoneActivated`] activates (a 32-sided polygon round
+    /// the circle, from the ground to the ceiling `ceiling_m`).
+    pub fn zone(&self, ceiling_m: f64) -> Option<Zone> {
+        let Fault::ZoneActivated { id, centre_m, radius_m, from_s, to_s, .. } = self else {
+            return None;
+        };
+        Some(Zone {
+            id: id.clone(),
+            footprint: Polygon::circle(*centre_m, *radius_m, ZONE_SIDES),
+            floor_m: 0.0,
+            ceiling_m,
+            window_s: Some((*from_s, *to_s)),
+        })
+    }
 }
+
+/// Sides of the polygon of a zone activated at short notice.
+const ZONE_SIDES: usize = 32;
 
 impl fmt::Display for Fault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -161,6 +233,18 @@ impl fmt::Display for Fault {
                 "van breakdown in the first wave from {} (route pick {route}, stop pick {stop})",
                 c(*at_s)
             ),
+            Fault::DroneFailure { at_s, pick } => {
+                write!(f, "a drone in the air fails at {} (pick {pick})", c(*at_s))
+            }
+            Fault::ZoneActivated { id, centre_m, radius_m, announced_s, from_s, to_s } => write!(
+                f,
+                "no-fly zone {id} ({radius_m:.0} m round ({:.0}, {:.0}) m) active {}-{} (notice at {})",
+                centre_m[0],
+                centre_m[1],
+                c(*from_s),
+                c(*to_s),
+                c(*announced_s)
+            ),
         }
     }
 }
@@ -178,8 +262,9 @@ fn index(rng: &mut XorShiftRng, n: usize) -> usize {
 /// The day's faults for `seed`, in the order drawn: [`GROUNDINGS_PER_DAY`] grounded
 /// drones (30 to 120 min), [`CANCELLATIONS_PER_DAY`] cancellations (1 to 31 min after
 /// the order), one pad out of service (30 to 90 min), one hour of wind over one drone
-/// type's limit, and one van breakdown when the fleet has vans. Times fall within the
-/// day's orders (first to last placement).
+/// type's limit, [`FAILURES_PER_DAY`] drones failing in the air, one no-fly zone
+/// activated at short notice (see [`draw_zone`]), and one van breakdown when the fleet
+/// has vans. Times fall within the day's orders (first to last placement).
 pub fn draw_faults(mission: &Mission, fleet: &[FleetDrone], seed: u64) -> Vec<Fault> {
     let mut rng = XorShiftRng::seed_from_u64(seed);
     let placed: Vec<f64> = mission.orders.iter().map(|o| o.placed_at.seconds()).collect();
@@ -221,6 +306,13 @@ pub fn draw_faults(mission: &Mission, fleet: &[FleetDrone], seed: u64) -> Vec<Fa
         let from_s = when(&mut rng).round();
         faults.push(Fault::Wind { type_name, from_s, to_s: from_s + WIND_S });
     }
+    if !fleet.is_empty() {
+        for _ in 0..FAILURES_PER_DAY {
+            let at_s = when(&mut rng).round();
+            faults.push(Fault::DroneFailure { at_s, pick: rng.next_u64() });
+        }
+        faults.extend(draw_zone(mission, &mut rng));
+    }
     let vans = mission.fleet.vans.iter().filter(|g| g.count > 0);
     let start = vans.clone().map(|g| g.shift_start.seconds()).fold(f64::INFINITY, f64::min);
     let end = vans.map(|g| g.shift_end.seconds()).fold(f64::NEG_INFINITY, f64::max);
@@ -229,6 +321,41 @@ pub fn draw_faults(mission: &Mission, fleet: &[FleetDrone], seed: u64) -> Vec<Fa
         faults.push(Fault::VanBreakdown { at_s, route: rng.next_u64(), stop: rng.next_u64() });
     }
     faults
+}
+
+/// One zone activated at short notice: round the address of an order drawn at random,
+/// announced 30 s to 2.5 min after that order was picked and loaded (when its flight, if
+/// any, is likely on its way there), at least [`ZONE_NEST_CLEARANCE_M`] beyond its radius from every
+/// nest (up to 20 draws; none if every draw is too close).
+fn draw_zone(mission: &Mission, rng: &mut XorShiftRng) -> Option<Fault> {
+    let frame = LocalFrame::new(mission.origin.lat_deg, mission.origin.lon_deg);
+    let nests: Vec<[f64; 2]> = mission
+        .depots
+        .iter()
+        .filter(|d| d.kind == DepotKind::Drone)
+        .map(|d| frame.to_local(d.lat_deg, d.lon_deg))
+        .collect();
+    for _ in 0..20 {
+        let o = &mission.orders[index(rng, mission.orders.len())];
+        let centre_m = frame.to_local(o.lat_deg, o.lon_deg);
+        let ready_s = o.placed_at.seconds() + mission.policy.pick_load_s;
+        let announced_s = (ready_s + 30.0 + 120.0 * unit(rng)).round();
+        let far = nests.iter().all(|n| {
+            (n[0] - centre_m[0]).hypot(n[1] - centre_m[1]) >= ZONE_RADIUS_M + ZONE_NEST_CLEARANCE_M
+        });
+        if far {
+            let from_s = announced_s + ZONE_REACTION_S;
+            return Some(Fault::ZoneActivated {
+                id: format!("short-notice-{}", o.id),
+                centre_m,
+                radius_m: ZONE_RADIUS_M,
+                announced_s,
+                from_s,
+                to_s: from_s + ZONE_ACTIVE_S,
+            });
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -256,7 +383,7 @@ mod tests {
         let a = draw_faults(&m, &fleet(), 7);
         assert_eq!(a, draw_faults(&m, &fleet(), 7));
         assert_ne!(a, draw_faults(&m, &fleet(), 8));
-        assert_eq!(a.len(), GROUNDINGS_PER_DAY + CANCELLATIONS_PER_DAY + 2);
+        assert_eq!(a.len(), GROUNDINGS_PER_DAY + CANCELLATIONS_PER_DAY + FAILURES_PER_DAY + 3);
         let t0 = m.orders.iter().map(|o| o.placed_at.seconds()).fold(f64::INFINITY, f64::min);
         for f in &a {
             assert!(f.known_at_s() >= t0 - PAD_NOTICE_S, "{f}");

@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 
 use super::events::Fault;
 use super::{OrderRecord, OrderState};
+use crate::dispatch::enters_zone;
+use crate::mission::Mission;
 use crate::plan::{Flight, Outcome, Plan, VanRoute};
 use crate::verify::verify;
 use crate::world::World;
@@ -17,7 +19,8 @@ fn carriers<'a>(
     routes: &'a [Option<VanRoute>],
 ) -> BTreeMap<&'a str, (usize, Vec<usize>)> {
     let mut by: BTreeMap<&str, (usize, Vec<usize>)> = BTreeMap::new();
-    for f in flights {
+    // A diverted flight that brought its package back carries nothing.
+    for f in flights.iter().filter(|f| f.delivers()) {
         by.entry(f.order_id.as_str()).or_default().0 += 1;
     }
     for (i, r) in routes.iter().enumerate() {
@@ -60,13 +63,19 @@ pub fn check_state(
 
 /// The flights that break a rule of one of `faults`: a grounded drone or a drone of a
 /// type over its wind limit taking off in the interval, a flight taking off from or
-/// landing on a pad while it is out of service.
-pub fn check_fault_rules(faults: &[&Fault], flights: &[Flight]) -> Vec<String> {
+/// landing on a pad while it is out of service, a flight within its margin of a zone
+/// activated at short notice while the zone is active. (A drone that failed in the air
+/// is held as [`Fault::Grounded`] for the rest of the day by the caller.)
+pub fn check_fault_rules(faults: &[&Fault], flights: &[Flight], mission: &Mission) -> Vec<String> {
     let mut out = Vec::new();
     let within = |t: f64, from: f64, to: f64| t >= from && t < to;
     for fault in faults {
+        let zone = fault.zone(mission.airspace.ceiling_agl_m);
         for f in flights {
             let broken = match fault {
+                Fault::ZoneActivated { from_s, .. } => {
+                    zone.as_ref().is_some_and(|z| enters_zone(f, z, *from_s, mission))
+                }
                 Fault::Grounded { drone_id, from_s, to_s } => {
                     f.drone_id == *drone_id && within(f.takeoff_s, *from_s, *to_s)
                 }
@@ -79,7 +88,9 @@ pub fn check_fault_rules(faults: &[&Fault], flights: &[Flight]) -> Vec<String> {
                         && (within(f.takeoff_s, *from_s, *to_s)
                             || within(f.landed_s, *from_s, *to_s))
                 }
-                Fault::Cancelled { .. } | Fault::VanBreakdown { .. } => false,
+                Fault::Cancelled { .. }
+                | Fault::VanBreakdown { .. }
+                | Fault::DroneFailure { .. } => false,
             };
             if broken {
                 out.push(format!(
@@ -154,7 +165,9 @@ pub fn check_final(
     }
     let all: Vec<&Fault> = faults.iter().collect();
     out.extend(
-        check_fault_rules(&all, &plan.flights).into_iter().map(|v| format!("at the end: {v}")),
+        check_fault_rules(&all, &plan.flights, &plan.mission)
+            .into_iter()
+            .map(|v| format!("at the end: {v}")),
     );
     if plan.outcomes.len() != orders.len() {
         out.push(format!("{} outcomes for {} orders", plan.outcomes.len(), orders.len()));

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::{v, Rule, Violation};
-use crate::plan::{Outcome, Plan};
+use crate::plan::{DiversionEnd, Outcome, Plan};
 
 /// The plan's summary against its outcomes, flights and routes: the counts recounted,
 /// the totals re-added (to a relative 1e-9), the separation figures finite and in range.
@@ -180,16 +180,47 @@ pub(super) fn check_accounting(plan: &Plan, out: &mut Vec<Violation>) {
         }
     }
     for (i, n) in flight_refs.iter().enumerate() {
-        if *n != 1 {
-            let f = &plan.flights[i];
+        let f = &plan.flights[i];
+        // A diverted flight that brought its package back delivers nothing: no outcome
+        // may point at it.
+        let expected = usize::from(f.delivers());
+        if *n != expected {
             out.push(v(
                 Rule::Accounting,
                 &f.order_id,
                 &f.drone_id,
                 None,
                 None,
-                format!("flight {i} is referenced by {n} outcomes"),
+                format!("flight {i} is referenced by {n} outcomes, expected {expected}"),
             ));
+        }
+    }
+}
+
+/// A drone that landed away from its nest (a diverted flight ending at a spot) flies no
+/// more that day: it is not at its pad.
+pub(super) fn check_grounded_after_spot_landing(plan: &Plan, out: &mut Vec<Violation>) {
+    for f in &plan.flights {
+        let Some(d) = &f.diversion else { continue };
+        if !matches!(d.ending, DiversionEnd::Spot { .. }) {
+            continue;
+        }
+        for later in plan.flights.iter().filter(|g| g.drone_id == f.drone_id) {
+            if later.takeoff_s > f.takeoff_s {
+                let msg = format!(
+                    "takes off at its nest after landing away from it (order {}) at {}",
+                    f.order_id,
+                    crate::mission::ClockTime(f.landed_s)
+                );
+                out.push(v(
+                    Rule::Vehicle,
+                    &later.order_id,
+                    &later.drone_id,
+                    Some(later.takeoff_s),
+                    None,
+                    msg,
+                ));
+            }
         }
     }
 }

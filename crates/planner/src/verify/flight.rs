@@ -10,7 +10,7 @@ use super::{Rule, Violation, TOL};
 use crate::energy::model::{self, EnergySample};
 use crate::energy::DroneSpec;
 use crate::mission::{ClockTime, Mission, Order, Service};
-use crate::plan::{Flight, Phase, Plan, Sample};
+use crate::plan::{DiversionEnd, Flight, Phase, Plan, Sample};
 use crate::world::World;
 
 /// Turn time constant of the corner speed rule (see the trajectory module docs), s.
@@ -74,9 +74,27 @@ pub(super) fn check_flight(
     check_clearance(&mut c);
     if let Some(order) = order {
         check_payload(&mut c, order);
-        check_delivery(&mut c, order);
+        if f.delivers() {
+            check_delivery(&mut c, order);
+        } else {
+            check_undelivered(&mut c, order);
+        }
     }
     check_energy(&mut c, &spec);
+}
+
+/// A diverted flight that did not deliver brings its package down with it: still on
+/// board when it lands, never released over the address.
+fn check_undelivered(c: &mut FlightCheck, order: &Order) {
+    let f = c.flight;
+    let last = &f.samples[f.samples.len() - 1];
+    if (last.payload_kg - order.payload_kg).abs() > 1e-6 {
+        let msg = format!(
+            "diverted without delivering, but lands carrying {} kg of the order's {} kg",
+            last.payload_kg, order.payload_kg
+        );
+        c.at(Rule::Accounting, last, msg);
+    }
 }
 
 fn all_finite(f: &Flight) -> bool {
@@ -94,7 +112,15 @@ fn all_finite(f: &Flight) -> bool {
         f.soc_end,
         f.point_of_no_return_s.unwrap_or(0.0),
     ];
-    scalars.iter().all(|x| x.is_finite())
+    let diversion_finite = f.diversion.as_ref().is_none_or(|d| {
+        d.at_s.is_finite()
+            && match d.ending {
+                DiversionEnd::Spot { pos_m } => pos_m.iter().all(|x| x.is_finite()),
+                DiversionEnd::Pad => true,
+            }
+    });
+    diversion_finite
+        && scalars.iter().all(|x| x.is_finite())
         && f.destination_m.iter().chain(&f.drop_point_m).all(|x| x.is_finite())
         && f.samples.iter().all(|s| {
             s.t_s.is_finite()
@@ -142,8 +168,24 @@ fn check_identity(c: &mut FlightCheck, fleet: &[FleetDrone]) -> Option<DroneSpec
     }
 }
 
-/// Starts and ends on the ground on a pad of its nest, climbs and lands straight up and
-/// down over that pad.
+/// A diverted flight that lands away from its nest ends on the ground at the spot it
+/// records, and its diversion falls within the flight.
+fn check_spot_landing(c: &mut FlightCheck, spot: [f64; 2]) {
+    let f = c.flight;
+    let last = &f.samples[f.samples.len() - 1];
+    let off = (last.pos_m[0] - spot[0]).hypot(last.pos_m[1] - spot[1]);
+    if off > 0.5 || last.pos_m[2].abs() > 0.01 {
+        let msg = format!(
+            "diverted flight ends {off:.1} m from the spot it records, at height {:.1} m",
+            last.pos_m[2]
+        );
+        c.at(Rule::Depot, last, msg);
+    }
+}
+
+/// Starts and ends on the ground on a pad of its nest (a diverted flight may end at a
+/// spot away from it, see [`check_spot_landing`]), climbs and lands straight up and down
+/// over that pad.
 fn check_pads(c: &mut FlightCheck, nests: &[NestPads]) {
     let f = c.flight;
     let s = &f.samples;
@@ -151,7 +193,15 @@ fn check_pads(c: &mut FlightCheck, nests: &[NestPads]) {
         c.push(Rule::Depot, None, None, format!("unknown drone nest {}", f.depot_id));
         return;
     };
-    for (name, smp) in [("starts", &s[0]), ("ends", &s[s.len() - 1])] {
+    let spot = match f.diversion.as_ref().map(|d| d.ending) {
+        Some(DiversionEnd::Spot { pos_m }) => Some(pos_m),
+        _ => None,
+    };
+    if let Some(spot) = spot {
+        check_spot_landing(c, spot);
+    }
+    let ends = if spot.is_some() { &s[..1] } else { &s[..] };
+    for (name, smp) in [("starts", &ends[0]), ("ends", &ends[ends.len() - 1])] {
         match pad_of(nest, smp.pos_m) {
             Some(_) if smp.pos_m[2].abs() <= 0.01 => {}
             _ => {

@@ -12,6 +12,11 @@
 //! fleet's, and every pair of flights that overlap in time is checked for separation
 //! ([`Rule::Separation`]) and every nest pad for double booking ([`Rule::Pad`]).
 //!
+//! A flight diverted in the air ([`crate::plan::Diversion`]) is checked like any other
+//! for its motion, clearance, energy and separation; it may end on the ground at the
+//! spot it records instead of its pad (its drone then flies no more that day), and when
+//! it did not deliver it must land with the whole package and no outcome may point at it.
+//!
 //! Modules by kind: `flight` (one flight alone), `separation` (pairs of flights),
 //! `pads` (nest pads), `accounting` (orders and vehicles), `vans` (van routes),
 //! `clearance` (the dense clearance test).
@@ -124,6 +129,7 @@ pub fn verify(plan: &Plan, world: &World) -> Vec<Violation> {
         flight::check_flight(plan, world, &fleet, &nests, i, &mut out);
     }
     accounting::check_vehicle_overlap(plan, &mut out);
+    accounting::check_grounded_after_spot_landing(plan, &mut out);
     pads::check_pad_occupancy(plan, &nests, &mut out);
     separation::check_separation(plan, &nests, &mut out);
     if !plan.van_routes.is_empty() {

@@ -282,6 +282,7 @@ pub(super) mod tests {
             soc_end: 1.0,
             point_of_no_return_s: None,
             samples,
+            diversion: None,
         }
     }
 
