@@ -112,6 +112,7 @@ pub fn synthetic_flight(
         soc_end: soc_at(t),
         point_of_no_return_s: None,
         samples,
+        diversion: None,
     }
 }
 
