@@ -331,3 +331,47 @@ fn a_zone_activated_at_short_notice_turns_back_the_flights_heading_into_it() {
     assert!(day.plan.mission.airspace.no_fly.iter().any(|z| z.id == "police"));
     assert!(affected(&day, FaultKind::ZoneActivated) >= 1);
 }
+
+#[test]
+fn the_verifier_catches_edited_diversions() {
+    use skylane_planner::plan::DiversionEnd;
+    use skylane_planner::verify::{verify, Rule};
+    let (f, at_s) = outbound_flight(120.0);
+    let in_air: Vec<&Flight> = baseline()
+        .plan
+        .flights
+        .iter()
+        .filter(|g| g.takeoff_s < at_s && g.landed_s > at_s)
+        .collect();
+    let pick = in_air.iter().position(|g| g.order_id == f.order_id).expect("airborne") as u64;
+    let day = run(&monaco().mission, vec![Fault::DroneFailure { at_s, pick }]);
+    let world = &monaco().world;
+    let k = day.plan.flights.iter().position(|g| g.diversion.is_some()).expect("diverted");
+    let rules = |plan: &Plan| -> Vec<Rule> { verify(plan, world).iter().map(|v| v.rule).collect() };
+    assert!(rules(&day.plan).is_empty());
+
+    // Claiming the package was delivered: the flight never lowered it, and no outcome
+    // points at it.
+    let mut claimed = day.plan.clone();
+    claimed.flights[k].diversion.as_mut().unwrap().delivered = true;
+    let found = rules(&claimed);
+    assert!(found.contains(&Rule::Drop) && found.contains(&Rule::Accounting), "{found:?}");
+
+    // A landing spot the samples do not end at.
+    let mut moved = day.plan.clone();
+    if let Some(d) = moved.flights[k].diversion.as_mut() {
+        d.ending = DiversionEnd::Spot { pos_m: [0.0, 0.0] };
+    }
+    assert!(rules(&moved).contains(&Rule::Depot), "{:?}", rules(&moved));
+
+    // The same drone taking off again after landing away from its nest.
+    let mut again = day.plan.clone();
+    let later = again.flights.iter().position(|g| g.takeoff_s > at_s).expect("a later flight");
+    again.flights[later].drone_id = again.flights[k].drone_id.clone();
+    assert!(rules(&again).contains(&Rule::Vehicle), "{:?}", rules(&again));
+
+    // The package dropped on the way down while the record says it is on board.
+    let mut dropped = day.plan.clone();
+    dropped.flights[k].samples.last_mut().unwrap().payload_kg = 0.0;
+    assert!(rules(&dropped).contains(&Rule::Accounting), "{:?}", rules(&dropped));
+}
