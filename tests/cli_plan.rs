@@ -127,4 +127,18 @@ fn plan_monaco_writes_consistent_deterministic_outputs() {
     let stdout = String::from_utf8_lossy(&check.stdout);
     assert_eq!(check.status.code(), Some(0), "check failed:\n{stdout}");
     assert!(stdout.starts_with("ok"), "{stdout}");
+
+    // A check that runs out of its time budget fails; it never says "ok". (The
+    // verifier needs tens of milliseconds for this plan, far over 1 ms.)
+    let plan = out1.join("plan.ron");
+    let rushed = skylane(&[
+        "check".as_ref(),
+        "--time-budget-s".as_ref(),
+        "0.001".as_ref(),
+        plan.as_os_str(),
+    ]);
+    let stderr = String::from_utf8_lossy(&rushed.stderr);
+    assert_eq!(rushed.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("did not finish within its time budget"), "{stderr}");
+    assert!(!String::from_utf8_lossy(&rushed.stdout).contains("ok"));
 }

@@ -44,7 +44,16 @@ fn the_same_seed_writes_the_same_files_on_any_thread_count_and_the_plan_checks()
     assert!(fa.iter().any(|(n, _)| n == Path::new("events.log")));
     assert!(fa.iter().any(|(n, _)| n == Path::new("plan.ron")));
     assert_eq!(fa, fb, "seed 5 wrote different files on 1 and 2 threads");
-    for kind in ["grounded-drone", "cancelled-order", "pad-out", "wind-limit", "van-breakdown"] {
+    let kinds = [
+        "grounded-drone",
+        "cancelled-order",
+        "pad-out",
+        "wind-limit",
+        "van-breakdown",
+        "drone-failure",
+        "zone-activated",
+    ];
+    for kind in kinds {
         assert!(summary.lines().any(|l| l.starts_with(kind)), "no row for {kind}:\n{summary}");
     }
     assert!(summary.contains("lost 0, duplicated 0, verifier violations 0"), "{summary}");

@@ -117,8 +117,11 @@ pub fn parse_size(text: &str) -> Result<(u32, u32), String> {
     Ok((w, h))
 }
 
-/// Loads the plan and its world; the error text is what the user sees.
+/// Loads the plan and its world; the error text is what the user sees. A plan whose
+/// folder holds a `manifest.json` it does not match (a torn or edited output set) is
+/// refused, as `skylane check` refuses it.
 pub fn load_replay(path: &Path) -> Result<Replay, String> {
+    skylane_planner::plan::check_manifest(path).map_err(|e| e.to_string())?;
     let plan = Plan::load(path).map_err(|e| e.to_string())?;
     let world = plan.world().map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(Replay::new(plan, world))
@@ -278,5 +281,17 @@ mod tests {
         std::fs::write(&bad, "Plan(format: 3").unwrap();
         let e = load_replay(&bad).unwrap_err();
         assert!(e.contains("not a skylane plan"), "{e}");
+    }
+
+    #[test]
+    fn a_torn_output_set_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let files = [("plan.ron", "Plan(format: 3".to_string()), ("timeline.csv", "a\n".into())];
+        let files: Vec<(&str, String)> = files.iter().map(|(n, t)| (*n, t.clone())).collect();
+        skylane_planner::plan::output_set::write_set(&out, &files).unwrap();
+        std::fs::write(out.join("timeline.csv"), "b\n").unwrap();
+        let e = load_replay(&out.join("plan.ron")).unwrap_err();
+        assert!(e.contains("manifest.json") && e.contains("timeline.csv"), "{e}");
     }
 }

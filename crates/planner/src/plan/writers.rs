@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-use super::{Outcome, Plan};
+use super::{DiversionEnd, Outcome, Plan};
 use crate::geo::LocalFrame;
 
 /// Why outputs could not be written.
@@ -64,7 +64,7 @@ pub(super) fn geojson_value(plan: &Plan) -> Value {
             })
             .collect();
         let times: Vec<f64> = f.samples.iter().map(|s| round(s.t_s, 3)).collect();
-        features.push(json!({
+        let mut feature = json!({
             "type": "Feature",
             "geometry": {"type": "LineString", "coordinates": coords},
             "properties": {
@@ -75,7 +75,23 @@ pub(super) fn geojson_value(plan: &Plan) -> Value {
                 "energy_wh": round(f.energy_wh, 3),
                 "soc_end": round(f.soc_end, 4),
             }
-        }));
+        });
+        if let Some(d) = &f.diversion {
+            let ending = match d.ending {
+                DiversionEnd::Pad => json!("pad"),
+                DiversionEnd::Spot { pos_m } => {
+                    let (lon, lat) = lonlat(pos_m[0], pos_m[1]);
+                    json!({"spot": [lon, lat]})
+                }
+            };
+            feature["properties"]["diversion"] = json!({
+                "at_s": round(d.at_s, 3),
+                "cause": d.cause,
+                "delivered": d.delivered,
+                "ending": ending,
+            });
+        }
+        features.push(feature);
     }
     for r in &plan.van_routes {
         let coords: Vec<Value> = r
@@ -139,6 +155,11 @@ pub fn timeline_csv(plan: &Plan) -> String {
                 (String::new(), String::new(), "rejected", String::new(), reason.clone())
             }
         };
+        let reason = match turned_back(plan, &o.order_id) {
+            Some(note) if reason.is_empty() => note,
+            Some(note) => format!("{note}; {reason}"),
+            None => reason,
+        };
         out.push_str(&format!(
             "{},{:.1},{},{},{},{},{}\n",
             csv_field(&o.order_id),
@@ -151,4 +172,16 @@ pub fn timeline_csv(plan: &Plan) -> String {
         ));
     }
     out
+}
+
+/// "turned back: CAUSE" for an order one of whose flights was diverted before it
+/// delivered (the order's outcome is then its next attempt).
+fn turned_back(plan: &Plan, order_id: &str) -> Option<String> {
+    let causes: Vec<&str> = plan
+        .flights
+        .iter()
+        .filter(|f| f.order_id == order_id && !f.delivers())
+        .filter_map(|f| f.diversion.as_ref().map(|d| d.cause.as_str()))
+        .collect();
+    (!causes.is_empty()).then(|| format!("turned back: {}", causes.join(", ")))
 }
