@@ -34,7 +34,8 @@ enum Command {
     /// or its orders' tracking with proof of delivery (tracking.json, tracking.html).
     Export(cmd::export::ExportArgs),
     /// A live day under faults drawn from a seed: the dispatcher through the day with
-    /// grounded drones, cancellations, pads out, wind limits and van breakdowns.
+    /// grounded drones, cancellations, pads out, wind limits, van breakdowns, drones
+    /// failing in the air and no-fly zones activated at short notice.
     Simulate(cmd::simulate::SimulateArgs),
 }
 

@@ -1,7 +1,8 @@
 //! A live day under faults: the mission's orders are placed one by one, in time order,
 //! with the live [`Dispatcher`](crate::dispatch::Dispatcher), while faults drawn from a
 //! seed ([`events`]) hit the fleet: grounded drones, cancelled orders, pads out of
-//! service, wind above a drone type's limit, van breakdowns. Vans leave in hourly waves
+//! service, wind above a drone type's limit, van breakdowns, drones failing in the air
+//! and no-fly zones activated at short notice. Vans leave in hourly waves
 //! (see [`crate::dispatch::vans`]); each wave is routed when it leaves, from the van
 //! orders waiting then.
 //!
@@ -25,6 +26,17 @@
 //! - a *van breakdown* stops the van after one of its stops; it is towed back to its
 //!   depot along the roads (the tow drives at the roads' speeds), is out of service for
 //!   the rest of the day, and its undelivered orders wait for the next wave.
+//!
+//! - a *drone failure in the air* diverts one airborne flight (see
+//!   [`crate::dispatch::DivertMode::Land`]): it comes down at the nearest spot whose
+//!   column to the ground is clear, or back on its pad; its way down avoids the flights
+//!   in the air and displaces the bookings it meets; the drone is held for the rest of
+//!   the day; an undelivered order is dispatched again.
+//! - a *zone activated at short notice* ([`events::ZONE_REACTION_S`] after its notice):
+//!   the dispatcher moves to a world with the zone at the notice; bookings not in the air
+//!   that would enter it are released and dispatched again; flights in the air whose way
+//!   ahead enters it go back to their pad with the parcel (or come down at a clear spot);
+//!   the day's plan carries the zone in its mission, so the verifier checks it.
 //!
 //! **Invariants** ([`invariants`]), checked after every event and at the end: every
 //! placed order is in exactly one state, which agrees with the dispatcher's flights and
