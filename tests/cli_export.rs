@@ -406,7 +406,7 @@ fn check_tracking(f: &Fixture, doc: &Value) {
                 assert!((pod["t_s"].as_f64().unwrap() - fl.delivered_s).abs() < 1e-3, "{id}");
                 (fl.takeoff_s, fl.delivered_s)
             }
-            Outcome::Van { route } => {
+            Outcome::Van { route, .. } => {
                 let r = &plan.van_routes[*route];
                 assert_eq!(o["mode"], "van", "{id}");
                 assert_eq!(o["vehicle"], r.van_id.as_str(), "{id}");

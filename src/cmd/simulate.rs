@@ -4,8 +4,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use skylane_planner::dispatch::Dispatcher;
 use skylane_planner::plan::write_outputs;
-use skylane_planner::sim::{simulate, SimReport};
+use skylane_planner::sim::{simulate_with, SimReport};
 
 use super::{EXIT_BAD_INPUT, EXIT_NOT_ALL_GOOD};
 
@@ -59,10 +60,18 @@ pub fn run(args: SimulateArgs) -> ExitCode {
         Ok(p) => p,
         Err(code) => return code,
     };
+    // Every seed flies the same city: the planners and their trees are searched once.
+    let planners = pool.install(|| {
+        let d = Dispatcher::new(&loaded.mission, &loaded.world);
+        d.warm_up();
+        d.planners()
+    });
     let mut total: Option<SimReport> = None;
     for seed in from..to {
-        let day =
-            pool.install(|| simulate(&loaded.mission, &loaded.world, loaded.map.clone(), seed));
+        let day = pool.install(|| {
+            let (m, w) = (&loaded.mission, &loaded.world);
+            simulate_with(m, w, loaded.map.clone(), seed, planners.clone())
+        });
         if let Some(dir) = &args.out {
             if let Err(e) = write_outputs(&day.plan, dir) {
                 eprintln!("error: {e}");

@@ -119,8 +119,15 @@ fn an_order_too_heavy_for_every_drone_goes_by_van() {
     });
     let plan = plan_mission(&mission, &monaco().world, monaco().map.clone(), &|_, _| {});
     assert!(verify(&plan, &monaco().world).is_empty(), "{:#?}", verify(&plan, &monaco().world));
-    assert!(matches!(plan.outcomes[0].outcome, Outcome::Van { .. }), "{:?}", plan.outcomes[0]);
+    match &plan.outcomes[0].outcome {
+        Outcome::Van { reason, .. } => assert!(reason.starts_with("too heavy:"), "{reason}"),
+        other => panic!("the heavy order goes by van, not {other:?}"),
+    }
     assert!(matches!(plan.outcomes[1].outcome, Outcome::Drone { .. }), "{:?}", plan.outcomes[1]);
+    // The timeline says why the heavy order went by van.
+    let timeline = skylane_planner::plan::timeline_csv(&plan);
+    let row = timeline.lines().find(|l| l.starts_with("HEAVY,")).expect("a row for HEAVY");
+    assert!(row.contains(",van,") && row.contains("too heavy:"), "{row}");
     let route = &plan.van_routes[0];
     assert_eq!(route.stops[0].order_id, "HEAVY");
     assert!(route.distance_m > 0.0 && route.times_s.windows(2).all(|w| w[1] >= w[0]));
@@ -139,4 +146,23 @@ fn a_whole_monaco_day_is_accounted_for_and_verified() {
     assert_eq!(s.by_drone + s.by_van + s.rejected, s.orders);
     assert!(s.by_drone > 0 && s.by_van > 0);
     assert_eq!(s.late, 0);
+    // Every van order says why it is not flown, with a reason of a known kind.
+    for o in &plan.outcomes {
+        if let Outcome::Van { reason, .. } = &o.outcome {
+            let kind = reason.split(':').next().unwrap_or_default();
+            let known = [
+                "service",
+                "too heavy",
+                "no path",
+                "energy",
+                "late",
+                "contingency",
+                "airspace",
+                "wind",
+                "pads",
+                "no drones",
+            ];
+            assert!(known.contains(&kind), "order {}: van reason {reason:?}", o.order_id);
+        }
+    }
 }

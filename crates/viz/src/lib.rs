@@ -104,7 +104,7 @@ pub(crate) mod testutil {
         let mission = Mission::from_ron_str(text, "unit.ron").expect("valid test mission");
         let outcome = |k: usize| match k {
             0 => Outcome::Drone { flight: 0 },
-            1 => Outcome::Van { route: 0 },
+            1 => Outcome::Van { route: 0, reason: String::new() },
             _ => Outcome::Rejected { reason: "test".into() },
         };
         let outcomes = mission

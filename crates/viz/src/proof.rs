@@ -113,7 +113,7 @@ pub fn proof_shot(plan: &Plan, order_id: &str) -> Result<ProofShot, String> {
     };
     let index = match &outcome.outcome {
         Outcome::Drone { flight } => *flight,
-        Outcome::Van { route } => {
+        Outcome::Van { route, .. } => {
             let van = plan.van_routes.get(*route).map(|r| r.van_id.as_str()).unwrap_or("?");
             return Err(format!(
                 "--proof {order_id:?}: delivered by van {van}, not by drone; the photo \

@@ -228,7 +228,7 @@ pub fn synthetic_plan(map: &Path) -> Result<Plan, MissionError> {
             }
             6 => {
                 van_stops.push((o.id.as_str(), drop));
-                Outcome::Van { route: 0 }
+                Outcome::Van { route: 0, reason: "service: synthetic van order".into() }
             }
             _ => Outcome::Rejected {
                 reason: "destination 2.1 km beyond the drone range of 1.8 km (synthetic)".into(),

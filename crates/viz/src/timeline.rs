@@ -261,7 +261,7 @@ impl Timeline {
                         });
                     }
                 }
-                Outcome::Van { route } => {
+                Outcome::Van { route, .. } => {
                     if let Some(r) = plan.van_routes.get(*route) {
                         rec.route = Some(*route);
                         let depart = r.times_s.first().copied();

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
-use super::{vans, Dispatcher, PadFlights, TemplateOption};
+use super::{vans, Dispatcher, PadFlights, TemplateOption, SERVICE_BY_VAN};
 use crate::ground::roads::RoadGraph;
 use crate::mission::{Mission, Service};
 use crate::plan::{Flight, MapRef, OrderOutcome, Outcome, Plan, Summary, PLAN_FORMAT};
@@ -170,7 +170,10 @@ pub fn plan_mission_with(
             continue;
         }
         outcome[i] = Some(match van_of[i].take() {
-            Some(Ok(route)) => Outcome::Van { route },
+            Some(Ok(route)) => Outcome::Van {
+                route,
+                reason: drone_reason[i].clone().unwrap_or_else(|| SERVICE_BY_VAN.into()),
+            },
             Some(Err(van_reason)) => {
                 let mut reason = drone_reason[i].clone().unwrap_or_default();
                 if !van_reason.is_empty() {
@@ -233,7 +236,7 @@ pub(crate) fn summarise(
                     s.late += 1;
                 }
             }
-            Outcome::Van { route } => {
+            Outcome::Van { route, .. } => {
                 s.by_van += 1;
                 let stop = vans[*route].stops.iter().find(|st| st.order_id == o.order_id);
                 if let (Service::Window(w), Some(st)) = (m.service, stop) {

@@ -330,7 +330,25 @@ impl Ctx<'_> {
 /// Whether flight `f`, from `from_s` on, comes within its margin of `zone` while the zone
 /// is active (the cruise margin, or the delivery margin over the drop point).
 pub(crate) fn enters_zone(f: &Flight, zone: &Zone, from_s: f64, mission: &Mission) -> bool {
+    // Cheap refusals first: this runs for every flight after every event of a live day.
+    let span = TimeSpan { from_s: f.takeoff_s.max(from_s), to_s: f.landed_s };
+    if span.from_s > span.to_s || !zone.active_during(span) {
+        return false;
+    }
+    let reach = mission.airspace.clearance_margin_m.max(mission.policy.delivery_margin_m);
+    let bounds = zone.footprint.bounds();
+    let near_piece = |a: &Sample, c: &Sample| {
+        let lo = [a.pos_m[0].min(c.pos_m[0]), a.pos_m[1].min(c.pos_m[1])];
+        let hi = [a.pos_m[0].max(c.pos_m[0]), a.pos_m[1].max(c.pos_m[1])];
+        lo[0] <= bounds.max[0] + reach
+            && hi[0] >= bounds.min[0] - reach
+            && lo[1] <= bounds.max[1] + reach
+            && hi[1] >= bounds.min[1] - reach
+    };
     f.samples.windows(2).any(|w| {
+        if !near_piece(&w[0], &w[1]) {
+            return false;
+        }
         let (a, b) = (&w[0], &w[1]);
         if b.t_s < from_s || !zone.active_during(TimeSpan { from_s: a.t_s, to_s: b.t_s }) {
             return false;

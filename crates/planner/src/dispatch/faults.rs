@@ -17,6 +17,10 @@ use crate::world::{World, Zone};
 
 pub use super::divert::DivertMode;
 
+/// A hold that keeps a drone on the ground for the rest of the day: the latest clock
+/// time a mission can name (48:00), s.
+pub const REST_OF_DAY_S: f64 = 48.0 * 3600.0;
+
 /// A flight diverted in the air, and the bookings its new way down displaced.
 #[derive(Debug, Clone)]
 pub struct Diverted {
@@ -179,7 +183,7 @@ impl<'w> Dispatcher<'w> {
             .max(flight.landed_s + flight.energy_wh / drone.spec.charge_power_w * 3600.0);
         if matches!(flight.diversion.as_ref().map(|x| x.ending), Some(DiversionEnd::Spot { .. })) {
             let id = drone.id.clone();
-            released.extend(self.hold_drones(&[id], f64::INFINITY));
+            released.extend(self.hold_drones(&[id], REST_OF_DAY_S));
         }
         Some(Diverted { flight, separated: ok, released })
     }

@@ -64,9 +64,12 @@ use crate::world::{Rect, TimeSpan, World};
 pub(crate) use day::summarise;
 pub use day::{plan_mission, plan_mission_with, Deconfliction};
 pub(crate) use divert::enters_zone;
-pub use faults::{DivertMode, Diverted, FleetDrone};
+pub use faults::{DivertMode, Diverted, FleetDrone, REST_OF_DAY_S};
+
 use flight::{dist, flight_template, instantiate, FlightTemplate};
 
+/// Why a same-day or windowed order is not flown (the day plan and the quotes alike).
+pub(crate) const SERVICE_BY_VAN: &str = "service: same-day and windowed orders go by van";
 /// How long after an order a time-windowed zone still matters to its flight, s.
 const ORDER_HORIZON_S: f64 = 3.0 * 3600.0;
 /// Margin around the mission's depots and known orders that the planner rasterises, m.
@@ -237,6 +240,16 @@ pub struct Dispatcher<'w> {
     holds: faults::Holds,
 }
 
+/// City planners shared between dispatchers over one world (see
+/// [`Dispatcher::planners`]).
+#[derive(Clone)]
+pub struct Planners<'w> {
+    world: &'w World,
+    area: Rect,
+    shape: [f64; 3],
+    list: Vec<(Vec<bool>, Arc<CityPlanner<'w>>)>,
+}
+
 /// What keeping the fleet's flights apart changed: take-offs held on the ground, and
 /// flights moved to another cruise layer than their best one.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -395,6 +408,41 @@ impl<'w> Dispatcher<'w> {
             .flat_map(|p| self.nests.iter().map(move |&n| (p, self.depot_xy[n])))
             .collect();
         jobs.par_iter().for_each(|(p, xy)| p.prepare_depot(*xy));
+    }
+
+    /// The city planners built so far (one per set of active zones, each with the trees
+    /// it has grown), to share with another dispatcher over the same world and mission
+    /// (see [`Dispatcher::with_planners`]): a day simulated again with other faults need
+    /// not search the same trees again.
+    pub fn planners(&self) -> Planners<'w> {
+        let cache = self.planners.lock().unwrap_or_else(|p| p.into_inner());
+        Planners {
+            world: self.world,
+            area: self.area,
+            shape: self.planner_shape(),
+            list: cache.clone(),
+        }
+    }
+
+    /// This dispatcher, using `planners` (from [`Dispatcher::planners`]) instead of
+    /// building its own; ignored unless they were built over the same world and area.
+    /// Planners are pure functions of the world, the area, the mission's altitudes and
+    /// margin and the active zones, so the answers are the same either way.
+    pub fn with_planners(self, planners: Planners<'w>) -> Self {
+        let same = std::ptr::eq(planners.world, self.world)
+            && planners.area == self.area
+            && planners.shape == self.planner_shape();
+        if same {
+            *self.planners.lock().unwrap_or_else(|p| p.into_inner()) = planners.list;
+        }
+        self
+    }
+
+    /// What shapes a planner besides the world, the area and the zones: the cruise
+    /// altitudes and the clearance margin, m.
+    fn planner_shape(&self) -> [f64; 3] {
+        let m = &self.mission;
+        [m.policy.cruise_alt_min_m, m.policy.cruise_alt_max_m, m.airspace.clearance_margin_m]
     }
 
     /// The planner for the zones active around `order`, built on first use.
@@ -821,7 +869,7 @@ impl<'w> Dispatcher<'w> {
     fn quote_with(&self, order: &Order) -> (Quote, Option<Booking>) {
         let (mode, booking) = if !matches!(order.service, Service::Express) {
             // One engine, one answer: the day plan flies express orders only.
-            (self.not_by_drone("service: same-day and windowed orders go by van".into()), None)
+            (self.not_by_drone(SERVICE_BY_VAN.into()), None)
         } else {
             match self.nearest_first(order) {
                 Ok(b) => {

@@ -83,6 +83,10 @@ pub enum Outcome {
     Van {
         /// Route index.
         route: usize,
+        /// Why not by drone ("service: ...", "too heavy: ...", "no path: ...", ...);
+        /// empty in plans written before it was recorded.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        reason: String,
     },
     /// Not served, and why.
     Rejected {

@@ -85,7 +85,7 @@ struct Journey<'a> {
 fn promised_s(plan: &Plan, order: &Order, outcome: &Outcome) -> f64 {
     match (outcome, order.service) {
         (_, Service::Window(w)) => w.to.seconds().max(order.due_s()),
-        (Outcome::Van { route }, _) => {
+        (Outcome::Van { route, .. }, _) => {
             let depot = &plan.van_routes[*route].depot_id;
             plan.mission
                 .fleet
@@ -179,7 +179,7 @@ fn tracking_value(plan: &Plan) -> Value {
                     order,
                 })
             }
-            (Outcome::Van { route }, Some(order)) => {
+            (Outcome::Van { route, .. }, Some(order)) => {
                 let r = &plan.van_routes[*route];
                 let Some(stop) = r.stops.iter().find(|s| s.order_id == o.order_id) else {
                     events.push(json!({

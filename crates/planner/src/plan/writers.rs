@@ -128,7 +128,8 @@ fn csv_field(s: &str) -> String {
 }
 
 /// One row per order: `order_id,placed_s,dispatched_s,delivered_s,mode,vehicle,reason`
-/// (times in seconds since midnight; empty where not applicable).
+/// (times in seconds since midnight; empty where not applicable). The reason says why a
+/// van order is not flown and why a rejected order is not served.
 pub fn timeline_csv(plan: &Plan) -> String {
     let mut out = String::from("order_id,placed_s,dispatched_s,delivered_s,mode,vehicle,reason\n");
     for o in &plan.outcomes {
@@ -143,13 +144,13 @@ pub fn timeline_csv(plan: &Plan) -> String {
                     String::new(),
                 )
             }
-            Outcome::Van { route } => {
+            Outcome::Van { route, reason } => {
                 let r = &plan.van_routes[*route];
                 let stop = r.stops.iter().find(|s| s.order_id == o.order_id);
                 let start = r.times_s.first().copied().unwrap_or(0.0);
                 let delivered =
                     stop.map(|s| format!("{:.1}", s.service_start_s)).unwrap_or_default();
-                (format!("{start:.1}"), delivered, "van", r.van_id.clone(), String::new())
+                (format!("{start:.1}"), delivered, "van", r.van_id.clone(), reason.clone())
             }
             Outcome::Rejected { reason } => {
                 (String::new(), String::new(), "rejected", String::new(), reason.clone())

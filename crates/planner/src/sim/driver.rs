@@ -8,7 +8,9 @@ use super::events::{draw_faults, Fault, FaultKind};
 use super::waves::{break_down, route_wave, van_groups, waves, VanGroup};
 use super::{invariants, report, OrderRecord, OrderState, SimDay};
 use crate::dispatch::vans::{self, VanOrder};
-use crate::dispatch::{summarise, Dispatcher, DivertMode, Diverted, FleetDrone, QuoteMode};
+use crate::dispatch::{
+    summarise, Dispatcher, DivertMode, Diverted, FleetDrone, Planners, QuoteMode, REST_OF_DAY_S,
+};
 use crate::ground::roads::RoadGraph;
 use crate::mission::{ClockTime, LatLon, Mission, NoFlyZoneSpec, Service, TimeWindow};
 use crate::plan::{
@@ -18,9 +20,23 @@ use crate::world::World;
 
 /// Simulates `mission`'s day over `world` with the faults drawn from `seed`.
 pub fn simulate(mission: &Mission, world: &World, map: MapRef, seed: u64) -> SimDay {
+    let planners = Dispatcher::new(mission, world).planners();
+    simulate_with(mission, world, map, seed, planners)
+}
+
+/// [`simulate`] with city planners (and their trees) shared with earlier days over the
+/// same world, from [`Dispatcher::planners`]: many seeds of one day search each tree
+/// once. The day is the same as without them.
+pub fn simulate_with<'w>(
+    mission: &Mission,
+    world: &'w World,
+    map: MapRef,
+    seed: u64,
+    planners: Planners<'w>,
+) -> SimDay {
     let fleet = Dispatcher::new(mission, world).fleet();
     let faults = draw_faults(mission, &fleet, seed);
-    simulate_faults(mission, world, map, faults)
+    run_day(mission, world, map, faults, planners)
 }
 
 /// Simulates `mission`'s day over `world` with the given faults.
@@ -30,8 +46,19 @@ pub fn simulate_faults(
     map: MapRef,
     faults: Vec<Fault>,
 ) -> SimDay {
+    let planners = Dispatcher::new(mission, world).planners();
+    run_day(mission, world, map, faults, planners)
+}
+
+fn run_day<'w>(
+    mission: &Mission,
+    world: &'w World,
+    map: MapRef,
+    faults: Vec<Fault>,
+    planners: Planners<'w>,
+) -> SimDay {
     let zone_worlds = zone_worlds(mission, world, &faults);
-    let mut day = Day::new(mission, world, &zone_worlds, faults);
+    let mut day = Day::new(mission, world, &zone_worlds, faults, planners);
     day.run();
     day.finish(map)
 }
@@ -109,6 +136,8 @@ struct Day<'a, 'w> {
     by_id: BTreeMap<String, usize>,
     routes: Vec<Option<VanRoute>>,
     van_reason: Vec<Option<String>>,
+    /// Why each van order is not flown (the dispatcher's reason), by order index.
+    why_van: Vec<String>,
     groups: Vec<VanGroup>,
     graph: Option<RoadGraph>,
     depot_xy: Vec<[f64; 2]>,
@@ -127,8 +156,9 @@ impl<'a, 'w> Day<'a, 'w> {
         world: &'w World,
         zone_worlds: &'w [World],
         faults: Vec<Fault>,
+        planners: Planners<'w>,
     ) -> Day<'a, 'w> {
-        let d = Dispatcher::new(mission, world);
+        let d = Dispatcher::new(mission, world).with_planners(planners);
         let frame = &world.frame;
         let groups = van_groups(mission);
         let mut day = Day {
@@ -154,6 +184,7 @@ impl<'a, 'w> Day<'a, 'w> {
             by_id: mission.orders.iter().enumerate().map(|(i, o)| (o.id.clone(), i)).collect(),
             routes: Vec::new(),
             van_reason: vec![None; mission.orders.len()],
+            why_van: vec![String::new(); mission.orders.len()],
             graph: (!groups.is_empty()).then(|| RoadGraph::from_roads(&world.roads)),
             depot_xy: mission.depots.iter().map(|d| frame.to_local(d.lat_deg, d.lon_deg)).collect(),
             dests: mission.orders.iter().map(|o| frame.to_local(o.lat_deg, o.lon_deg)).collect(),
@@ -233,6 +264,7 @@ impl<'a, 'w> Day<'a, 'w> {
                 ),
             ),
             QuoteMode::Van { reason } => {
+                self.why_van[i] = reason.clone();
                 let ready_s = (o.placed_at.seconds() + self.mission.policy.pick_load_s).max(now);
                 let text = format!("{}: van (no drone: {reason})", o.id);
                 (OrderState::VanWaiting { ready_s }, Some(van_deadline_s(self.mission, i)), text)
@@ -334,11 +366,11 @@ impl<'a, 'w> Day<'a, 'w> {
         self.failed.push(Fault::Grounded {
             drone_id: drone_id.clone(),
             from_s: now,
-            to_s: f64::INFINITY,
+            to_s: REST_OF_DAY_S,
         });
         self.note_diversion(&div);
         let mut released = div.released;
-        released.extend(self.d.hold_drones(&[drone_id], f64::INFINITY));
+        released.extend(self.d.hold_drones(&[drone_id], REST_OF_DAY_S));
         self.after_diversion(&div.flight, kind);
         self.redispatch_released(released, kind);
     }
@@ -602,7 +634,7 @@ impl<'a, 'w> Day<'a, 'w> {
                         ClockTime(plan.flights[*flight].delivered_s)
                     )
                 }
-                Outcome::Van { route } => {
+                Outcome::Van { route, .. } => {
                     let stop =
                         plan.van_routes[*route].stops.iter().find(|s| s.order_id == rec.order_id);
                     format!(
@@ -636,7 +668,9 @@ impl<'a, 'w> Day<'a, 'w> {
             }
         }
         let mut outcomes = Vec::with_capacity(self.orders.len());
-        for (rec, o) in self.orders.iter_mut().zip(&self.mission.orders) {
+        for ((rec, o), why_van) in
+            self.orders.iter_mut().zip(&self.mission.orders).zip(&self.why_van)
+        {
             let outcome = match &mut rec.state {
                 OrderState::Drone => {
                     match flights.iter().position(|f| f.order_id == o.id && f.delivers()) {
@@ -647,7 +681,7 @@ impl<'a, 'w> Day<'a, 'w> {
                 OrderState::Van { route } => match new_index.get(*route).copied().flatten() {
                     Some(k) => {
                         *route = k;
-                        Outcome::Van { route: k }
+                        Outcome::Van { route: k, reason: why_van.clone() }
                     }
                     None => Outcome::Rejected { reason: "lost: no van route".into() },
                 },

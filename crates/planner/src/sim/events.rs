@@ -25,9 +25,9 @@ pub const WIND_S: f64 = 3600.0;
 pub const FAILURES_PER_DAY: usize = 1;
 /// Time between a zone's notice and its activation, s: flights in the air may still
 /// cross it until then, none may after.
-pub const ZONE_REACTION_S: f64 = 120.0;
+pub const ZONE_REACTION_S: f64 = 60.0;
 /// Radius of a zone activated at short notice, m.
-pub const ZONE_RADIUS_M: f64 = 150.0;
+pub const ZONE_RADIUS_M: f64 = 250.0;
 /// How long a zone activated at short notice stays active, s.
 pub const ZONE_ACTIVE_S: f64 = 3600.0;
 /// Least distance from a zone activated at short notice to any nest, m (beyond its
@@ -324,8 +324,8 @@ pub fn draw_faults(mission: &Mission, fleet: &[FleetDrone], seed: u64) -> Vec<Fa
 }
 
 /// One zone activated at short notice: round the address of an order drawn at random,
-/// announced 30 s to 2.5 min after that order was picked and loaded (when its flight, if
-/// any, is likely on its way there), at least [`ZONE_NEST_CLEARANCE_M`] beyond its radius from every
+/// announced within a minute after that order was picked and loaded (when its flight, if
+/// any, has just taken off for it), at least [`ZONE_NEST_CLEARANCE_M`] beyond its radius from every
 /// nest (up to 20 draws; none if every draw is too close).
 fn draw_zone(mission: &Mission, rng: &mut XorShiftRng) -> Option<Fault> {
     let frame = LocalFrame::new(mission.origin.lat_deg, mission.origin.lon_deg);
@@ -339,7 +339,7 @@ fn draw_zone(mission: &Mission, rng: &mut XorShiftRng) -> Option<Fault> {
         let o = &mission.orders[index(rng, mission.orders.len())];
         let centre_m = frame.to_local(o.lat_deg, o.lon_deg);
         let ready_s = o.placed_at.seconds() + mission.policy.pick_load_s;
-        let announced_s = (ready_s + 30.0 + 120.0 * unit(rng)).round();
+        let announced_s = (ready_s + 60.0 * unit(rng)).round();
         let far = nests.iter().all(|n| {
             (n[0] - centre_m[0]).hypot(n[1] - centre_m[1]) >= ZONE_RADIUS_M + ZONE_NEST_CLEARANCE_M
         });

@@ -110,7 +110,7 @@ pub fn mark_broken_promises(orders: &mut [OrderRecord], plan: &Plan) {
         let Some(deadline) = rec.promised_by_s else { continue };
         let delivered_s = match &out.outcome {
             Outcome::Drone { flight } => plan.flights.get(*flight).map(|f| f.delivered_s),
-            Outcome::Van { route } => plan.van_routes.get(*route).and_then(|r| {
+            Outcome::Van { route, .. } => plan.van_routes.get(*route).and_then(|r| {
                 r.stops.iter().find(|s| s.order_id == rec.order_id).map(|s| s.service_start_s)
             }),
             Outcome::Rejected { .. } => None,

@@ -53,7 +53,7 @@ pub mod invariants;
 mod report;
 mod waves;
 
-pub use driver::{simulate, simulate_faults};
+pub use driver::{simulate, simulate_faults, simulate_with};
 pub use events::{draw_faults, Fault, FaultKind};
 pub use report::{KindSummary, SimReport};
 

@@ -154,7 +154,7 @@ pub(super) fn check_accounting(plan: &Plan, out: &mut Vec<Violation>) {
                     format!("points to missing flight {flight}"),
                 )),
             },
-            Outcome::Van { route } => match plan.van_routes.get(*route) {
+            Outcome::Van { route, .. } => match plan.van_routes.get(*route) {
                 Some(r) if r.stops.iter().any(|s| s.order_id == o.order_id) => {}
                 _ => out.push(v(
                     Rule::Accounting,
