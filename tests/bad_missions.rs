@@ -455,6 +455,62 @@ fn several_problems_are_reported_at_once() {
     );
 }
 
+// The hostile numbers of issue #18: each one once hung, aborted on an allocation or was
+// accepted; each is now refused at the boundary with the allowed range.
+
+#[test]
+fn ceiling_of_1e308() {
+    let msg = "must be within 0 < x <= 1000 m, got 1e308";
+    check("huge-ceiling.ron", &[at(7, 9, "airspace.ceiling_agl_m", msg, "ceiling_agl_m: 1e308")]);
+}
+
+#[test]
+fn clearance_margin_of_1e308() {
+    // One problem: the pads are not also reported as not fitting with that margin.
+    let msg = "must be within 0..=100 m, got 1e308";
+    let field = "airspace.clearance_margin_m";
+    check("huge-margin.ron", &[at(8, 9, field, msg, "clearance_margin_m: 1e308")]);
+}
+
+#[test]
+fn fleet_of_4294967295_drones() {
+    let msg = "must be within 1..=10000, got 4294967295";
+    let field = "fleet.drones[0].count";
+    check("huge-drone-count.ron", &[at(20, 61, field, msg, "count: 4294967295")]);
+}
+
+#[test]
+fn lowering_for_9e15_seconds() {
+    let msg = "must be within 1 <= x <= 3600, got 9e15";
+    check("huge-lowering.ron", &[at(23, 14, "policy.lowering_s", msg, "lowering_s: 9e15")]);
+}
+
+#[test]
+fn lowering_in_no_time() {
+    // Once accepted, and the plan it made failed its own verifier.
+    let msg = "must be within 1 <= x <= 3600, got 0";
+    check("zero-lowering.ron", &[at(23, 14, "policy.lowering_s", msg, "lowering_s: 0")]);
+}
+
+#[test]
+fn map_path_naming_an_endless_device() {
+    let msg = "/dev/zero is not a regular file";
+    check("endless-map.ron", &[at(5, 5, "map", msg, "map: \"/dev/zero\"")]);
+}
+
+#[test]
+fn order_placed_at_1e308_hours() {
+    let msg = "time \"1e308:00\" is past 48:00";
+    check("time-1e308.ron", &[at(25, 20, "orders[1].placed_at", msg, "placed_at")]);
+}
+
+#[test]
+fn zone_of_2001_points() {
+    let msg = "a zone needs 3..=2000 points, got 2001";
+    let field = "airspace.no_fly[0].polygon";
+    check("zone-2001-points.ron", &[at(9, 28, field, msg, "polygon: [")]);
+}
+
 #[test]
 fn every_bad_file_has_a_test() {
     // A fixture added without an expectation would silently test nothing.

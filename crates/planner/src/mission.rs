@@ -25,6 +25,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::energy::spec::shown;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::airspace::time::CivilDate;
@@ -766,11 +767,19 @@ impl Mission {
         }
         if let Some(base) = base_dir {
             let p = base.join(&self.map);
-            if !p.is_file() {
+            if !p.exists() {
                 push(
                     "map".into(),
                     format!(
                         "map file {} not found (the path is relative to the mission file)",
+                        p.display()
+                    ),
+                );
+            } else if !p.is_file() {
+                push(
+                    "map".into(),
+                    format!(
+                        "{} is not a regular file (a folder, device or pipe); give the path of an .osm.pbf file",
                         p.display()
                     ),
                 );
@@ -780,13 +789,13 @@ impl Mission {
         if !(a.ceiling_agl_m.is_finite() && a.ceiling_agl_m > 0.0 && a.ceiling_agl_m <= 1000.0) {
             push(
                 "airspace.ceiling_agl_m".into(),
-                format!("must be within 0 < x <= 1000 m, got {}", a.ceiling_agl_m),
+                format!("must be within 0 < x <= 1000 m, got {}", shown(a.ceiling_agl_m)),
             );
         }
         if !(a.clearance_margin_m.is_finite() && (0.0..=100.0).contains(&a.clearance_margin_m)) {
             push(
                 "airspace.clearance_margin_m".into(),
-                format!("must be within 0..=100 m, got {}", a.clearance_margin_m),
+                format!("must be within 0..=100 m, got {}", shown(a.clearance_margin_m)),
             );
         }
         let sep = &a.separation;
@@ -798,7 +807,7 @@ impl Mission {
             if !(value.is_finite() && (lo..=hi).contains(&value)) {
                 push(
                     format!("airspace.separation.{field}"),
-                    format!("must be within {lo}..={hi}, got {value}"),
+                    format!("must be within {lo}..={hi}, got {}", shown(value)),
                 );
             }
         }
@@ -831,7 +840,8 @@ impl Mission {
                     format!("{f}.ceiling_m"),
                     format!(
                         "need 0 <= floor_m < ceiling_m <= 100000 m, got {} and {}",
-                        z.floor_m, z.ceiling_m
+                        shown(z.floor_m),
+                        shown(z.ceiling_m)
                     ),
                 );
             }
@@ -847,13 +857,16 @@ impl Mission {
             [("wind_east_mps", w.wind_east_mps, 40.0), ("wind_north_mps", w.wind_north_mps, 40.0)]
         {
             if !(v.is_finite() && v.abs() <= lim) {
-                push(format!("weather.{name}"), format!("must be within +/-{lim} m/s, got {v}"));
+                push(
+                    format!("weather.{name}"),
+                    format!("must be within +/-{lim} m/s, got {}", shown(v)),
+                );
             }
         }
         if !(w.temperature_c.is_finite() && (-40.0..=55.0).contains(&w.temperature_c)) {
             push(
                 "weather.temperature_c".into(),
-                format!("must be in -40..=55 degC, got {}", w.temperature_c),
+                format!("must be in -40..=55 degC, got {}", shown(w.temperature_c)),
             );
         }
 
@@ -921,10 +934,16 @@ impl Mission {
                 );
             }
             if !(g.capacity_m3 > 0.0 && g.capacity_m3.is_finite()) {
-                push(format!("{f}.capacity_m3"), format!("must be > 0, got {}", g.capacity_m3));
+                push(
+                    format!("{f}.capacity_m3"),
+                    format!("must be > 0, got {}", shown(g.capacity_m3)),
+                );
             }
             if !(g.capacity_kg > 0.0 && g.capacity_kg.is_finite()) {
-                push(format!("{f}.capacity_kg"), format!("must be > 0, got {}", g.capacity_kg));
+                push(
+                    format!("{f}.capacity_kg"),
+                    format!("must be > 0, got {}", shown(g.capacity_kg)),
+                );
             }
             if g.shift_end.seconds() <= g.shift_start.seconds() {
                 push(format!("{f}.shift_end"), "shift ends before it starts".into());
@@ -950,19 +969,19 @@ impl Mission {
             if !(o.payload_kg.is_finite() && o.payload_kg > 0.0 && o.payload_kg <= 10_000.0) {
                 push(
                     format!("{f}.payload_kg"),
-                    format!("must be within 0 < x <= 10000 kg, got {}", o.payload_kg),
+                    format!("must be within 0 < x <= 10000 kg, got {}", shown(o.payload_kg)),
                 );
             }
             if !(o.volume_l.is_finite() && o.volume_l > 0.0 && o.volume_l <= 100_000.0) {
                 push(
                     format!("{f}.volume_l"),
-                    format!("must be within 0 < x <= 100000 litres, got {}", o.volume_l),
+                    format!("must be within 0 < x <= 100000 litres, got {}", shown(o.volume_l)),
                 );
             }
             if !(o.promise_min.is_finite() && o.promise_min > 0.0 && o.promise_min <= 1440.0) {
                 push(
                     format!("{f}.promise_min"),
-                    format!("must be within 0 < x <= 1440 minutes, got {}", o.promise_min),
+                    format!("must be within 0 < x <= 1440 minutes, got {}", shown(o.promise_min)),
                 );
             }
             if let Service::Window(w) = o.service {
@@ -990,7 +1009,7 @@ impl Mission {
                 let op = if lo_ok { "<=" } else { "<" };
                 push(
                     format!("policy.{name}"),
-                    format!("must be within {lo} {op} x <= {hi}, got {v}"),
+                    format!("must be within {lo} {op} x <= {hi}, got {}", shown(v)),
                 );
             }
         }
@@ -1012,7 +1031,7 @@ impl Mission {
         if !(0.0..1.0).contains(&p.battery_reserve_fraction) {
             push(
                 "policy.battery_reserve_fraction".into(),
-                format!("must be in [0, 1), got {}", p.battery_reserve_fraction),
+                format!("must be in [0, 1), got {}", shown(p.battery_reserve_fraction)),
             );
         }
         out
@@ -1023,13 +1042,13 @@ fn check_latlon(push: &mut impl FnMut(String, String), field: &str, p: LatLon) {
     if !(p.lat_deg.is_finite() && (-90.0..=90.0).contains(&p.lat_deg)) {
         push(
             format!("{field}.lat_deg"),
-            format!("latitude must be in -90..=90, got {}", p.lat_deg),
+            format!("latitude must be in -90..=90, got {}", shown(p.lat_deg)),
         );
     }
     if !(p.lon_deg.is_finite() && (-180.0..=180.0).contains(&p.lon_deg)) {
         push(
             format!("{field}.lon_deg"),
-            format!("longitude must be in -180..=180, got {}", p.lon_deg),
+            format!("longitude must be in -180..=180, got {}", shown(p.lon_deg)),
         );
     }
 }
