@@ -7,7 +7,7 @@ use super::clearance::{closest_approach, ClearanceBreach};
 use super::fleet::FleetDrone;
 use super::pads::{pad_of, NestPads};
 use super::{Rule, Violation, TOL};
-use crate::energy::model::{self, EnergySample};
+use crate::energy::model;
 use crate::energy::DroneSpec;
 use crate::mission::{ClockTime, Mission, Order, Service};
 use crate::plan::{DiversionEnd, Flight, Phase, Plan, Sample};
@@ -471,15 +471,42 @@ fn delivery_window(m: &Mission, order: &Order) -> (f64, f64) {
     }
 }
 
+/// The energy drawn from the start of the flight to each sample, Wh, integrated by the
+/// verifier itself: Simpson's rule on every piece, with the power at the piece's ends and
+/// at its midpoint (velocity and altitude halfway, the payload of the piece), from the
+/// shared physics model. The planner integrates with the trapezoid rule on the samples
+/// alone; two schemes agreeing is the check (a bookkeeping slip in either shows).
+fn simpson_energy_wh(
+    spec: &DroneSpec,
+    atm: &model::Atmosphere,
+    s: &[Sample],
+) -> Result<Vec<f64>, crate::energy::EnergyError> {
+    let power = |v: Vector3<f64>, alt_m: f64, payload_kg: f64| {
+        model::power(spec, payload_kg, v, alt_m, atm).map(|p| p.electrical_w)
+    };
+    let mut out = Vec::with_capacity(s.len());
+    let mut total_wh = 0.0;
+    out.push(total_wh);
+    for w in s.windows(2) {
+        let (a, b) = (&w[0], &w[1]);
+        let (va, vb) = (Vector3::from(a.vel_mps), Vector3::from(b.vel_mps));
+        let p_a = power(va, a.pos_m[2], a.payload_kg)?;
+        let p_mid = power((va + vb) / 2.0, (a.pos_m[2] + b.pos_m[2]) / 2.0, a.payload_kg)?;
+        let p_b = power(vb, b.pos_m[2], a.payload_kg)?;
+        total_wh += (p_a + 4.0 * p_mid + p_b) / 6.0 * (b.t_s - a.t_s) / 3600.0;
+        out.push(total_wh);
+    }
+    Ok(out)
+}
+
 /// Energy re-integrated from the samples: the stored total and state of charge agree,
 /// and the flight lands with the reserve.
 fn check_energy(c: &mut FlightCheck, spec: &DroneSpec) {
     let (m, f) = (c.mission, c.flight);
     let s = &f.samples;
     let atm = m.weather.atmosphere();
-    let es: Vec<EnergySample> = s.iter().map(|x| x.energy_sample()).collect();
     let (cum, usable) = match (
-        model::integrate_energy_wh(spec, &atm, &es),
+        simpson_energy_wh(spec, &atm, s),
         model::usable_energy_wh(spec, m.weather.temperature_c),
     ) {
         (Ok(cum), Ok(usable)) => (cum, usable),

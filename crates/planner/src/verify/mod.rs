@@ -3,7 +3,9 @@
 //! Entry point: [`verify`]. It shares no code with `search` or `trajectory`: it samples
 //! every flight densely on its own (every [`CHECK_STEP_M`] along the straight lines
 //! between stored samples) and asks the world's validity checker for clearance, and it
-//! re-integrates each flight's energy from its samples with the energy model. Every
+//! re-integrates each flight's energy from its samples with its own scheme (Simpson's
+//! rule with the power at each piece's midpoint; the planner uses the trapezoid rule)
+//! over the shared physics model. Every
 //! violation names the order, the vehicle, the time and the place.
 //!
 //! It trusts nothing it reads: the plan's embedded mission is validated again with the
