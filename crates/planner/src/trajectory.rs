@@ -10,8 +10,8 @@
 //!
 //! Speed model: each straight piece has a trapezoidal speed profile (acceleration
 //! limited). At a corner turning by angle `theta` the speed is at most
-//! `a_max * TURN_TIME_S / (2 sin(theta / 2))`: the autopilot turns the velocity vector
-//! within [`TURN_TIME_S`] without exceeding the acceleration limit. In wind, the ground
+//! `a_max * turn_time_s / (2 sin(theta / 2))`: the autopilot turns the velocity vector
+//! within the type's [`DroneSpec::turn_time_s`] without exceeding the acceleration limit. In wind, the ground
 //! speed on each piece is capped so that the airspeed stays within the type's maximum.
 //! Jerk is not limited (the autopilot smooths it); this is a stated simplification.
 
@@ -22,8 +22,6 @@ use crate::plan::{Phase, Sample};
 
 /// Longest gap between two samples, s.
 pub const MAX_SAMPLE_INTERVAL_S: f64 = 1.0;
-/// Time over which a corner's change of direction is spread, s.
-pub const TURN_TIME_S: f64 = 1.0;
 
 /// Why a trajectory cannot be flown.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -38,13 +36,29 @@ pub enum TrajectoryError {
     },
 }
 
-/// Maximum speed at a corner turning by `turn_rad`, for acceleration limit `accel_mps2`.
-pub fn corner_speed_limit_mps(turn_rad: f64, accel_mps2: f64) -> f64 {
+/// What limits a drone's changes of velocity: its acceleration and the time its autopilot
+/// takes to turn at a corner (both from its [`DroneSpec`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Agility {
+    pub accel_mps2: f64,
+    pub turn_time_s: f64,
+}
+
+impl Agility {
+    /// The agility of a drone type.
+    pub fn of(spec: &DroneSpec) -> Agility {
+        Agility { accel_mps2: spec.max_accel_mps2, turn_time_s: spec.turn_time_s }
+    }
+}
+
+/// Maximum speed at a corner turning by `turn_rad`, for acceleration limit `accel_mps2`
+/// and a turn that takes `turn_time_s`.
+pub fn corner_speed_limit_mps(turn_rad: f64, accel_mps2: f64, turn_time_s: f64) -> f64 {
     let s = (turn_rad / 2.0).sin();
     if s <= 1e-9 {
         f64::INFINITY
     } else {
-        accel_mps2 * TURN_TIME_S / (2.0 * s)
+        accel_mps2 * turn_time_s / (2.0 * s)
     }
 }
 
@@ -69,7 +83,7 @@ pub(crate) fn max_ground_speed(
 pub(crate) fn fly_polyline(
     pts: &[Vector3<f64>],
     speed_caps: &[f64],
-    accel: f64,
+    agility: Agility,
     phase: Phase,
     payload_kg: f64,
     t0_s: f64,
@@ -79,6 +93,7 @@ pub(crate) fn fly_polyline(
     if n < 2 {
         return t0_s;
     }
+    let accel = agility.accel_mps2;
     let lens: Vec<f64> = pts.windows(2).map(|w| (w[1] - w[0]).norm()).collect();
     // Speed limits at vertices: 0 at the ends, corner limits inside.
     let mut v = vec![0.0; n];
@@ -86,7 +101,9 @@ pub(crate) fn fly_polyline(
         let a = (pts[i] - pts[i - 1]).normalize();
         let b = (pts[i + 1] - pts[i]).normalize();
         let turn = a.dot(&b).clamp(-1.0, 1.0).acos();
-        v[i] = corner_speed_limit_mps(turn, accel).min(speed_caps[i - 1]).min(speed_caps[i]);
+        v[i] = corner_speed_limit_mps(turn, accel, agility.turn_time_s)
+            .min(speed_caps[i - 1])
+            .min(speed_caps[i]);
     }
     for i in 1..n {
         v[i] = v[i].min((v[i - 1] * v[i - 1] + 2.0 * accel * lens[i - 1]).sqrt());
@@ -167,7 +184,7 @@ pub fn delivery_trajectory(
     let at = |p: [f64; 2], z: f64| Vector3::new(p[0], p[1], z);
     let drop = *legs.cruise_path_m.last().unwrap_or(&legs.depot_m);
     let mut out = Vec::new();
-    let a = spec.max_accel_mps2;
+    let a = Agility::of(spec);
     let pay = legs.payload_kg;
 
     let outbound: Vec<Vector3<f64>> = legs.cruise_path_m.iter().map(|p| at(*p, alt)).collect();
@@ -253,7 +270,7 @@ pub fn abort_trajectory(
     wind_mps: Vector3<f64>,
     t0_s: f64,
 ) -> Result<Vec<Sample>, TrajectoryError> {
-    let a = spec.max_accel_mps2;
+    let a = Agility::of(spec);
     let mut out = Vec::new();
     let start = path_back_m[0];
     let depot = *path_back_m.last().unwrap_or(&start);
@@ -344,7 +361,11 @@ mod tests {
             .unwrap();
         assert!(
             Vector3::from(corner.vel_mps).norm()
-                <= corner_speed_limit_mps(std::f64::consts::FRAC_PI_2, spec.max_accel_mps2) + 1e-9
+                <= corner_speed_limit_mps(
+                    std::f64::consts::FRAC_PI_2,
+                    spec.max_accel_mps2,
+                    spec.turn_time_s
+                ) + 1e-9
         );
     }
 }

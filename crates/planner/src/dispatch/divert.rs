@@ -24,7 +24,7 @@ use crate::energy::model::{self, Atmosphere};
 use crate::energy::DroneSpec;
 use crate::mission::Mission;
 use crate::plan::{Diversion, DiversionEnd, Flight, Phase, Sample};
-use crate::trajectory::{fly_polyline, max_ground_speed, MAX_SAMPLE_INTERVAL_S};
+use crate::trajectory::{fly_polyline, max_ground_speed, Agility, MAX_SAMPLE_INTERVAL_S};
 use crate::world::{TimeSpan, World, Zone};
 
 /// What a diversion aims for.
@@ -213,7 +213,7 @@ impl Ctx<'_> {
             t = fly_polyline(
                 &run,
                 &caps,
-                self.spec.max_accel_mps2,
+                Agility::of(self.spec),
                 phase,
                 self.payload_kg,
                 t,

@@ -10,7 +10,7 @@ use crate::mission::{Mission, Order};
 use crate::plan::{Flight, Phase, Sample};
 use crate::search::city::DeliveryPath;
 use crate::trajectory::{
-    abort_trajectory, delivery_trajectory, fly_polyline, max_ground_speed, DeliveryLegs,
+    abort_trajectory, delivery_trajectory, fly_polyline, max_ground_speed, Agility, DeliveryLegs,
 };
 
 /// A flight from take-off time 0.
@@ -115,6 +115,7 @@ fn contingency(
     let route = &path.cruise_path_m;
     let alt = path.cruise_alt_m;
     let a = spec.max_accel_mps2;
+    let agility = Agility::of(spec);
     // Energy from vertex j (at rest, cruise altitude) back along the route and down.
     let mut tail_wh = Vec::with_capacity(route.len());
     for j in 0..route.len() {
@@ -145,8 +146,15 @@ fn contingency(
         let (dir, cap, ..) = seg_model[j];
         let p0 = Vector3::new(0.0, 0.0, alt);
         let mut s = Vec::new();
-        let end_t =
-            fly_polyline(&[p0, p0 + dir * len], &[cap], a, Phase::Inbound, payload_kg, 0.0, &mut s);
+        let end_t = fly_polyline(
+            &[p0, p0 + dir * len],
+            &[cap],
+            agility,
+            Phase::Inbound,
+            payload_kg,
+            0.0,
+            &mut s,
+        );
         s.push(Sample {
             t_s: end_t,
             pos_m: [0.0, 0.0, alt],

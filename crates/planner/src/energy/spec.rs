@@ -86,10 +86,21 @@ pub struct DroneSpec {
     pub max_descent_mps: f64,
     /// Maximum acceleration, m/s^2.
     pub max_accel_mps2: f64,
+    /// Time the autopilot takes to turn its velocity at a path corner, s: the corner
+    /// speed limit is `max_accel_mps2 * turn_time_s / (2 sin(theta / 2))` for a turn by
+    /// `theta`. The trajectory planner and the verifier both read it from here.
+    #[serde(default = "default_turn_time")]
+    pub turn_time_s: f64,
     /// Charger power at the depot, W (time to recharge = energy / this).
     pub charge_power_w: f64,
 }
 
+/// The turn time of a drone type that does not state one, s.
+pub const DEFAULT_TURN_TIME_S: f64 = 1.0;
+
+fn default_turn_time() -> f64 {
+    DEFAULT_TURN_TIME_S
+}
 fn default_blades() -> u32 {
     2
 }
@@ -170,7 +181,7 @@ impl DroneSpec {
     }
 
     /// The ranged numbers: `(field, value, lowest, highest, unit)`.
-    pub fn ranges(&self) -> [(&'static str, f64, f64, f64, &'static str); 22] {
+    pub fn ranges(&self) -> [(&'static str, f64, f64, f64, &'static str); 23] {
         [
             ("airframe_mass_kg", self.airframe_mass_kg, 0.05, 500.0, " kg"),
             ("battery_mass_kg", self.battery_mass_kg, 0.01, 300.0, " kg"),
@@ -193,6 +204,7 @@ impl DroneSpec {
             ("max_climb_mps", self.max_climb_mps, 0.1, 50.0, " m/s"),
             ("max_descent_mps", self.max_descent_mps, 0.1, 50.0, " m/s"),
             ("max_accel_mps2", self.max_accel_mps2, 0.1, 50.0, " m/s^2"),
+            ("turn_time_s", self.turn_time_s, 0.1, 10.0, " s"),
             ("charge_power_w", self.charge_power_w, 1.0, 1_000_000.0, " W"),
         ]
     }

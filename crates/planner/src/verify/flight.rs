@@ -13,8 +13,6 @@ use crate::mission::{ClockTime, Mission, Order, Service};
 use crate::plan::{DiversionEnd, Flight, Phase, Plan, Sample};
 use crate::world::World;
 
-/// Turn time constant of the corner speed rule (see the trajectory module docs), s.
-const TURN_TIME_S: f64 = 1.0;
 /// At most this many clearance violations are reported per flight.
 const MAX_CLEARANCE_REPORTS: usize = 20;
 
@@ -292,7 +290,7 @@ fn check_step(c: &mut FlightCheck, spec: &DroneSpec, i: usize, a: &Sample, b: &S
     if va.norm() > 1e-6 && vb.norm() > 1e-6 {
         let turn = (va.dot(&vb) / (va.norm() * vb.norm())).clamp(-1.0, 1.0).acos();
         if turn > 1f64.to_radians() {
-            let limit = spec.max_accel_mps2 * TURN_TIME_S / (2.0 * (turn / 2.0).sin());
+            let limit = spec.max_accel_mps2 * spec.turn_time_s / (2.0 * (turn / 2.0).sin());
             let speed = va.norm().min(vb.norm());
             if speed > limit + TOL {
                 let msg = format!(
