@@ -196,3 +196,35 @@ fn more_flights_on_another_layer_than_flights_is_an_accounting_violation() {
         "{violations:#?}"
     );
 }
+
+#[test]
+fn turning_back_with_the_package_must_keep_the_reserve() {
+    // The longest flight, edited so that it comes home the instant the parcel is down:
+    // its way out now costs far more than the rest. As the reserve asked of the plan
+    // grows, the first energy rule it breaks is the turn-back contingency (flying back
+    // with the parcel from late on the way out), while it would still land with the
+    // reserve.
+    let mut plan = monaco_plan().clone();
+    let k = (0..plan.flights.len())
+        .max_by(|&a, &b| plan.flights[a].path_length_m.total_cmp(&plan.flights[b].path_length_m))
+        .expect("flights");
+    let f = &mut plan.flights[k];
+    let home = f.samples[0];
+    let climbed = f.samples.iter().rposition(|x| x.phase == Phase::DeliveryClimb).unwrap();
+    f.samples.truncate(climbed + 1);
+    let t = f.samples[climbed].t_s + 1.0;
+    f.samples.push(skylane_planner::plan::Sample { t_s: t, phase: Phase::Landing, ..home });
+    let order = f.order_id.clone();
+    let first_energy_violation = (10..95).find_map(|pct| {
+        let mut p = plan.clone();
+        p.mission.policy.battery_reserve_fraction = pct as f64 / 100.0;
+        verify(&p, &monaco().world)
+            .into_iter()
+            .find(|v| {
+                v.rule == Rule::Energy && v.order_id == order && !v.message.contains("stored")
+            })
+            .map(|v| (pct, v.message))
+    });
+    let (pct, message) = first_energy_violation.expect("some reserve is too high for it");
+    assert!(message.contains("turning back here with the package"), "at {pct} %: {message}");
+}

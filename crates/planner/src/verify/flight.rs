@@ -497,6 +497,53 @@ fn simpson_energy_wh(
     Ok(out)
 }
 
+/// The return-with-package contingency: from every sample of the way out (the climb and
+/// the outbound cruise, package on board) the drone could fly back the way it came and
+/// land with the reserve after the model's error band. The way back is the flight's own
+/// pieces so far flown in reverse (each piece's velocity reversed, so the wind counts
+/// the other way; Simpson's rule as in [`simpson_energy_wh`]); the energy used so far
+/// plus that must fit what may be spent, to 1 % (the planner's own check is stricter:
+/// it also brakes and stops at each path vertex). One violation, at the first sample
+/// that fails.
+fn check_turn_back(
+    c: &mut FlightCheck,
+    spec: &DroneSpec,
+    atm: &model::Atmosphere,
+    cum_wh: &[f64],
+    usable_wh: f64,
+) {
+    let m = c.mission;
+    let s = &c.flight.samples;
+    let may_spend =
+        usable_wh * (1.0 - m.policy.battery_reserve_fraction) / (1.0 + model::MODEL_ERROR_BAND);
+    let power = |v: Vector3<f64>, alt_m: f64, payload_kg: f64| {
+        model::power(spec, payload_kg, v, alt_m, atm).map(|p| p.electrical_w).unwrap_or(f64::NAN)
+    };
+    let mut back_wh = 0.0;
+    for (i, w) in s.windows(2).enumerate() {
+        let (a, b) = (&w[0], &w[1]);
+        if !matches!(a.phase, Phase::TakeOff | Phase::Outbound) {
+            break;
+        }
+        let (va, vb) = (-Vector3::from(a.vel_mps), -Vector3::from(b.vel_mps));
+        let p_a = power(va, a.pos_m[2], a.payload_kg);
+        let p_mid = power((va + vb) / 2.0, (a.pos_m[2] + b.pos_m[2]) / 2.0, a.payload_kg);
+        let p_b = power(vb, b.pos_m[2], a.payload_kg);
+        back_wh += (p_a + 4.0 * p_mid + p_b) / 6.0 * (b.t_s - a.t_s) / 3600.0;
+        let need_wh = cum_wh[i + 1] + back_wh;
+        // Written so that a NaN fails too.
+        if need_wh.partial_cmp(&(may_spend * 1.01)).is_none_or(|o| o.is_gt()) {
+            let msg = format!(
+                "turning back here with the package needs {need_wh:.1} Wh, only {may_spend:.1} Wh may be spent (reserve {:.0} % + model error band {:.0} %)",
+                m.policy.battery_reserve_fraction * 100.0,
+                model::MODEL_ERROR_BAND * 100.0
+            );
+            c.at(Rule::Energy, b, msg);
+            return;
+        }
+    }
+}
+
 /// Energy re-integrated from the samples: the stored total and state of charge agree,
 /// and the flight lands with the reserve.
 fn check_energy(c: &mut FlightCheck, spec: &DroneSpec) {
@@ -513,6 +560,11 @@ fn check_energy(c: &mut FlightCheck, spec: &DroneSpec) {
             return;
         }
     };
+    if f.diversion.is_none() {
+        check_turn_back(c, spec, &atm, &cum, usable);
+    }
+    let (m, f) = (c.mission, c.flight);
+    let s = &f.samples;
     let total = *cum.last().unwrap_or(&0.0);
     if (total - f.energy_wh).abs() > 0.01 * total.max(1e-9) {
         let msg =
