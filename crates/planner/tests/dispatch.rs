@@ -62,10 +62,13 @@ fn quote_has_no_side_effects_and_commit_keeps_the_quoted_eta() {
         }
         _ => panic!("B should still fly: {qb:?}"),
     }
-    // Time moves on: nothing takes off before the dispatcher's clock.
+    // Time moves on: nothing takes off before the dispatcher's clock, even for an order
+    // placed before it.
     d.advance_to(10.0 * 3600.0);
-    if let QuoteMode::Drone { takeoff_s, .. } = d.quote(&b).mode {
-        assert!(takeoff_s >= 10.0 * 3600.0);
+    let late_placed = order("C", 9.0 * 3600.0 + 55.0 * 60.0, lat, lon, 0.5);
+    match d.quote(&late_placed).mode {
+        QuoteMode::Drone { takeoff_s, .. } => assert!(takeoff_s >= 10.0 * 3600.0, "{takeoff_s}"),
+        other => panic!("C should fly after the clock: {other:?}"),
     }
 }
 
