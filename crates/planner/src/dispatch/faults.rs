@@ -17,6 +17,12 @@ use crate::world::{World, Zone};
 
 pub use super::divert::DivertMode;
 
+/// Step between the moments a diversion is tried when an earlier one would not keep
+/// the minima, s.
+pub const DIVERT_RETRY_S: f64 = 5.0;
+/// At most this many moments are tried for one diversion.
+const MAX_DIVERT_TRIES: usize = 24;
+
 /// A hold that keeps a drone on the ground for the rest of the day: the latest clock
 /// time a mission can name (48:00), s.
 pub const REST_OF_DAY_S: f64 = 48.0 * 3600.0;
@@ -137,11 +143,17 @@ impl<'w> Dispatcher<'w> {
     /// bookings not yet airborne that it meets are released and returned. A drone that
     /// landed away from its nest flies no more that day. `None` when the order has no
     /// flight in the air or nothing can be diverted (already landing).
+    ///
+    /// When no way down from the clock keeps the minima, the drone may hold its planned
+    /// course (its own reservation) a little longer: the diversion is tried every
+    /// [`DIVERT_RETRY_S`] up to `latest_s`; only when none keeps the minima is the first
+    /// safe way down from the clock flown, and `separated` is false.
     pub fn divert_airborne(
         &mut self,
         order_id: &str,
         mode: DivertMode,
         cause: &str,
+        latest_s: f64,
     ) -> Option<Diverted> {
         let now = self.now_s;
         let i = self.flights.iter().position(|f| {
@@ -159,7 +171,11 @@ impl<'w> Dispatcher<'w> {
             DivertEnv { spec: &self.drones[d].spec, mission: &self.mission, world: self.world };
         let corridor = Some((self.drones[d].depot, self.drones[d].pad));
         let separated = |f: &Flight| free_of(&in_air, &flight_volumes(&f.samples, corridor));
-        let (flight, ok) = match divert(&env, &old, now, cause, mode, separated) {
+        let tries = (0..).map(|k| now + k as f64 * DIVERT_RETRY_S).take_while(|t| *t <= latest_s);
+        let (flight, ok) = match tries
+            .take(MAX_DIVERT_TRIES)
+            .find_map(|t| divert(&env, &old, t, cause, mode, separated))
+        {
             Some(f) => (f, true),
             None => (divert(&env, &old, now, cause, mode, |_| true)?, false),
         };

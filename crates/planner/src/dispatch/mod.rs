@@ -64,7 +64,7 @@ use crate::world::{Rect, TimeSpan, World};
 pub(crate) use day::summarise;
 pub use day::{plan_mission, plan_mission_with, Deconfliction};
 pub(crate) use divert::enters_zone;
-pub use faults::{DivertMode, Diverted, FleetDrone, REST_OF_DAY_S};
+pub use faults::{DivertMode, Diverted, FleetDrone, DIVERT_RETRY_S, REST_OF_DAY_S};
 
 use flight::{dist, flight_template, instantiate, FlightTemplate};
 

@@ -9,7 +9,8 @@ use super::waves::{break_down, route_wave, van_groups, waves, VanGroup};
 use super::{invariants, report, OrderRecord, OrderState, SimDay};
 use crate::dispatch::vans::{self, VanOrder};
 use crate::dispatch::{
-    summarise, Dispatcher, DivertMode, Diverted, FleetDrone, Planners, QuoteMode, REST_OF_DAY_S,
+    summarise, Dispatcher, DivertMode, Diverted, FleetDrone, Planners, QuoteMode, DIVERT_RETRY_S,
+    REST_OF_DAY_S,
 };
 use crate::ground::roads::RoadGraph;
 use crate::mission::{ClockTime, LatLon, Mission, NoFlyZoneSpec, Service, TimeWindow};
@@ -358,7 +359,8 @@ impl<'a, 'w> Day<'a, 'w> {
             return;
         }
         let order_id = in_air[(pick % in_air.len() as u64) as usize].clone();
-        let Some(div) = self.d.divert_airborne(&order_id, DivertMode::Land, "drone failure") else {
+        let failing = self.d.divert_airborne(&order_id, DivertMode::Land, "drone failure", now);
+        let Some(div) = failing else {
             self.note(now, "  no effect", format!("{order_id}: its drone is already landing"));
             return;
         };
@@ -394,7 +396,11 @@ impl<'a, 'w> Day<'a, 'w> {
         );
         for order_id in self.d.airborne_entering(&zone) {
             let now = self.d.now_s();
-            let Some(div) = self.d.divert_airborne(&order_id, DivertMode::Return, &cause) else {
+            // Until the zone is active the drone may keep its course while it looks for
+            // a way home that keeps the minima (less one retry step to turn in).
+            let latest_s = zone.window_s.map_or(now, |w| w.0 - DIVERT_RETRY_S);
+            let diverted = self.d.divert_airborne(&order_id, DivertMode::Return, &cause, latest_s);
+            let Some(div) = diverted else {
                 self.note(
                     now,
                     "  not diverted",
