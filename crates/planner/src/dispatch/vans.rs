@@ -7,6 +7,13 @@
 //! matrix, with two capacity dimensions (kg, m^3), solved by [`crate::ground::vrptw`]
 //! with a fixed iteration budget (so plans are reproducible) and checked by its
 //! independent checker. Customers that make a wave infeasible move to the next one.
+//!
+//! A wave of more than [`MAX_AREA_CUSTOMERS`] customers is cut into sectors by bearing
+//! from the depot, each solved on its own with a share of the vans in proportion to its
+//! customers: the solver's cost grows faster than its size, so a 5,000-order day's waves
+//! cost about half the CPU time they did as one problem each (BENCHMARKS.md, "Any city,
+//! fast"), for somewhat longer routes. Warm-starting a wave from the previous wave's
+//! routes does not apply: consecutive waves serve disjoint customers.
 
 use std::f64::consts::TAU;
 use std::time::Duration;
