@@ -10,10 +10,11 @@
 //!
 //! A wave of more than [`MAX_AREA_CUSTOMERS`] customers is cut into sectors by bearing
 //! from the depot, each solved on its own with a share of the vans in proportion to its
-//! customers: the solver's cost grows faster than its size, so a 5,000-order day's waves
-//! cost about half the CPU time they did as one problem each (BENCHMARKS.md, "Any city,
-//! fast"), for somewhat longer routes. Warm-starting a wave from the previous wave's
-//! routes does not apply: consecutive waves serve disjoint customers.
+//! customers: the solver's cost grows faster than its size (at 5,000 orders the van side
+//! took 110 s of CPU instead of 200 s, for longer routes; BENCHMARKS.md, "Any city,
+//! fast"). A wave's solves share one wall-clock budget that grows with the wave, at most
+//! 30 s. Warm-starting a wave from the previous wave's routes does not apply:
+//! consecutive waves serve disjoint customers.
 
 use std::f64::consts::TAU;
 use std::time::Duration;
@@ -35,8 +36,10 @@ pub const MAX_SNAP_M: f64 = 250.0;
 const SOLVER_ITERATIONS: u64 = 400;
 /// Most customers one VRPTW solve takes; a larger wave is split by area.
 pub const MAX_AREA_CUSTOMERS: usize = 60;
-/// Wall-clock cap per customer of one solve, s (see `solve_budget`).
-const SOLVE_S_PER_CUSTOMER: f64 = 0.5;
+/// Wall-clock budget of a wave's solves per customer, s (see `wave_budget`).
+const WAVE_S_PER_CUSTOMER: f64 = 0.5;
+/// Least and most wall-clock budget of one wave's solves, s.
+const WAVE_BUDGET_S: (f64, f64) = (5.0, 30.0);
 
 /// An order waiting for a van.
 #[derive(Debug, Clone)]
@@ -125,9 +128,13 @@ pub(crate) fn route_vans(
             });
             waiting = later;
             let wave = (wave_start, wave_end);
+            let budget_s = wave_budget_s(now.len());
+            let customers = now.len().max(1) as f64;
             let parts = split_by_area(now, depot_xy[*depot], dests, group.count as usize);
             for (part, vans) in parts {
-                waiting.extend(fleet.route_part(wave, part, vans, &mut routes, &mut outcomes));
+                let share = Duration::from_secs_f64(budget_s * part.len() as f64 / customers);
+                let left = fleet.route_part(wave, part, vans, share, &mut routes, &mut outcomes);
+                waiting.extend(left);
             }
             waiting.sort_by_key(|(o, _)| o.order);
             wave_start = wave_end;
@@ -154,7 +161,8 @@ struct Fleet<'a> {
 }
 
 impl Fleet<'_> {
-    /// Routes `now` (one area of one wave) with `vans` vans, adding routes and outcomes;
+    /// Routes `now` (one area of one wave) with `vans` vans, each solve stopped after
+    /// `budget` if its iterations are not done by then, adding routes and outcomes;
     /// returns the customers that could not go in this wave. Customers that make the
     /// routes infeasible are moved out and the rest solved again, at most eight times.
     fn route_part(
@@ -162,6 +170,7 @@ impl Fleet<'_> {
         (wave_start, wave_end): (f64, f64),
         mut now: Vec<(VanOrder, NodeId)>,
         vans: usize,
+        budget: Duration,
         routes: &mut Vec<VanRoute>,
         outcomes: &mut Vec<VanOutcome>,
     ) -> Vec<(VanOrder, NodeId)> {
@@ -197,7 +206,7 @@ impl Fleet<'_> {
                 }
             };
             let options = SolverOptions {
-                time_limit: solve_budget(now.len()),
+                time_limit: budget,
                 seed: 1,
                 max_iterations: Some(SOLVER_ITERATIONS),
             };
@@ -259,11 +268,13 @@ fn breaking_customers(
     drop
 }
 
-/// The wall-clock cap of one VRPTW solve of `customers` customers. The iteration budget
-/// ends every solve of the shipped days long before it; the cap only bounds a slow
-/// machine, in proportion to the solve's size.
-fn solve_budget(customers: usize) -> Duration {
-    Duration::from_secs_f64((SOLVE_S_PER_CUSTOMER * customers as f64).max(5.0))
+/// The wall-clock budget of one wave of `customers` customers, s, shared by its areas
+/// in proportion to their customers: in proportion to the wave's size, at most 30 s (the
+/// cap one solve had before waves were split). The iteration budget ends every solve of
+/// the shipped days long before it (their plans are reproducible); on a day whose waves
+/// hold hundreds of customers the budget binds, and the routes depend on the machine.
+fn wave_budget_s(customers: usize) -> f64 {
+    (WAVE_S_PER_CUSTOMER * customers as f64).clamp(WAVE_BUDGET_S.0, WAVE_BUDGET_S.1)
 }
 
 /// A wave's customers cut into areas of at most [`MAX_AREA_CUSTOMERS`] (sectors of
@@ -487,6 +498,14 @@ mod tests {
             let total: f64 = spans.iter().map(|s| s.0).sum();
             assert!(total <= TAU + 1e-9, "sectors overlap: {spans:?}");
         }
+    }
+
+    #[test]
+    fn wave_budget_grows_with_the_wave_within_bounds() {
+        assert_eq!(wave_budget_s(0), WAVE_BUDGET_S.0);
+        assert_eq!(wave_budget_s(20), 10.0);
+        assert_eq!(wave_budget_s(60), WAVE_BUDGET_S.1);
+        assert_eq!(wave_budget_s(600), WAVE_BUDGET_S.1);
     }
 
     #[test]
