@@ -29,6 +29,9 @@ pub struct CoverageArgs {
     /// The promise, minutes.
     #[arg(long, default_value_t = 30.0)]
     pub promise_min: f64,
+    /// World cache.
+    #[command(flatten)]
+    pub cache: super::CacheArgs,
 }
 
 /// Runs `skylane coverage`.
@@ -44,7 +47,7 @@ pub fn run(args: CoverageArgs) -> ExitCode {
         eprintln!("error: --cell-m must be at least 5 m, got {}", args.cell_m);
         return ExitCode::from(EXIT_BAD_INPUT);
     }
-    let loaded = match super::load_or_exit(&args.mission) {
+    let loaded = match super::load_or_exit(&args.mission, &args.cache) {
         Ok(l) => l,
         Err(code) => return code,
     };

@@ -23,11 +23,14 @@ pub struct ExportSceneArgs {
     /// Seed of the query set (the default is the `city_queries` benchmark's).
     #[arg(long, default_value_t = CITY_QUERY_SEED)]
     pub seed: u64,
+    /// World cache.
+    #[command(flatten)]
+    pub cache: super::CacheArgs,
 }
 
 /// Runs `skylane export-scene`.
 pub fn run(args: ExportSceneArgs) -> ExitCode {
-    let loaded = match super::load_or_exit(&args.mission) {
+    let loaded = match super::load_or_exit(&args.mission, &args.cache) {
         Ok(l) => l,
         Err(code) => return code,
     };

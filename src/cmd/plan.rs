@@ -28,11 +28,14 @@ pub struct PlanArgs {
     /// what deconfliction costs: the verifier reports every loss of separation.
     #[arg(long)]
     pub no_deconfliction: bool,
+    /// World cache.
+    #[command(flatten)]
+    pub cache: super::CacheArgs,
 }
 
 /// Runs `skylane plan`.
 pub fn run(args: PlanArgs) -> ExitCode {
-    let loaded = match super::load_or_exit(&args.mission) {
+    let loaded = match super::load_or_exit(&args.mission, &args.cache) {
         Ok(l) => l,
         Err(code) => return code,
     };

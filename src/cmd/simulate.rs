@@ -27,6 +27,9 @@ pub struct SimulateArgs {
     /// Worker threads (default: all cores). Outputs are identical for any count.
     #[arg(long)]
     pub threads: Option<usize>,
+    /// World cache.
+    #[command(flatten)]
+    pub cache: super::CacheArgs,
 }
 
 /// `A..B` with A < B, at most 100,000 seeds.
@@ -52,7 +55,7 @@ pub fn run(args: SimulateArgs) -> ExitCode {
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
-    let loaded = match super::load_or_exit(&args.mission) {
+    let loaded = match super::load_or_exit(&args.mission, &args.cache) {
         Ok(l) => l,
         Err(code) => return code,
     };

@@ -7,7 +7,16 @@
 //! matrix, with two capacity dimensions (kg, m^3), solved by [`crate::ground::vrptw`]
 //! with a fixed iteration budget (so plans are reproducible) and checked by its
 //! independent checker. Customers that make a wave infeasible move to the next one.
+//!
+//! A wave of more than [`MAX_AREA_CUSTOMERS`] customers is cut into sectors by bearing
+//! from the depot, each solved on its own with a share of the vans in proportion to its
+//! customers: the solver's cost grows faster than its size (at 5,000 orders the van side
+//! took 110 s of CPU instead of 200 s, for longer routes; BENCHMARKS.md, "Any city,
+//! fast"). A wave's solves share one wall-clock budget that grows with the wave, at most
+//! 30 s. Warm-starting a wave from the previous wave's routes does not apply:
+//! consecutive waves serve disjoint customers.
 
+use std::f64::consts::TAU;
 use std::time::Duration;
 
 use crate::ground::roads::{NodeId, RoadGraph};
@@ -25,6 +34,12 @@ pub const VAN_SERVICE_S: f64 = 180.0;
 pub const MAX_SNAP_M: f64 = 250.0;
 /// Solver iterations per wave (deterministic budget).
 const SOLVER_ITERATIONS: u64 = 400;
+/// Most customers one VRPTW solve takes; a larger wave is split by area.
+pub const MAX_AREA_CUSTOMERS: usize = 60;
+/// Wall-clock budget of a wave's solves per customer, s (see `wave_budget`).
+const WAVE_S_PER_CUSTOMER: f64 = 0.5;
+/// Least and most wall-clock budget of one wave's solves, s.
+const WAVE_BUDGET_S: (f64, f64) = (5.0, 30.0);
 
 /// An order waiting for a van.
 #[derive(Debug, Clone)]
@@ -99,6 +114,7 @@ pub(crate) fn route_vans(
     }
 
     for (k, (depot, group, depot_node)) in groups.iter().enumerate() {
+        let fleet = Fleet { mission, graph, depot: *depot, group, depot_node: *depot_node };
         let mut waiting = std::mem::take(&mut per_group[k]);
         let (start, end) = (group.shift_start.seconds(), group.shift_end.seconds());
         let mut wave_start = start;
@@ -107,109 +123,19 @@ pub(crate) fn route_vans(
             let wave_end = if wave_end + WAVE_S > end { end } else { wave_end };
             // Eligible: ready by departure, window open before the wave ends and not closed
             // before it starts.
-            let (mut now, later): (Vec<_>, Vec<_>) = waiting.into_iter().partition(|(o, _)| {
+            let (now, later): (Vec<_>, Vec<_>) = waiting.into_iter().partition(|(o, _)| {
                 o.ready_s <= wave_start && o.window_from_s < wave_end && o.window_to_s >= wave_start
             });
             waiting = later;
-            let mut deferred = Vec::new();
-            for _attempt in 0..8 {
-                if now.is_empty() {
-                    break;
-                }
-                let mut stops = vec![*depot_node];
-                stops.extend(now.iter().map(|(_, n)| *n));
-                let m = graph.travel_matrix(&stops);
-                let n = stops.len();
-                let mut nodes =
-                    vec![Node { demand: [0.0; 2], ready: wave_start, due: wave_end, service: 0.0 }];
-                nodes.extend(now.iter().map(|(o, _)| Node {
-                    demand: o.demand,
-                    ready: o.window_from_s.max(wave_start),
-                    due: o.window_to_s.min(wave_end).max(o.window_from_s.max(wave_start)),
-                    service: VAN_SERVICE_S,
-                }));
-                let dist = Matrix::from_fn(n, |i, j| m.distance(i, j));
-                let time = Matrix::from_fn(n, |i, j| m.time(i, j));
-                let problem = match VrptwProblem::new(
-                    nodes,
-                    dist,
-                    time,
-                    group.count as usize,
-                    [group.capacity_kg, group.capacity_m3],
-                ) {
-                    Ok(p) => p,
-                    Err(e) => {
-                        for (o, _) in now.drain(..) {
-                            outcomes.push((o.order, Err(format!("van: {e}"))));
-                        }
-                        break;
-                    }
-                };
-                let options = SolverOptions {
-                    time_limit: Duration::from_secs(30),
-                    seed: 1,
-                    max_iterations: Some(SOLVER_ITERATIONS),
-                };
-                let solution = vrptw::solve(&problem, &options);
-                match check_feasibility(&problem, &solution) {
-                    Ok(_) => {
-                        for r in &solution.routes {
-                            let van_id = format!(
-                                "{}/van#{}",
-                                mission.depots[*depot].id,
-                                routes_in_wave(&routes, wave_start, &mission.depots[*depot].id) + 1
-                            );
-                            let ids: Vec<&str> = now
-                                .iter()
-                                .map(|(o, _)| mission.orders[o.order].id.as_str())
-                                .collect();
-                            let route = build_route(
-                                graph,
-                                &problem,
-                                &stops,
-                                r,
-                                &now,
-                                &ids,
-                                van_id,
-                                &mission.depots[*depot].id,
-                                wave_start,
-                            );
-                            let idx = routes.len();
-                            for &c in r {
-                                outcomes.push((now[c - 1].0.order, Ok(idx)));
-                            }
-                            routes.push(route);
-                        }
-                        now.clear();
-                    }
-                    Err(violations) => {
-                        // Move the customers that break the wave to the next one.
-                        let mut drop: Vec<usize> = violations
-                            .iter()
-                            .filter_map(|v| match v {
-                                Violation::Late { customer, .. } => Some(*customer),
-                                Violation::Capacity { route, .. }
-                                | Violation::LateReturn { route, .. } => {
-                                    solution.routes.get(*route).and_then(|r| r.last().copied())
-                                }
-                                _ => None,
-                            })
-                            .collect();
-                        if drop.is_empty() {
-                            drop.push(now.len()); // the last customer
-                        }
-                        drop.sort_unstable();
-                        drop.dedup();
-                        for c in drop.into_iter().rev() {
-                            if (1..=now.len()).contains(&c) {
-                                deferred.push(now.remove(c - 1));
-                            }
-                        }
-                    }
-                }
+            let wave = (wave_start, wave_end);
+            let budget_s = wave_budget_s(now.len());
+            let customers = now.len().max(1) as f64;
+            let parts = split_by_area(now, depot_xy[*depot], dests, group.count as usize);
+            for (part, vans) in parts {
+                let share = Duration::from_secs_f64(budget_s * part.len() as f64 / customers);
+                let left = fleet.route_part(wave, part, vans, share, &mut routes, &mut outcomes);
+                waiting.extend(left);
             }
-            deferred.extend(now);
-            waiting.extend(deferred);
             waiting.sort_by_key(|(o, _)| o.order);
             wave_start = wave_end;
         }
@@ -223,6 +149,195 @@ pub(crate) fn route_vans(
     }
     outcomes.sort_by_key(|(o, _)| *o);
     (routes, outcomes)
+}
+
+/// One van group's depot and vans, and the road graph they drive on.
+struct Fleet<'a> {
+    mission: &'a Mission,
+    graph: &'a RoadGraph,
+    depot: usize,
+    group: &'a crate::mission::VanGroup,
+    depot_node: NodeId,
+}
+
+impl Fleet<'_> {
+    /// Routes `now` (one area of one wave) with `vans` vans, each solve stopped after
+    /// `budget` if its iterations are not done by then, adding routes and outcomes;
+    /// returns the customers that could not go in this wave. Customers that make the
+    /// routes infeasible are moved out and the rest solved again, at most eight times.
+    fn route_part(
+        &self,
+        (wave_start, wave_end): (f64, f64),
+        mut now: Vec<(VanOrder, NodeId)>,
+        vans: usize,
+        budget: Duration,
+        routes: &mut Vec<VanRoute>,
+        outcomes: &mut Vec<VanOutcome>,
+    ) -> Vec<(VanOrder, NodeId)> {
+        let (mission, graph, group) = (self.mission, self.graph, self.group);
+        let depot_id = &mission.depots[self.depot].id;
+        let mut deferred = Vec::new();
+        for _attempt in 0..8 {
+            if now.is_empty() {
+                break;
+            }
+            let mut stops = vec![self.depot_node];
+            stops.extend(now.iter().map(|(_, n)| *n));
+            let m = graph.travel_matrix(&stops);
+            let n = stops.len();
+            let mut nodes =
+                vec![Node { demand: [0.0; 2], ready: wave_start, due: wave_end, service: 0.0 }];
+            nodes.extend(now.iter().map(|(o, _)| Node {
+                demand: o.demand,
+                ready: o.window_from_s.max(wave_start),
+                due: o.window_to_s.min(wave_end).max(o.window_from_s.max(wave_start)),
+                service: VAN_SERVICE_S,
+            }));
+            let dist = Matrix::from_fn(n, |i, j| m.distance(i, j));
+            let time = Matrix::from_fn(n, |i, j| m.time(i, j));
+            let capacity = [group.capacity_kg, group.capacity_m3];
+            let problem = match VrptwProblem::new(nodes, dist, time, vans, capacity) {
+                Ok(p) => p,
+                Err(e) => {
+                    for (o, _) in now.drain(..) {
+                        outcomes.push((o.order, Err(format!("van: {e}"))));
+                    }
+                    break;
+                }
+            };
+            let options = SolverOptions {
+                time_limit: budget,
+                seed: 1,
+                max_iterations: Some(SOLVER_ITERATIONS),
+            };
+            let solution = vrptw::solve(&problem, &options);
+            match check_feasibility(&problem, &solution) {
+                Ok(_) => {
+                    let ids: Vec<&str> =
+                        now.iter().map(|(o, _)| mission.orders[o.order].id.as_str()).collect();
+                    for r in &solution.routes {
+                        let k = routes_in_wave(routes, wave_start, depot_id) + 1;
+                        let van_id = format!("{depot_id}/van#{k}");
+                        let route = build_route(
+                            graph, &problem, &stops, r, &now, &ids, van_id, depot_id, wave_start,
+                        );
+                        for &c in r {
+                            outcomes.push((now[c - 1].0.order, Ok(routes.len())));
+                        }
+                        routes.push(route);
+                    }
+                    now.clear();
+                }
+                Err(violations) => {
+                    for c in breaking_customers(&violations, &solution, now.len()) {
+                        deferred.push(now.remove(c - 1));
+                    }
+                }
+            }
+        }
+        deferred.extend(now);
+        deferred
+    }
+}
+
+/// The customers (1-based, descending) to move out of a solution that breaks the
+/// wave: the late ones and the last stop of each route over capacity or back late, or
+/// else the last customer.
+fn breaking_customers(
+    violations: &[Violation],
+    solution: &vrptw::Solution,
+    customers: usize,
+) -> Vec<usize> {
+    let mut drop: Vec<usize> = violations
+        .iter()
+        .filter_map(|v| match v {
+            Violation::Late { customer, .. } => Some(*customer),
+            Violation::Capacity { route, .. } | Violation::LateReturn { route, .. } => {
+                solution.routes.get(*route).and_then(|r| r.last().copied())
+            }
+            _ => None,
+        })
+        .filter(|c| (1..=customers).contains(c))
+        .collect();
+    if drop.is_empty() {
+        drop.push(customers);
+    }
+    drop.sort_unstable();
+    drop.dedup();
+    drop.reverse();
+    drop
+}
+
+/// The wall-clock budget of one wave of `customers` customers, s, shared by its areas
+/// in proportion to their customers: in proportion to the wave's size, at most 30 s (the
+/// cap one solve had before waves were split). The iteration budget ends every solve of
+/// the shipped days long before it (their plans are reproducible); on a day whose waves
+/// hold hundreds of customers the budget binds, and the routes depend on the machine.
+fn wave_budget_s(customers: usize) -> f64 {
+    (WAVE_S_PER_CUSTOMER * customers as f64).clamp(WAVE_BUDGET_S.0, WAVE_BUDGET_S.1)
+}
+
+/// A wave's customers cut into areas of at most [`MAX_AREA_CUSTOMERS`] (sectors of
+/// equal count around the depot, in bearing order), each with its share of the `vans`
+/// vans (proportional to its customers, at least one). A small wave is one area with
+/// every van. Solving areas apart keeps each VRPTW small, so a wave's time grows with
+/// its size instead of faster.
+fn split_by_area(
+    customers: Vec<(VanOrder, NodeId)>,
+    depot_xy: [f64; 2],
+    dests: &[[f64; 2]],
+    vans: usize,
+) -> Vec<(Vec<(VanOrder, NodeId)>, usize)> {
+    let n = customers.len();
+    let areas = n.div_ceil(MAX_AREA_CUSTOMERS).min(vans).max(1);
+    if areas == 1 {
+        return vec![(customers, vans)];
+    }
+    let bearing = |o: &VanOrder| {
+        let p = dests[o.order];
+        (p[1] - depot_xy[1]).atan2(p[0] - depot_xy[0])
+    };
+    let mut sorted = customers;
+    sorted.sort_by(|(a, _), (b, _)| bearing(a).total_cmp(&bearing(b)).then(a.order.cmp(&b.order)));
+    // Start the sweep after the widest empty bearing gap, so no area straddles it.
+    let gap_after = (0..n)
+        .max_by(|&i, &j| {
+            let gap = |k: usize| {
+                let next =
+                    if k + 1 < n { bearing(&sorted[k + 1].0) } else { bearing(&sorted[0].0) + TAU };
+                next - bearing(&sorted[k].0)
+            };
+            gap(i).total_cmp(&gap(j))
+        })
+        .unwrap_or(n - 1);
+    sorted.rotate_left((gap_after + 1) % n);
+    let shares = van_shares(n, areas, vans);
+    let mut out = Vec::with_capacity(areas);
+    let mut rest = sorted.into_iter();
+    for (a, vans) in shares.into_iter().enumerate() {
+        let size = n / areas + usize::from(a < n % areas);
+        out.push((rest.by_ref().take(size).collect(), vans));
+    }
+    out
+}
+
+/// `vans` split over `areas` areas of about `n / areas` customers each: one each, the
+/// rest in proportion (largest remainder first, ties to the first area).
+fn van_shares(n: usize, areas: usize, vans: usize) -> Vec<usize> {
+    let sizes: Vec<usize> = (0..areas).map(|a| n / areas + usize::from(a < n % areas)).collect();
+    let spare = vans - areas;
+    let mut shares: Vec<usize> = sizes.iter().map(|s| 1 + spare * s / n).collect();
+    let mut left = vans - shares.iter().sum::<usize>();
+    let mut by_remainder: Vec<usize> = (0..areas).collect();
+    by_remainder.sort_by_key(|&a| std::cmp::Reverse(spare * sizes[a] % n));
+    for a in by_remainder {
+        if left == 0 {
+            break;
+        }
+        shares[a] += 1;
+        left -= 1;
+    }
+    shares
 }
 
 fn routes_in_wave(routes: &[VanRoute], wave_start: f64, depot: &str) -> usize {
@@ -305,5 +420,100 @@ pub(crate) fn window(
     match mission.orders[order].service {
         Service::Window(w) => (w.from.seconds().max(ready_s), w.to.seconds()),
         Service::SameDay | Service::Express => (ready_s, shift_end_s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn customers(n: usize) -> (Vec<(VanOrder, NodeId)>, Vec<[f64; 2]>) {
+        // Points on a spiral round the origin: every bearing, several distances.
+        let dests: Vec<[f64; 2]> = (0..n)
+            .map(|i| {
+                let a = i as f64 * 2.399_963; // the golden angle spreads bearings evenly
+                let r = 100.0 + 7.0 * i as f64;
+                [r * a.cos(), r * a.sin()]
+            })
+            .collect();
+        let orders = (0..n)
+            .map(|i| {
+                let o = VanOrder {
+                    order: i,
+                    ready_s: 0.0,
+                    window_to_s: 1e5,
+                    window_from_s: 0.0,
+                    demand: [1.0, 0.01],
+                };
+                (o, NodeId(i as u32))
+            })
+            .collect();
+        (orders, dests)
+    }
+
+    #[test]
+    fn small_waves_stay_whole_with_every_van() {
+        let (c, dests) = customers(MAX_AREA_CUSTOMERS);
+        let parts = split_by_area(c, [0.0, 0.0], &dests, 7);
+        assert_eq!(parts.len(), 1);
+        assert_eq!((parts[0].0.len(), parts[0].1), (MAX_AREA_CUSTOMERS, 7));
+    }
+
+    #[test]
+    fn large_waves_split_into_bearing_sectors_sharing_the_vans() {
+        for (n, vans) in [(61, 4), (250, 16), (250, 3), (1000, 40), (121, 2)] {
+            let (c, dests) = customers(n);
+            let parts = split_by_area(c, [0.0, 0.0], &dests, vans);
+            let areas = n.div_ceil(MAX_AREA_CUSTOMERS).min(vans);
+            assert_eq!(parts.len(), areas, "{n} customers, {vans} vans");
+            assert_eq!(parts.iter().map(|p| p.1).sum::<usize>(), vans);
+            assert!(parts.iter().all(|p| p.1 >= 1));
+            let mut seen: Vec<usize> =
+                parts.iter().flat_map(|p| p.0.iter().map(|c| c.0.order)).collect();
+            seen.sort_unstable();
+            assert_eq!(seen, (0..n).collect::<Vec<_>>(), "every customer exactly once");
+            let sizes: Vec<usize> = parts.iter().map(|p| p.0.len()).collect();
+            let (lo, hi) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
+            assert!(hi - lo <= 1, "{sizes:?}");
+            if vans * MAX_AREA_CUSTOMERS >= n {
+                assert!(*hi <= MAX_AREA_CUSTOMERS, "{sizes:?}");
+            }
+            // Each area is a contiguous bearing sector: its bearings span less than the
+            // whole circle's share of the others' (sorted order, no interleaving).
+            let bearing = |o: usize| dests[o][1].atan2(dests[o][0]);
+            let spans: Vec<(f64, f64)> = parts
+                .iter()
+                .map(|p| {
+                    let mut b: Vec<f64> = p.0.iter().map(|c| bearing(c.0.order)).collect();
+                    b.sort_by(f64::total_cmp);
+                    // The sector may wrap round ±π: measure its extent as 2π minus its widest gap.
+                    let widest = b
+                        .windows(2)
+                        .map(|w| w[1] - w[0])
+                        .chain([b[0] + TAU - b[b.len() - 1]])
+                        .fold(0.0, f64::max);
+                    (TAU - widest, widest)
+                })
+                .collect();
+            let total: f64 = spans.iter().map(|s| s.0).sum();
+            assert!(total <= TAU + 1e-9, "sectors overlap: {spans:?}");
+        }
+    }
+
+    #[test]
+    fn wave_budget_grows_with_the_wave_within_bounds() {
+        assert_eq!(wave_budget_s(0), WAVE_BUDGET_S.0);
+        assert_eq!(wave_budget_s(20), 10.0);
+        assert_eq!(wave_budget_s(60), WAVE_BUDGET_S.1);
+        assert_eq!(wave_budget_s(600), WAVE_BUDGET_S.1);
+    }
+
+    #[test]
+    fn van_shares_follow_area_sizes() {
+        assert_eq!(van_shares(120, 2, 10), vec![5, 5]);
+        assert_eq!(van_shares(130, 3, 3), vec![1, 1, 1]);
+        let s = van_shares(1000, 17, 40);
+        assert_eq!(s.iter().sum::<usize>(), 40);
+        assert!(s.iter().all(|&v| (2..=3).contains(&v)), "{s:?}");
     }
 }

@@ -12,6 +12,7 @@
 //! prisms' boxes is the broad phase. The ground is the flat datum `z = 0`: OSM carries
 //! no terrain.
 
+pub mod cache;
 pub mod osm;
 pub mod pads;
 pub mod polygon;
@@ -167,6 +168,28 @@ impl World {
         // A decoder panic on a corrupt file must still end as an error for the user,
         // and print nothing else.
         let read = quiet_panic::catch_quietly(|| osm::read_pbf(&path, &frame));
+        let map = match read {
+            Ok(Ok(map)) => map,
+            Ok(Err(message)) => return Err(WorldError::Map { path, message }),
+            Err(panic) => {
+                let message = format!("the file is corrupt (the decoder stopped: {panic})");
+                return Err(WorldError::Map { path, message });
+            }
+        };
+        if map.bounds.is_none() {
+            return Err(WorldError::EmptyMap { path });
+        }
+        Ok(map)
+    }
+
+    /// Decodes the map whose file `path` holds `bytes` (see [`World::read_map`]).
+    pub fn map_from_bytes(
+        path: &Path,
+        bytes: &[u8],
+        frame: &LocalFrame,
+    ) -> Result<OsmMap, WorldError> {
+        let path = path.to_path_buf();
+        let read = quiet_panic::catch_quietly(|| osm::read_pbf_bytes(bytes, frame));
         let map = match read {
             Ok(Ok(map)) => map,
             Ok(Err(message)) => return Err(WorldError::Map { path, message }),

@@ -86,7 +86,7 @@ pub struct MapHelipad {
 }
 
 /// Everything the planner reads from a map.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OsmMap {
     /// Buildings and building parts.
     pub buildings: Vec<MapBuilding>,
@@ -99,7 +99,7 @@ pub struct OsmMap {
 }
 
 /// Car-accessible `highway` classes.
-const CAR_CLASSES: &[&str] = &[
+pub(crate) const CAR_CLASSES: &[&str] = &[
     "motorway",
     "motorway_link",
     "trunk",
@@ -121,7 +121,19 @@ type RawRelation = (i64, Vec<(String, String)>, Vec<(i64, String)>);
 
 /// Reads buildings, helipads and car roads of a `.osm.pbf` file into local metres.
 pub fn read_pbf(path: &Path, frame: &LocalFrame) -> Result<OsmMap, String> {
-    let reader = ElementReader::from_path(path).map_err(|e| e.to_string())?;
+    read_elements(ElementReader::from_path(path).map_err(|e| e.to_string())?, frame)
+}
+
+/// [`read_pbf`] of a file's bytes already in memory (so that they are hashed and parsed
+/// as one and the same content).
+pub fn read_pbf_bytes(bytes: &[u8], frame: &LocalFrame) -> Result<OsmMap, String> {
+    read_elements(ElementReader::new(bytes), frame)
+}
+
+fn read_elements<R: std::io::Read + Send>(
+    reader: ElementReader<R>,
+    frame: &LocalFrame,
+) -> Result<OsmMap, String> {
     let mut nodes: HashMap<i64, [f64; 2]> = HashMap::new();
     let mut ways: HashMap<i64, Vec<i64>> = HashMap::new();
     let mut tagged_ways: Vec<(i64, Vec<(String, String)>)> = Vec::new();
