@@ -23,6 +23,8 @@ use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use rayon::prelude::*;
+
 use super::radix::RadixHeap;
 use crate::world::{ObstacleRef, Rect, TimeSpan, World};
 
@@ -356,13 +358,14 @@ impl<'w> CityPlanner<'w> {
     /// no later query pays for them (a live dispatcher warms up before its first quote).
     pub fn prepare_depot(&self, depot_m: [f64; 2]) {
         let Some(start) = self.cell_of(depot_m) else { return };
-        for layer in &self.layers {
+        // One tree per layer, independent of each other: build them in parallel.
+        self.layers.par_iter().for_each(|layer| {
             if !layer.blocked[start] {
                 if let Some(slot) = self.tree_slot(layer, start) {
                     slot.get_or_init(|| self.dijkstra_tree(layer, start));
                 }
             }
-        }
+        });
     }
 
     fn plan_in_layer(

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::airspace::{ZoneFile, ZoneFileError, ZoneSettings, ZoneUse};
 use crate::geo::LocalFrame;
 use crate::mission::{Mission, Problem};
-pub use osm::{HeightSource, MapBuilding, MapRoad, OneWay, OsmMap};
+pub use osm::{HeightSource, MapAddress, MapBuilding, MapRoad, OneWay, OsmMap};
 pub use polygon::{Polygon, Rect};
 
 /// A no-fly volume in local metres.
@@ -141,6 +141,8 @@ pub struct World {
     pub zones: Vec<Zone>,
     /// Car roads (for vans and the replay).
     pub roads: Vec<MapRoad>,
+    /// Postal addresses of the map (`addr:housenumber`), for service areas.
+    pub addresses: Vec<MapAddress>,
     /// Altitude ceiling, m above ground.
     pub ceiling_m: f64,
     /// Extent of the map, local metres.
@@ -264,6 +266,7 @@ impl World {
         }
         zones.extend(extra);
         let bounds = map.bounds.unwrap_or(Rect { min: [0.0; 2], max: [0.0; 2] });
+        let addresses = map.addresses;
         let mut world = World::new(
             frame,
             map.buildings,
@@ -273,6 +276,7 @@ impl World {
             bounds,
         );
         world.set_rooftop_nests(mission);
+        world.addresses = addresses;
         world
     }
 
@@ -401,8 +405,19 @@ impl World {
             })
             .collect();
         let bvh = Bvh::from_leaves(BvhBuildStrategy::Binned, &boxes);
-        let rooftops = Vec::new();
-        World { frame, buildings, zones, roads, ceiling_m, bounds, rooftops, prisms, bvh }
+        let (rooftops, addresses) = (Vec::new(), Vec::new());
+        World {
+            frame,
+            buildings,
+            zones,
+            roads,
+            addresses,
+            ceiling_m,
+            bounds,
+            rooftops,
+            prisms,
+            bvh,
+        }
     }
 
     /// Footprint of an obstacle.
