@@ -28,6 +28,9 @@ enum Command {
     Voxel(cmd::voxel::VoxelArgs),
     /// Service areas: where each nest and drone type delivers within the promise (GeoJSON).
     Coverage(cmd::coverage::CoverageArgs),
+    /// Nest sites: spots near a point where a nest fits (ground or roof), or K new nests
+    /// that cover the most addresses not yet covered within the promise.
+    Sites(cmd::sites::SitesArgs),
     /// Export the city benchmark (world prisms, queries, skylane's paths) for peer planners.
     ExportScene(cmd::export_scene::ExportSceneArgs),
     /// Export a plan's drone flights as autopilot missions (QGroundControl .plan, QGC WPL)
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
         Command::Voxel(args) => cmd::voxel::run(args),
         Command::ExportScene(args) => cmd::export_scene::run(args),
         Command::Coverage(args) => cmd::coverage::run(args),
+        Command::Sites(args) => cmd::sites::run(args),
         Command::Export(args) => cmd::export::run(args),
         Command::Simulate(args) => cmd::simulate::run(args),
     }

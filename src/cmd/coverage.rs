@@ -9,6 +9,8 @@ use skylane_planner::mission::ClockTime;
 
 use super::EXIT_BAD_INPUT;
 
+mod svg;
+
 /// Arguments of `skylane coverage`.
 #[derive(clap::Args)]
 pub struct CoverageArgs {
@@ -32,6 +34,10 @@ pub struct CoverageArgs {
     /// World cache.
     #[command(flatten)]
     pub cache: super::CacheArgs,
+    /// Also draw the union as a picture: buildings grey, covered cells coloured by
+    /// minutes, nests and addresses marked (SVG).
+    #[arg(long)]
+    pub svg: Option<PathBuf>,
 }
 
 /// Runs `skylane coverage`.
@@ -93,7 +99,22 @@ pub fn run(args: CoverageArgs) -> ExitCode {
         orders.len(),
         if orders.is_empty() { 0.0 } else { 100.0 * covered as f64 / orders.len() as f64 }
     );
+    let addresses = loaded.world.addresses.len();
+    let covered = cov.addresses_covered();
+    println!(
+        "addresses {covered} of the map's {addresses} addresses (addr:housenumber) served within {} min ({:.1} %)",
+        args.promise_min,
+        if addresses == 0 { 0.0 } else { 100.0 * covered as f64 / addresses as f64 }
+    );
     println!("quotes    {} in {secs:.2} s", cov.quotes);
+    if let Some(path) = &args.svg {
+        let picture = svg::render(&cov, &loaded.world, &loaded.mission, args.promise_min);
+        if let Err(e) = std::fs::write(path, picture) {
+            eprintln!("error: {}: {e}", path.display());
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+        println!("drawn     {}", path.display());
+    }
     println!("written   {}", args.out.display());
     ExitCode::SUCCESS
 }

@@ -75,5 +75,6 @@ pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, std::pro
 }
 pub mod power;
 pub mod simulate;
+pub mod sites;
 pub mod voxel;
 pub mod vrptw;

@@ -110,6 +110,7 @@ fn stress_mission(base: &Mission, world: &World, nests: usize) -> Mission {
                 lon_deg,
                 kind: DepotKind::Drone,
                 pads: PADS_PER_NEST,
+                on_roof: false,
             }
         })
         .collect();

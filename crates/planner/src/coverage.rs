@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use serde_json::{json, Value};
 
 use crate::dispatch::Dispatcher;
-use crate::mission::{ClockTime, DepotKind, Mission, Order, Service};
+use crate::mission::{ClockTime, Depot, DepotKind, DroneGroup, Mission, Order, Service};
 use crate::world::{Rect, World};
 
 /// What to compute.
@@ -79,7 +79,12 @@ pub struct Coverage {
     pub groups: Vec<GroupCoverage>,
     /// Per cell, the fastest group's minutes (cells no group covers are absent).
     pub union: Vec<CoveredCell>,
-    /// Quotes computed (cells not cut by the distance bound, over all groups).
+    /// Per address of the map ([`World::addresses`], same order), the fastest group's
+    /// minutes to that address itself, `None` where no group delivers within the
+    /// promise.
+    pub address_minutes: Vec<Option<f64>>,
+    /// Quotes computed (cells and addresses not cut by the distance bound, over all
+    /// groups).
     pub quotes: usize,
 }
 
@@ -92,15 +97,30 @@ impl Coverage {
         ]
     }
 
-    /// Whether the union covers the point (local metres).
-    pub fn covers(&self, p: [f64; 2]) -> bool {
+    /// The cell holding the point (local metres), if it is on the grid.
+    pub fn cell_of(&self, p: [f64; 2]) -> Option<(usize, usize)> {
         let i = ((p[0] - self.origin_m[0]) / self.cell_m).floor();
         let j = ((p[1] - self.origin_m[1]) / self.cell_m).floor();
-        if i < 0.0 || j < 0.0 {
-            return false;
-        }
-        let idx = (i as usize, j as usize);
-        self.union.binary_search_by(|c| (c.index.1, c.index.0).cmp(&(idx.1, idx.0))).is_ok()
+        let inside = i >= 0.0 && j >= 0.0 && i < self.size.0 as f64 && j < self.size.1 as f64;
+        inside.then_some((i as usize, j as usize))
+    }
+
+    /// Whether the union covers the point (local metres): a point counts as covered
+    /// when its cell's centre is.
+    pub fn covers(&self, p: [f64; 2]) -> bool {
+        self.cell_of(p).is_some_and(|idx| {
+            self.union.binary_search_by(|c| (c.index.1, c.index.0).cmp(&(idx.1, idx.0))).is_ok()
+        })
+    }
+
+    /// How many of `points` (local metres) the union covers.
+    pub fn covered_count(&self, points: impl IntoIterator<Item = [f64; 2]>) -> usize {
+        points.into_iter().filter(|p| self.covers(*p)).count()
+    }
+
+    /// How many of the map's addresses some nest delivers to within the promise.
+    pub fn addresses_covered(&self) -> usize {
+        self.address_minutes.iter().filter(|m| m.is_some()).count()
     }
 
     /// A GeoJSON `FeatureCollection`: one square polygon per covered cell and group
@@ -149,11 +169,9 @@ fn round2(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
 }
 
-/// The service areas of every (nest, drone type) of `mission` over `world` (see the
-/// module docs). Quotes run in parallel on the current rayon pool; the result does not
-/// depend on the thread count.
-pub fn coverage(mission: &Mission, world: &World, config: &CoverageConfig) -> Coverage {
-    // The mapped area: buildings and roads.
+/// The coverage grid of `world`: its mapped area (buildings and roads, else the map's
+/// bounds) cut into cells of `cell_m`. Returns the south-west corner and the size.
+pub fn grid(world: &World, cell_m: f64) -> ([f64; 2], (usize, usize)) {
     let mut area = Rect::empty();
     for b in &world.buildings {
         b.footprint.outer.iter().for_each(|p| area.include(*p));
@@ -164,82 +182,92 @@ pub fn coverage(mission: &Mission, world: &World, config: &CoverageConfig) -> Co
     if !area.min[0].is_finite() {
         area = world.bounds;
     }
-    let cell = config.cell_m;
-    let nx = ((area.max[0] - area.min[0]) / cell).ceil().max(1.0) as usize;
-    let ny = ((area.max[1] - area.min[1]) / cell).ceil().max(1.0) as usize;
+    let nx = ((area.max[0] - area.min[0]) / cell_m).ceil().max(1.0) as usize;
+    let ny = ((area.max[1] - area.min[1]) / cell_m).ceil().max(1.0) as usize;
+    (area.min, (nx, ny))
+}
+
+/// The service areas of every (nest, drone type) of `mission` over `world` (see the
+/// module docs). Quotes run in parallel on the current rayon pool; the result does not
+/// depend on the thread count.
+pub fn coverage(mission: &Mission, world: &World, config: &CoverageConfig) -> Coverage {
+    coverage_of(mission, world, config, true)
+}
+
+/// [`coverage`] of the map's addresses only: the same grid and groups, no cells quoted
+/// (`groups` and `union` are empty), `address_minutes` as [`coverage`] finds them.
+pub fn address_coverage(mission: &Mission, world: &World, config: &CoverageConfig) -> Coverage {
+    coverage_of(mission, world, config, false)
+}
+
+fn coverage_of(
+    mission: &Mission,
+    world: &World,
+    config: &CoverageConfig,
+    with_cells: bool,
+) -> Coverage {
+    let (origin_m, size) = grid(world, config.cell_m);
     let mut cov = Coverage {
-        origin_m: area.min,
-        cell_m: cell,
-        size: (nx, ny),
+        origin_m,
+        cell_m: config.cell_m,
+        size,
         groups: Vec::new(),
         union: Vec::new(),
+        address_minutes: vec![None; world.addresses.len()],
         quotes: 0,
     };
-    let cells: Vec<(usize, usize)> = (0..ny).flat_map(|j| (0..nx).map(move |i| (i, j))).collect();
-    let orders: Vec<Order> = cells
+    let addresses: Vec<[f64; 2]> = world.addresses.iter().map(|a| a.pos_m).collect();
+    let cells: Vec<(usize, usize)> = if with_cells {
+        (0..size.1).flat_map(|j| (0..size.0).map(move |i| (i, j))).collect()
+    } else {
+        Vec::new()
+    };
+    let groups: Vec<(&Depot, &DroneGroup)> = mission
+        .fleet
+        .drones
         .iter()
-        .map(|&idx| {
-            let (lat_deg, lon_deg) = world.frame.to_geodetic(cov.centre_m(idx));
-            Order {
-                id: format!("cell-{}-{}", idx.0, idx.1),
-                placed_at: ClockTime(config.placed_at_s),
-                lat_deg,
-                lon_deg,
-                payload_kg: config.payload_kg,
-                volume_l: 1.0,
-                promise_min: config.promise_min,
-                service: Service::Express,
-            }
+        .filter_map(|g| {
+            let nest =
+                mission.depots.iter().find(|d| d.id == g.depot && d.kind == DepotKind::Drone);
+            nest.filter(|_| mission.drone_spec(g).is_some()).map(|n| (n, g))
         })
         .collect();
-    let wind = mission.weather.wind_east_mps.hypot(mission.weather.wind_north_mps);
-    let budget_s = config.promise_min * 60.0 - mission.policy.pick_load_s;
+    let group_missions: Vec<Mission> = groups
+        .iter()
+        .map(|(nest, g)| group_mission(mission, world, &cov, nest, g, config))
+        .collect();
+    let dispatchers: Vec<Dispatcher> =
+        group_missions.iter().map(|m| Dispatcher::new(m, world)).collect();
+    // The per-nest shortest-path trees are most of the work: build them all at once, in
+    // parallel over nests and cruise layers, before any quote waits on one.
+    dispatchers.par_iter().for_each(Dispatcher::warm_up);
     let mut best: Vec<Option<f64>> = vec![None; cells.len()];
-    for g in &mission.fleet.drones {
-        let Some(spec) = mission.drone_spec(g) else { continue };
-        let Some(nest) =
-            mission.depots.iter().find(|d| d.id == g.depot && d.kind == DepotKind::Drone)
-        else {
+    for (((nest, g), one), dispatcher) in groups.iter().zip(&group_missions).zip(&dispatchers) {
+        let Some(spec) = one.drone_spec(g) else { continue };
+        let centres: Vec<[f64; 2]> = cells.iter().map(|&c| cov.centre_m(c)).collect();
+        let (minutes, quotes) = quote_points(world, one, dispatcher, &centres, config);
+        cov.quotes += quotes;
+        let covered: Vec<CoveredCell> = cells
+            .iter()
+            .zip(&minutes)
+            .filter_map(|(&index, m)| m.map(|minutes| CoveredCell { index, minutes }))
+            .collect();
+        for (b, m) in best.iter_mut().zip(&minutes) {
+            *b = faster(*b, *m);
+        }
+        let (at_doors, quotes) = quote_points(world, one, dispatcher, &addresses, config);
+        cov.quotes += quotes;
+        for (b, m) in cov.address_minutes.iter_mut().zip(at_doors) {
+            *b = faster(*b, m);
+        }
+        if !with_cells {
             continue;
-        };
-        // One free drone of this type at this nest; the orders span the grid so the
-        // dispatcher's planning area covers every cell.
-        let mut one = mission.clone();
-        one.depots = vec![nest.clone()];
-        one.fleet.drones = vec![crate::mission::DroneGroup { count: 1, ..g.clone() }];
-        one.fleet.vans.clear();
-        one.orders = orders.clone();
-        let nest_m = world.frame.to_local(nest.lat_deg, nest.lon_deg);
-        let reach_m = budget_s.max(0.0) * (spec.max_speed_mps + wind);
-        let dispatcher = Dispatcher::new(&one, world);
-        let todo: Vec<usize> = (0..cells.len())
-            .filter(|&k| {
-                let c = cov.centre_m(cells[k]);
-                (c[0] - nest_m[0]).hypot(c[1] - nest_m[1]) <= reach_m
-            })
-            .collect();
-        cov.quotes += todo.len();
-        let minutes: Vec<Option<f64>> = todo
-            .par_iter()
-            .map(|&k| {
-                let q = dispatcher.quote(&orders[k]);
-                q.eta_s()
-                    .map(|eta| (eta - config.placed_at_s) / 60.0)
-                    .filter(|m| *m <= config.promise_min + 1e-9)
-            })
-            .collect();
-        let mut group = GroupCoverage {
+        }
+        cov.groups.push(GroupCoverage {
             depot_id: nest.id.clone(),
             drone_type: spec.name.clone(),
-            cells: Vec::new(),
-        };
-        for (&k, m) in todo.iter().zip(minutes) {
-            if let Some(m) = m {
-                group.cells.push(CoveredCell { index: cells[k], minutes: m });
-                best[k] = Some(best[k].map_or(m, |b: f64| b.min(m)));
-            }
-        }
-        cov.groups.push(group);
+            cells: covered,
+        });
     }
     cov.union = cells
         .iter()
@@ -247,4 +275,105 @@ pub fn coverage(mission: &Mission, world: &World, config: &CoverageConfig) -> Co
         .filter_map(|(&index, m)| m.map(|minutes| CoveredCell { index, minutes }))
         .collect();
     cov
+}
+
+/// The minutes from the order to the package on the ground at each of `points` (local
+/// metres) from a nest at `nest` with drones of `group`'s type, `None` where it does
+/// not deliver within the promise: exactly as [`coverage`] finds them for a nest of the
+/// mission (same grid, same dispatcher).
+pub fn nest_minutes(
+    mission: &Mission,
+    world: &World,
+    cov: &Coverage,
+    nest: &Depot,
+    group: &DroneGroup,
+    points: &[[f64; 2]],
+    config: &CoverageConfig,
+) -> Vec<Option<f64>> {
+    let one = group_mission(mission, world, cov, nest, group, config);
+    let dispatcher = Dispatcher::new(&one, world);
+    quote_points(world, &one, &dispatcher, points, config).0
+}
+
+fn faster(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+/// The mission of one (nest, drone type): the nest, one free drone of the type, and
+/// orders at the grid's corner cells, so that the dispatcher's planning area (and so
+/// its planner's grid) spans the whole coverage grid whatever cells are quoted.
+fn group_mission(
+    mission: &Mission,
+    world: &World,
+    cov: &Coverage,
+    nest: &Depot,
+    g: &DroneGroup,
+    config: &CoverageConfig,
+) -> Mission {
+    let mut one = mission.clone();
+    one.depots = vec![nest.clone()];
+    one.fleet.drones = vec![DroneGroup { count: 1, depot: nest.id.clone(), ..g.clone() }];
+    one.fleet.vans.clear();
+    let corners = [(0, 0), (cov.size.0 - 1, cov.size.1 - 1)];
+    one.orders = corners
+        .iter()
+        .enumerate()
+        .map(|(k, &idx)| point_order(world, k, cov.centre_m(idx), config))
+        .collect();
+    one
+}
+
+/// An order to the point `p` (local metres).
+fn point_order(world: &World, k: usize, p: [f64; 2], config: &CoverageConfig) -> Order {
+    let (lat_deg, lon_deg) = world.frame.to_geodetic(p);
+    Order {
+        id: format!("point-{k}"),
+        placed_at: ClockTime(config.placed_at_s),
+        lat_deg,
+        lon_deg,
+        payload_kg: config.payload_kg,
+        volume_l: 1.0,
+        promise_min: config.promise_min,
+        service: Service::Express,
+    }
+}
+
+/// Quotes an order to each of `points` within straight-line reach of `one`'s nest;
+/// returns the minutes to each (`None`: not within the promise) and the number of
+/// quotes.
+fn quote_points(
+    world: &World,
+    one: &Mission,
+    dispatcher: &Dispatcher,
+    points: &[[f64; 2]],
+    config: &CoverageConfig,
+) -> (Vec<Option<f64>>, usize) {
+    let (Some(g), Some(nest)) = (one.fleet.drones.first(), one.depots.first()) else {
+        return (vec![None; points.len()], 0);
+    };
+    let Some(spec) = one.drone_spec(g) else { return (vec![None; points.len()], 0) };
+    let wind = one.weather.wind_east_mps.hypot(one.weather.wind_north_mps);
+    let budget_s = config.promise_min * 60.0 - one.policy.pick_load_s;
+    let reach_m = budget_s.max(0.0) * (spec.max_speed_mps + wind);
+    let nest_m = world.frame.to_local(nest.lat_deg, nest.lon_deg);
+    let in_reach = |p: &[f64; 2]| (p[0] - nest_m[0]).hypot(p[1] - nest_m[1]) <= reach_m;
+    let quotes = points.iter().filter(|p| in_reach(p)).count();
+    let minutes = points
+        .par_iter()
+        .enumerate()
+        .map(|(k, p)| {
+            if !in_reach(p) {
+                return None;
+            }
+            let q = dispatcher.quote(&point_order(world, k, *p, config));
+            q.eta_s()
+                .map(|eta| (eta - config.placed_at_s) / 60.0)
+                .filter(|m| *m <= config.promise_min + 1e-9)
+        })
+        .collect();
+    (minutes, quotes)
 }

@@ -20,6 +20,7 @@ mod ron_locate;
 pub mod scene;
 pub mod search;
 pub mod sim;
+pub mod sites;
 pub mod trajectory;
 pub mod verify;
 pub mod volumes;

@@ -268,6 +268,15 @@ pub struct Depot {
     /// Landing pads (drone nests) or loading bays (van depots).
     #[serde(default = "default_pads")]
     pub pads: u32,
+    /// The nest sits on the roof of the building under its position: its pads go on
+    /// that roof, at the building's height (see [`crate::world::pads`]). Drone nests
+    /// only; off by default.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub on_roof: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// Drone type: a preset from `assets/drones.ron` or full parameters.
@@ -879,6 +888,9 @@ impl Mission {
             check_latlon(&mut push, &f, LatLon { lat_deg: d.lat_deg, lon_deg: d.lon_deg });
             if !(1..=MAX_PADS).contains(&d.pads) {
                 push(format!("{f}.pads"), format!("must be within 1..={MAX_PADS}, got {}", d.pads));
+            }
+            if d.on_roof && d.kind == DepotKind::Van {
+                push(format!("{f}.on_roof"), "only a drone nest can sit on a roof".into());
             }
         }
         let depot_kind = |id: &str| self.depots.iter().find(|d| d.id == id).map(|d| d.kind);

@@ -157,8 +157,10 @@ fn sample(t_s: f64, p: Vector3<f64>, v: Vector3<f64>, phase: Phase, payload_kg: 
 /// Inputs of one delivery trajectory.
 #[derive(Debug, Clone)]
 pub struct DeliveryLegs<'a> {
-    /// Depot pad, local metres (ground).
+    /// Depot pad, local metres.
     pub depot_m: [f64; 2],
+    /// Height of the pad's deck: 0 on the ground, the roof on a rooftop nest, m.
+    pub deck_m: f64,
     /// Cruise polyline from above the depot to above the drop point.
     pub cruise_path_m: &'a [[f64; 2]],
     /// Cruise altitude, m.
@@ -210,7 +212,7 @@ pub fn delivery_trajectory(
 
     let mut t = t0_s;
     t = fly_polyline(
-        &[at(legs.depot_m, 0.0), at(legs.depot_m, alt)],
+        &[at(legs.depot_m, legs.deck_m), at(legs.depot_m, alt)],
         &[spec.max_climb_mps],
         a,
         Phase::TakeOff,
@@ -246,7 +248,7 @@ pub fn delivery_trajectory(
     );
     t = fly_polyline(&inbound, &in_caps, a, Phase::Inbound, 0.0, t, &mut out);
     t = fly_polyline(
-        &[at(legs.depot_m, alt), at(legs.depot_m, 0.0)],
+        &[at(legs.depot_m, alt), at(legs.depot_m, legs.deck_m)],
         &[spec.max_descent_mps],
         a,
         Phase::Landing,
@@ -254,18 +256,21 @@ pub fn delivery_trajectory(
         t,
         &mut out,
     );
-    out.push(sample(t, at(legs.depot_m, 0.0), Vector3::zeros(), Phase::Landing, 0.0));
+    out.push(sample(t, at(legs.depot_m, legs.deck_m), Vector3::zeros(), Phase::Landing, 0.0));
     Ok((out, delivered, t))
 }
 
 /// The abort manoeuvre from a point of the outbound cruise: stop, fly back along the
 /// outbound path (`path_back_m`, starting at the current position) with the package,
-/// and land at the depot. Samples start at `t0_s`.
+/// and land at the depot on its deck (`deck_m`: 0 on the ground, the roof on a rooftop
+/// nest). Samples start at `t0_s`.
+#[allow(clippy::too_many_arguments)]
 pub fn abort_trajectory(
     spec: &DroneSpec,
     path_back_m: &[[f64; 2]],
     alt_m: f64,
     current_alt_m: f64,
+    deck_m: f64,
     payload_kg: f64,
     wind_mps: Vector3<f64>,
     t0_s: f64,
@@ -306,7 +311,7 @@ pub fn abort_trajectory(
     }
     t = fly_polyline(&pts, &caps, a, Phase::Inbound, payload_kg, t, &mut out);
     t = fly_polyline(
-        &[at(depot, alt_m), at(depot, 0.0)],
+        &[at(depot, alt_m), at(depot, deck_m)],
         &[spec.max_descent_mps],
         a,
         Phase::Landing,
@@ -314,7 +319,7 @@ pub fn abort_trajectory(
         t,
         &mut out,
     );
-    out.push(sample(t, at(depot, 0.0), Vector3::zeros(), Phase::Landing, payload_kg));
+    out.push(sample(t, at(depot, deck_m), Vector3::zeros(), Phase::Landing, payload_kg));
     Ok(out)
 }
 
@@ -330,6 +335,7 @@ mod tests {
         let path = [[0.0, 0.0], [300.0, 0.0], [300.0, 200.0]];
         let legs = DeliveryLegs {
             depot_m: [0.0, 0.0],
+            deck_m: 0.0,
             cruise_path_m: &path,
             cruise_alt_m: 50.0,
             hover_m: 8.0,

@@ -111,6 +111,7 @@ fn an_order_too_heavy_for_every_drone_goes_by_van() {
         lon_deg: 7.415019,
         kind: DepotKind::Van,
         pads: 2,
+        on_roof: false,
     });
     mission.fleet.vans.push(VanGroup {
         depot: "vans".into(),

@@ -149,6 +149,7 @@ fn with_vans() -> Mission {
         lon_deg: 7.415019,
         kind: DepotKind::Van,
         pads: 4,
+        on_roof: false,
     });
     m.fleet.vans.push(VanGroup {
         depot: "vans-fontvieille".into(),

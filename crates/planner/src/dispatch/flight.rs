@@ -48,6 +48,7 @@ pub(crate) fn flight_template(
     let policy = &mission.policy;
     let legs = DeliveryLegs {
         depot_m,
+        deck_m: path.deck_m,
         cruise_path_m: &path.cruise_path_m,
         cruise_alt_m: path.cruise_alt_m,
         hover_m: policy.delivery_hover_m,
@@ -120,7 +121,7 @@ fn contingency(
     let mut tail_wh = Vec::with_capacity(route.len());
     for j in 0..route.len() {
         let back: Vec<[f64; 2]> = route[..=j].iter().rev().copied().collect();
-        let s = abort_trajectory(spec, &back, alt, alt, payload_kg, atm.wind_mps, 0.0)
+        let s = abort_trajectory(spec, &back, alt, alt, path.deck_m, payload_kg, atm.wind_mps, 0.0)
             .map_err(|e| format!("wind: {e}"))?;
         tail_wh.push(total_wh(spec, atm, &s)?);
     }
@@ -232,7 +233,7 @@ pub(crate) fn instantiate(
     depot_m: [f64; 2],
 ) -> Flight {
     let p = &t.path;
-    let vertical_m = 2.0 * p.cruise_alt_m + 2.0 * (p.cruise_alt_m - t.hover_m);
+    let vertical_m = 2.0 * (p.cruise_alt_m - p.deck_m) + 2.0 * (p.cruise_alt_m - t.hover_m);
     let samples: Vec<Sample> =
         t.samples.iter().map(|s| Sample { t_s: s.t_s + takeoff_s, ..*s }).collect();
     Flight {

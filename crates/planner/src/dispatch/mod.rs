@@ -844,7 +844,7 @@ impl<'w> Dispatcher<'w> {
         let mut path = path.clone();
         if pad != nest {
             let first = path.cruise_path_m.get(1).copied().unwrap_or(nest);
-            if !clear(pad, 0.0, pad, alt) {
+            if !self.world.pad_column_clear(pad, path.deck_m, alt, span, margin) {
                 return Err(format!(
                     "pads: pad {} of nest {depot_id} has no clear climb to {alt:.0} m",
                     drone.pad

@@ -527,6 +527,7 @@ mod tests {
         let path = [[0.0, 0.0], [120.0, 0.0], [120.0, 80.0], [200.0, 150.0]];
         let legs = DeliveryLegs {
             depot_m: [0.0, 0.0],
+            deck_m: 0.0,
             cruise_path_m: &path,
             cruise_alt_m: 50.0,
             hover_m: 8.0,

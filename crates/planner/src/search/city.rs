@@ -23,6 +23,8 @@ use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use rayon::prelude::*;
+
 use super::radix::RadixHeap;
 use crate::world::{ObstacleRef, Rect, TimeSpan, World};
 
@@ -71,6 +73,9 @@ pub struct DeliveryPath {
     pub cruise_path_m: Vec<[f64; 2]>,
     /// Length of `cruise_path_m`, m.
     pub cruise_length_m: f64,
+    /// Height of the deck the flight takes off from and lands on: 0 on the ground, the
+    /// roof over a rooftop nest ([`World::deck_m`]), m.
+    pub deck_m: f64,
 }
 
 /// Why no path was found.
@@ -353,13 +358,14 @@ impl<'w> CityPlanner<'w> {
     /// no later query pays for them (a live dispatcher warms up before its first quote).
     pub fn prepare_depot(&self, depot_m: [f64; 2]) {
         let Some(start) = self.cell_of(depot_m) else { return };
-        for layer in &self.layers {
+        // One tree per layer, independent of each other: build them in parallel.
+        self.layers.par_iter().for_each(|layer| {
             if !layer.blocked[start] {
                 if let Some(slot) = self.tree_slot(layer, start) {
                     slot.get_or_init(|| self.dijkstra_tree(layer, start));
                 }
             }
-        }
+        });
     }
 
     fn plan_in_layer(
@@ -371,12 +377,9 @@ impl<'w> CityPlanner<'w> {
     ) -> Result<DeliveryPath, NoPath> {
         let alt = layer.alt_m;
         let start = self.cell_of(depot_m).ok_or(NoPath::OutsideArea)?;
-        let climb_ok = self.world.segment_clear(
-            [depot_m[0], depot_m[1], 0.0],
-            [depot_m[0], depot_m[1], alt],
-            self.span,
-            self.cruise_margin_m,
-        );
+        let deck_m = self.world.deck_m(depot_m);
+        let climb_ok = deck_m < alt
+            && self.world.pad_column_clear(depot_m, deck_m, alt, self.span, self.cruise_margin_m);
         if !climb_ok || layer.blocked[start] {
             let c = self.world.clearance([depot_m[0], depot_m[1], alt], self.span, 50.0);
             return Err(NoPath::DepotBlocked(self.name(c.nearest)));
@@ -390,6 +393,7 @@ impl<'w> CityPlanner<'w> {
                 drop_offset_m: dist(drop, dest_m),
                 cruise_path_m: vec![depot_m, drop],
                 cruise_length_m: dist(depot_m, drop),
+                deck_m,
             });
         }
         let cells = self
@@ -410,6 +414,7 @@ impl<'w> CityPlanner<'w> {
             drop_offset_m: dist(drop, dest_m),
             cruise_path_m: path,
             cruise_length_m,
+            deck_m,
         })
     }
 

@@ -2,7 +2,7 @@
 
 use nalgebra::Vector3;
 
-use crate::world::{TimeSpan, World};
+use crate::world::{Clearance, TimeSpan, World};
 
 /// Longest step between two clearance checks along a flight, m.
 pub const CHECK_STEP_M: f64 = 0.5;
@@ -40,6 +40,28 @@ pub fn closest_approach(
     b: ([f64; 3], f64),
     margin_m: f64,
 ) -> Option<ClearanceBreach> {
+    approach(a, b, margin_m, world, |p, span, r| world.clearance(p, span, r))
+}
+
+/// [`closest_approach`] for a piece of a take-off climb or a landing: over a rooftop
+/// nest's pad the roof is the drone's ground, so it is measured against every obstacle
+/// but the roof it stands on ([`World::pad_clearance`]); elsewhere the same test.
+pub(super) fn closest_approach_over_pad(
+    world: &World,
+    a: ([f64; 3], f64),
+    b: ([f64; 3], f64),
+    margin_m: f64,
+) -> Option<ClearanceBreach> {
+    approach(a, b, margin_m, world, |p, span, r| world.pad_clearance(p, span, r))
+}
+
+fn approach(
+    a: ([f64; 3], f64),
+    b: ([f64; 3], f64),
+    margin_m: f64,
+    world: &World,
+    clearance: impl Fn([f64; 3], TimeSpan, f64) -> Clearance,
+) -> Option<ClearanceBreach> {
     let finite = a.0.iter().chain(&b.0).chain([&a.1, &b.1]).all(|x| x.is_finite());
     if !finite {
         // A NaN compares false with every margin: it must never read as clear.
@@ -60,7 +82,7 @@ pub fn closest_approach(
         let p = Vector3::from(a.0) + d * u;
         let t = a.1 + (b.1 - a.1) * u;
         let p = [p.x, p.y, p.z];
-        let c = world.clearance(p, TimeSpan::at(t), margin_m + 1.0);
+        let c = clearance(p, TimeSpan::at(t), margin_m + 1.0);
         if c.distance_m < margin_m - 1e-6
             && worst.as_ref().is_none_or(|w| c.distance_m < w.distance_m)
         {

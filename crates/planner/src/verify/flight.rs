@@ -3,7 +3,7 @@
 
 use nalgebra::Vector3;
 
-use super::clearance::{closest_approach, ClearanceBreach};
+use super::clearance::{closest_approach, closest_approach_over_pad, ClearanceBreach};
 use super::fleet::FleetDrone;
 use super::pads::{pad_of, NestPads};
 use super::{Rule, Violation, TOL};
@@ -201,15 +201,15 @@ fn check_pads(c: &mut FlightCheck, nests: &[NestPads]) {
     let ends = if spot.is_some() { &s[..1] } else { &s[..] };
     for (name, smp) in [("starts", &ends[0]), ("ends", &ends[ends.len() - 1])] {
         match pad_of(nest, smp.pos_m) {
-            Some(_) if smp.pos_m[2].abs() <= 0.01 => {}
+            Some(_) if on_deck(nest, smp) => {}
             _ => {
                 let off = nest.distance_to_nearest_pad(smp.pos_m);
                 c.at(
                     Rule::Depot,
                     smp,
                     format!(
-                        "flight {name} {off:.1} m from the nearest pad of {} at height {:.1} m",
-                        nest.depot_id, smp.pos_m[2]
+                        "flight {name} {off:.1} m from the nearest pad of {} at height {:.1} m (pads at {:.1} m)",
+                        nest.depot_id, smp.pos_m[2], nest.deck_m
                     ),
                 );
             }
@@ -235,6 +235,12 @@ fn check_pads(c: &mut FlightCheck, nests: &[NestPads]) {
             return;
         }
     }
+}
+
+/// Whether a sample over a pad stands on the pad's deck: the ground, or the roof of a
+/// rooftop nest.
+fn on_deck(nest: &NestPads, s: &Sample) -> bool {
+    (s.pos_m[2] - nest.deck_m).abs() <= 0.01
 }
 
 fn check_timing_and_dynamics(c: &mut FlightCheck, spec: &DroneSpec) {
@@ -312,7 +318,12 @@ fn check_clearance(c: &mut FlightCheck) {
         let (a, b) = (&w[0], &w[1]);
         // A sample's phase is that of the motion to the next sample.
         let margin = if a.phase.is_delivery() { delivery } else { cruise };
-        let worst = closest_approach(c.world, (a.pos_m, a.t_s), (b.pos_m, b.t_s), margin);
+        let piece = ((a.pos_m, a.t_s), (b.pos_m, b.t_s));
+        let worst = if matches!(a.phase, Phase::TakeOff | Phase::Landing) {
+            closest_approach_over_pad(c.world, piece.0, piece.1, margin)
+        } else {
+            closest_approach(c.world, piece.0, piece.1, margin)
+        };
         if let Some(ClearanceBreach { distance_m, t_s, pos_m, obstacle }) = worst {
             if reported < MAX_CLEARANCE_REPORTS {
                 reported += 1;

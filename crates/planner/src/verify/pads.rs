@@ -15,6 +15,8 @@ pub(super) struct NestPads {
     pub depot_id: String,
     /// Pad centres.
     pub pads: Vec<[f64; 2]>,
+    /// Height the pads stand at: 0 on the ground, the roof of a rooftop nest, m.
+    pub deck_m: f64,
 }
 
 impl NestPads {
@@ -37,7 +39,10 @@ pub(super) fn nest_pads(plan: &Plan, world: &World, out: &mut Vec<Violation>) ->
     for d in m.depots.iter().filter(|d| d.kind == DepotKind::Drone) {
         let centre = world.frame.to_local(d.lat_deg, d.lon_deg);
         match pad_layout(world, centre, d.pads, m.airspace.clearance_margin_m) {
-            Ok(pads) => nests.push(NestPads { depot_id: d.id.clone(), pads }),
+            Ok(pads) => {
+                let deck_m = world.deck_m(centre);
+                nests.push(NestPads { depot_id: d.id.clone(), pads, deck_m });
+            }
             Err(e) => out.push(Violation {
                 rule: Rule::Pad,
                 order_id: String::new(),

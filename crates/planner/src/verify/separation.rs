@@ -315,7 +315,8 @@ pub(super) mod tests {
 
     #[test]
     fn two_drones_on_one_pad_at_once_are_caught() {
-        let nest = NestPads { depot_id: "nest".into(), pads: vec![[0.0, 0.0], [6.0, 0.0]] };
+        let nest =
+            NestPads { depot_id: "nest".into(), pads: vec![[0.0, 0.0], [6.0, 0.0]], deck_m: 0.0 };
         let climb = |o: &str, x: f64, t0: f64| {
             straight(o, [x, 0.0, 0.0], [x, 0.0, 40.0], t0, Phase::TakeOff)
         };

@@ -36,8 +36,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::osm::{
-    HeightSource, MapBuilding, MapHelipad, MapRoad, OsmMap, CAR_CLASSES, DEFAULT_BUILDING_HEIGHT_M,
-    HELIPAD_NODE_RADIUS_M, METRES_PER_LEVEL,
+    HeightSource, MapAddress, MapBuilding, MapHelipad, MapRoad, OsmMap, CAR_CLASSES,
+    DEFAULT_BUILDING_HEIGHT_M, HELIPAD_NODE_RADIUS_M, METRES_PER_LEVEL,
 };
 use super::polygon::{Polygon, Rect};
 use crate::geo::LocalFrame;
@@ -45,7 +45,7 @@ use crate::geo::LocalFrame;
 /// Version of the file layout and of the map reader's rules. Bump it whenever
 /// `world::osm` reads a map differently (new tags, new element kinds) or [`OsmMap`]'s
 /// fields change: files of another version are never read.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 const MAGIC: &[u8; 8] = b"SKYMAP\r\n";
 const HEADER_BYTES: usize = 8 + 4 + 32 + 8 + 32;
@@ -177,6 +177,7 @@ struct Payload {
     buildings: Vec<(i64, Rings, f64, f64, HeightSource)>,
     helipads: Vec<(i64, String, Rings)>,
     roads: Vec<MapRoad>,
+    addresses: Vec<(i64, String, [f64; 2])>,
     bounds: Option<Rect>,
 }
 
@@ -198,6 +199,7 @@ impl Payload {
                 .map(|h| (h.osm_id, h.kind.clone(), rings(&h.footprint)))
                 .collect(),
             roads: map.roads.clone(),
+            addresses: map.addresses.iter().map(|a| (a.osm_id, a.label.clone(), a.pos_m)).collect(),
             bounds: map.bounds,
         }
     }
@@ -222,6 +224,11 @@ impl Payload {
                 .map(|(osm_id, kind, r)| MapHelipad { osm_id, kind, footprint: polygon(r) })
                 .collect(),
             roads: self.roads,
+            addresses: self
+                .addresses
+                .into_iter()
+                .map(|(osm_id, label, pos_m)| MapAddress { osm_id, label, pos_m })
+                .collect(),
             bounds: self.bounds,
         }
     }

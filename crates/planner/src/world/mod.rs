@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use crate::airspace::{ZoneFile, ZoneFileError, ZoneSettings, ZoneUse};
 use crate::geo::LocalFrame;
 use crate::mission::{Mission, Problem};
-pub use osm::{HeightSource, MapBuilding, MapRoad, OneWay, OsmMap};
+pub use osm::{HeightSource, MapAddress, MapBuilding, MapRoad, OneWay, OsmMap};
 pub use polygon::{Polygon, Rect};
 
 /// A no-fly volume in local metres.
@@ -75,6 +75,18 @@ impl TimeSpan {
         TimeSpan { from_s: f64::NEG_INFINITY, to_s: f64::INFINITY }
     }
 }
+
+/// The roof a rooftop nest stands on (a depot with `on_roof: true`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rooftop {
+    /// Index into [`World::buildings`]: the tallest building under the nest point.
+    pub building: usize,
+    /// Height of the roof, the pads' deck, m above ground.
+    pub deck_m: f64,
+}
+
+/// Heights closer than this count as the same roof, m.
+const ROOF_TOLERANCE_M: f64 = 0.01;
 
 /// Which obstacle a query hit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,10 +142,14 @@ pub struct World {
     pub zones: Vec<Zone>,
     /// Car roads (for vans and the replay).
     pub roads: Vec<MapRoad>,
+    /// Postal addresses of the map (`addr:housenumber`), for service areas.
+    pub addresses: Vec<MapAddress>,
     /// Altitude ceiling, m above ground.
     pub ceiling_m: f64,
     /// Extent of the map, local metres.
     pub bounds: Rect,
+    /// Roofs of the mission's rooftop nests, one per building.
+    pub rooftops: Vec<Rooftop>,
     prisms: Vec<Prism>,
     bvh: Bvh,
 }
@@ -273,7 +289,107 @@ impl World {
         }
         zones.extend(extra);
         let bounds = map.bounds.unwrap_or(Rect { min: [0.0; 2], max: [0.0; 2] });
-        World::new(frame, map.buildings, zones, map.roads, mission.airspace.ceiling_agl_m, bounds)
+        let addresses = map.addresses;
+        let mut world = World::new(
+            frame,
+            map.buildings,
+            zones,
+            map.roads,
+            mission.airspace.ceiling_agl_m,
+            bounds,
+        );
+        world.set_rooftop_nests(mission);
+        world.addresses = addresses;
+        world
+    }
+
+    /// Records the roofs of `mission`'s rooftop nests (`on_roof: true` drone depots
+    /// standing on a building; one standing on open ground is a mission problem, see
+    /// [`World::mission_problems`]).
+    pub fn set_rooftop_nests(&mut self, mission: &Mission) {
+        self.rooftops.clear();
+        for d in &mission.depots {
+            if !(d.on_roof && d.kind == crate::mission::DepotKind::Drone) {
+                continue;
+            }
+            let p = self.frame.to_local(d.lat_deg, d.lon_deg);
+            if let Some(b) = self.roof_under(p) {
+                if !self.rooftops.iter().any(|r| r.building == b) {
+                    self.rooftops.push(Rooftop { building: b, deck_m: self.buildings[b].top_m });
+                }
+            }
+        }
+    }
+
+    /// The tallest building whose footprint contains `p` (the lowest index among equals).
+    pub fn roof_under(&self, p: [f64; 2]) -> Option<usize> {
+        let query = Aabb::new(Vector::new(p[0], p[1], -1.0), Vector::new(p[0], p[1], 1e6));
+        let mut best: Option<usize> = None;
+        for leaf in self.bvh.intersect_aabb(&query) {
+            let ObstacleRef::Building(b) = self.prisms[leaf as usize].obstacle else { continue };
+            if !self.buildings[b].footprint.contains(p) {
+                continue;
+            }
+            let top = self.buildings[b].top_m;
+            if best.is_none_or(|c| {
+                top > self.buildings[c].top_m || (top == self.buildings[c].top_m && b < c)
+            }) {
+                best = Some(b);
+            }
+        }
+        best
+    }
+
+    /// The rooftop nest roof under `p`, if any.
+    pub fn rooftop_at(&self, p: [f64; 2]) -> Option<Rooftop> {
+        self.rooftops
+            .iter()
+            .filter(|r| self.buildings[r.building].footprint.contains(p))
+            .max_by(|a, b| a.deck_m.total_cmp(&b.deck_m))
+            .copied()
+    }
+
+    /// Height a pad at `p` stands at: the roof of a rooftop nest under `p`, else the
+    /// ground (0).
+    pub fn deck_m(&self, p: [f64; 2]) -> f64 {
+        self.rooftop_at(p).map_or(0.0, |r| r.deck_m)
+    }
+
+    /// Whether obstacle `o` is what a drone at `p` over a rooftop nest's roof stands
+    /// on: a building under `p` whose top is at or below that roof, with `p` at or
+    /// above the roof. Over a pad the roof is the ground.
+    fn is_pad_support(&self, o: ObstacleRef, p: [f64; 3]) -> bool {
+        let ObstacleRef::Building(b) = o else { return false };
+        let Some(roof) = self.rooftop_at([p[0], p[1]]) else { return false };
+        let building = &self.buildings[b];
+        p[2] >= roof.deck_m - ROOF_TOLERANCE_M
+            && building.top_m <= roof.deck_m + ROOF_TOLERANCE_M
+            && building.footprint.contains([p[0], p[1]])
+    }
+
+    /// [`World::clearance`] for a drone in a pad's vertical corridor: over a rooftop
+    /// nest the roof it stands on (and the building parts below that roof) are its
+    /// ground, not obstacles; every other obstacle counts. Elsewhere the same as
+    /// [`World::clearance`].
+    pub fn pad_clearance(&self, p: [f64; 3], span: TimeSpan, radius_m: f64) -> Clearance {
+        self.clearance_skipping(p, span, radius_m, &|o| self.is_pad_support(o, p))
+    }
+
+    /// Whether the vertical column over `xy` from `from_z_m` up to `to_z_m` keeps
+    /// `margin_m` from every obstacle active during `span`, the roof of a rooftop nest
+    /// under `xy` counting as ground (see [`World::pad_clearance`]).
+    pub fn pad_column_clear(
+        &self,
+        xy: [f64; 2],
+        from_z_m: f64,
+        to_z_m: f64,
+        span: TimeSpan,
+        margin_m: f64,
+    ) -> bool {
+        let (a, b) = ([xy[0], xy[1], from_z_m], [xy[0], xy[1], to_z_m]);
+        let low = if from_z_m <= to_z_m { a } else { b };
+        let skip = |o: ObstacleRef| self.is_pad_support(o, low);
+        self.axis_segment_clearance(a, b, span, margin_m + 0.01, &skip) >= margin_m + 0.01
     }
 
     /// Builds a world from parts (tests, synthetic scenes).
@@ -312,7 +428,19 @@ impl World {
             })
             .collect();
         let bvh = Bvh::from_leaves(BvhBuildStrategy::Binned, &boxes);
-        World { frame, buildings, zones, roads, ceiling_m, bounds, prisms, bvh }
+        let (rooftops, addresses) = (Vec::new(), Vec::new());
+        World {
+            frame,
+            buildings,
+            zones,
+            roads,
+            addresses,
+            ceiling_m,
+            bounds,
+            rooftops,
+            prisms,
+            bvh,
+        }
     }
 
     /// Footprint of an obstacle.
@@ -337,6 +465,17 @@ impl World {
     /// Distance from `p` (local metres, z above ground) to the nearest obstacle active
     /// during `span`, looking no further than `radius_m`.
     pub fn clearance(&self, p: [f64; 3], span: TimeSpan, radius_m: f64) -> Clearance {
+        self.clearance_skipping(p, span, radius_m, &|_| false)
+    }
+
+    /// [`World::clearance`] ignoring the obstacles `skip` names.
+    fn clearance_skipping(
+        &self,
+        p: [f64; 3],
+        span: TimeSpan,
+        radius_m: f64,
+        skip: &dyn Fn(ObstacleRef) -> bool,
+    ) -> Clearance {
         let query = Aabb::new(
             Vector::new(p[0] - radius_m, p[1] - radius_m, p[2] - radius_m),
             Vector::new(p[0] + radius_m, p[1] + radius_m, p[2] + radius_m),
@@ -348,6 +487,9 @@ impl World {
                 if !self.zones[z].active_during(span) {
                     continue;
                 }
+            }
+            if skip(prism.obstacle) {
+                continue;
             }
             let dz = if p[2] < prism.base_m {
                 prism.base_m - p[2]
@@ -378,7 +520,9 @@ impl World {
     pub fn segment_clear(&self, a: [f64; 3], b: [f64; 3], span: TimeSpan, margin_m: f64) -> bool {
         // Level and vertical segments (all the planner flies) have an exact closed form.
         if a[2] == b[2] || (a[0] == b[0] && a[1] == b[1]) {
-            return self.axis_segment_clearance(a, b, span, margin_m + 0.01) >= margin_m + 0.01;
+            let no_skip = |_| false;
+            return self.axis_segment_clearance(a, b, span, margin_m + 0.01, &no_skip)
+                >= margin_m + 0.01;
         }
         let d = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
         let len = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
@@ -403,13 +547,15 @@ impl World {
     /// nearest obstacle active during `span`. For a prism (footprint x height interval)
     /// and a level segment the distance is `sqrt(d_xy^2 + d_z^2)` with `d_xy` the planar
     /// segment-to-footprint distance; for a vertical segment, `d_xy` is the point's
-    /// distance and `d_z` the gap between the two height intervals.
+    /// distance and `d_z` the gap between the two height intervals. Obstacles `skip`
+    /// names are ignored.
     fn axis_segment_clearance(
         &self,
         a: [f64; 3],
         b: [f64; 3],
         span: TimeSpan,
         radius_m: f64,
+        skip: &dyn Fn(ObstacleRef) -> bool,
     ) -> f64 {
         let query = Aabb::new(
             Vector::new(
@@ -432,6 +578,9 @@ impl World {
                 if !self.zones[z].active_during(span) {
                     continue;
                 }
+            }
+            if skip(prism.obstacle) {
+                continue;
             }
             let dz = if z1 < prism.base_m {
                 prism.base_m - z1
@@ -480,15 +629,8 @@ impl World {
             let p = self.frame.to_local(d.lat_deg, d.lon_deg);
             if !on_map(p) {
                 push(format!("depots[{i}]"), format!("depot {:?} lies outside the map", d.id));
-            } else if let Some(b) = self.building_at(p) {
-                push(
-                    format!("depots[{i}]"),
-                    format!(
-                        "depot {:?} lies inside {}; move it to open ground",
-                        d.id,
-                        self.describe(b)
-                    ),
-                );
+            } else if let Some(message) = self.roof_problem(mission, d, p) {
+                push(format!("depots[{i}]"), message);
             } else if d.kind == crate::mission::DepotKind::Drone
                 && (1..=crate::mission::MAX_PADS).contains(&d.pads)
             {
@@ -513,6 +655,47 @@ impl World {
             }
         }
         out
+    }
+
+    /// What is wrong with where depot `d` (at `p`) stands: a ground depot inside a
+    /// building, a rooftop nest with no building under it or with no cruise layer above
+    /// its roof.
+    fn roof_problem(
+        &self,
+        mission: &Mission,
+        d: &crate::mission::Depot,
+        p: [f64; 2],
+    ) -> Option<String> {
+        let building = self.building_at(p);
+        if !d.on_roof {
+            return building.map(|b| {
+                format!(
+                    "depot {:?} lies inside {}; move it to open ground, or for a drone nest on \
+                     that building's roof set `on_roof: true`",
+                    d.id,
+                    self.describe(b)
+                )
+            });
+        }
+        let Some(roof) = self.rooftop_at(p) else {
+            return Some(format!(
+                "depot {:?} has `on_roof: true` but no building under it; move it onto a \
+                 roof or drop `on_roof`",
+                d.id
+            ));
+        };
+        let top_layer_m = mission.policy.cruise_alt_max_m.min(self.ceiling_m);
+        let margin = mission.airspace.clearance_margin_m;
+        (roof.deck_m + margin > top_layer_m).then(|| {
+            format!(
+                "depot {:?} is on the roof of {} at {:.1} m: no cruise altitude up to {top_layer_m} m \
+                 keeps the {margin} m margin above it (roof must be at most {:.1} m)",
+                d.id,
+                self.describe(ObstacleRef::Building(roof.building)),
+                roof.deck_m,
+                top_layer_m - margin
+            )
+        })
     }
 
     /// A building whose footprint contains `p` at ground level, if any.

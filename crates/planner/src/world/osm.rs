@@ -85,6 +85,17 @@ pub struct MapHelipad {
     pub footprint: Polygon,
 }
 
+/// A postal address of the map: a node or a way tagged `addr:housenumber`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MapAddress {
+    /// OSM node or way id.
+    pub osm_id: i64,
+    /// `addr:street` (or `addr:place`) and `addr:housenumber`, e.g. `Rue Basse 31`.
+    pub label: String,
+    /// Position: the node, or the mean of the way's nodes.
+    pub pos_m: [f64; 2],
+}
+
 /// Everything the planner reads from a map.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OsmMap {
@@ -94,6 +105,9 @@ pub struct OsmMap {
     pub helipads: Vec<MapHelipad>,
     /// Car roads.
     pub roads: Vec<MapRoad>,
+    /// Postal addresses, one per street and house number (a node and the building way
+    /// carrying the same address count once).
+    pub addresses: Vec<MapAddress>,
     /// Extent of all nodes, local metres.
     pub bounds: Option<Rect>,
 }
@@ -139,16 +153,25 @@ fn read_elements<R: std::io::Read + Send>(
     let mut tagged_ways: Vec<(i64, Vec<(String, String)>)> = Vec::new();
     let mut relations: Vec<RawRelation> = Vec::new();
     let mut helipad_nodes: Vec<(i64, String, [f64; 2])> = Vec::new();
+    let mut addresses: Vec<MapAddress> = Vec::new();
     let mut bounds = Rect::empty();
 
     let mut node = |id: i64, lat: f64, lon: f64, tags: &mut dyn Iterator<Item = (&str, &str)>| {
         let p = frame.to_local(lat, lon);
         nodes.insert(id, p);
         bounds.include(p);
+        // Most nodes have no tags, and few of the rest matter: look without copying.
+        let mut addr: Vec<(String, String)> = Vec::new();
         for (k, v) in tags {
             if k == "aeroway" && (v == "helipad" || v == "heliport") {
                 helipad_nodes.push((id, v.to_string(), p));
             }
+            if matches!(k, "addr:housenumber" | "addr:street" | "addr:place") {
+                addr.push((k.to_string(), v.to_string()));
+            }
+        }
+        if let Some(label) = address_label(id, &Tags(&addr)) {
+            addresses.push(MapAddress { osm_id: id, label, pos_m: p });
         }
     };
     // osmpbf reports malformed blobs as errors; a panic inside a decoder would be a bug
@@ -199,6 +222,16 @@ fn read_elements<R: std::io::Read + Send>(
         let tag = |k: &str| tags.get(k);
         let refs = &ways[id];
         let closed = refs.len() >= 4 && refs.first() == refs.last();
+        if let Some(label) = address_label(*id, &tags) {
+            let pts: Vec<[f64; 2]> = refs.iter().filter_map(|r| nodes.get(r).copied()).collect();
+            // A closed ring repeats its first node: leave it out of the mean.
+            let pts = if closed { &pts[..pts.len().saturating_sub(1)] } else { &pts[..] };
+            if !pts.is_empty() {
+                let n = pts.len() as f64;
+                let pos_m = pts.iter().fold([0.0, 0.0], |a, p| [a[0] + p[0] / n, a[1] + p[1] / n]);
+                map.addresses.push(MapAddress { osm_id: *id, label, pos_m });
+            }
+        }
         if closed && is_building(&tags) {
             if let Some(ring) = ring_of(refs) {
                 map.buildings.push(building(*id, Polygon::new(ring), &tags));
@@ -269,6 +302,9 @@ fn read_elements<R: std::io::Read + Send>(
         }
     }
 
+    map.addresses.extend(addresses);
+    map.addresses.sort_by(|a, b| a.label.cmp(&b.label).then(a.osm_id.cmp(&b.osm_id)));
+    map.addresses.dedup_by(|a, b| a.label == b.label);
     for (id, kind, p) in helipad_nodes {
         map.helipads.push(MapHelipad {
             osm_id: id,
@@ -277,6 +313,16 @@ fn read_elements<R: std::io::Read + Send>(
         });
     }
     Ok(map)
+}
+
+/// `street housenumber` of element `id` tagged `addr:housenumber` (with the element's
+/// id in place of a missing street or place: such an address is its own).
+fn address_label(id: i64, tags: &Tags) -> Option<String> {
+    let number = tags.get("addr:housenumber")?;
+    match tags.get("addr:street").or_else(|| tags.get("addr:place")) {
+        Some(street) => Some(format!("{street} {number}")),
+        None => Some(format!("osm {id} {number}")),
+    }
 }
 
 fn is_building(tags: &Tags) -> bool {

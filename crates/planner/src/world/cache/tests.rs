@@ -26,6 +26,11 @@ fn sample_map() -> OsmMap {
                 holes: vec![vec![[10.0, 30.0], [20.0, 30.0], [20.0, 40.0]]],
             },
         }],
+        addresses: vec![crate::world::osm::MapAddress {
+            osm_id: 42,
+            label: "Rue Basse 31".into(),
+            pos_m: [5.0, -3.0],
+        }],
         roads: vec![MapRoad {
             osm_id: 7,
             class: "residential".into(),
