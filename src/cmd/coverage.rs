@@ -19,6 +19,21 @@ pub struct CoverageArgs {
     /// Output GeoJSON file: a square per covered cell and group, then the union.
     #[arg(short = 'o', long = "out")]
     pub out: PathBuf,
+    /// The orders quoted.
+    #[command(flatten)]
+    pub quote: QuoteArgs,
+    /// World cache.
+    #[command(flatten)]
+    pub cache: super::CacheArgs,
+    /// Also draw the union as a picture: buildings grey, covered cells coloured by
+    /// minutes, nests and addresses marked (SVG).
+    #[arg(long)]
+    pub svg: Option<PathBuf>,
+}
+
+/// The orders `coverage` and `sites` quote to every cell and address.
+#[derive(clap::Args)]
+pub struct QuoteArgs {
     /// Cell size, m.
     #[arg(long, default_value_t = 50.0)]
     pub cell_m: f64,
@@ -31,37 +46,45 @@ pub struct CoverageArgs {
     /// The promise, minutes.
     #[arg(long, default_value_t = 30.0)]
     pub promise_min: f64,
-    /// World cache.
-    #[command(flatten)]
-    pub cache: super::CacheArgs,
-    /// Also draw the union as a picture: buildings grey, covered cells coloured by
-    /// minutes, nests and addresses marked (SVG).
-    #[arg(long)]
-    pub svg: Option<PathBuf>,
+}
+
+impl QuoteArgs {
+    /// The coverage settings these flags ask for, or what is wrong with them.
+    pub fn config(&self) -> Result<CoverageConfig, String> {
+        let at = ClockTime::parse(&self.at).map_err(|e| format!("--at: {e}"))?;
+        let within = |x: f64, lo: f64, hi: f64| x.is_finite() && x >= lo && x <= hi;
+        if !within(self.cell_m, 5.0, 5000.0) {
+            return Err(format!("--cell-m must be within 5..=5000 m, got {}", self.cell_m));
+        }
+        if !(within(self.payload_kg, 0.0, 10_000.0) && self.payload_kg > 0.0) {
+            let got = self.payload_kg;
+            return Err(format!("--payload-kg must be within 0 < x <= 10000 kg, got {got}"));
+        }
+        if !(within(self.promise_min, 0.0, 1440.0) && self.promise_min > 0.0) {
+            let got = self.promise_min;
+            return Err(format!("--promise-min must be within 0 < x <= 1440 minutes, got {got}"));
+        }
+        Ok(CoverageConfig {
+            cell_m: self.cell_m,
+            placed_at_s: at.seconds(),
+            payload_kg: self.payload_kg,
+            promise_min: self.promise_min,
+        })
+    }
 }
 
 /// Runs `skylane coverage`.
 pub fn run(args: CoverageArgs) -> ExitCode {
-    let at = match ClockTime::parse(&args.at) {
-        Ok(t) => t,
+    let config = match args.quote.config() {
+        Ok(c) => c,
         Err(e) => {
-            eprintln!("error: --at: {e}");
+            eprintln!("error: {e}");
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
-    if !(args.cell_m.is_finite() && args.cell_m >= 5.0) {
-        eprintln!("error: --cell-m must be at least 5 m, got {}", args.cell_m);
-        return ExitCode::from(EXIT_BAD_INPUT);
-    }
     let loaded = match super::load_or_exit(&args.mission, &args.cache) {
         Ok(l) => l,
         Err(code) => return code,
-    };
-    let config = CoverageConfig {
-        cell_m: args.cell_m,
-        placed_at_s: at.seconds(),
-        payload_kg: args.payload_kg,
-        promise_min: args.promise_min,
     };
     let started = std::time::Instant::now();
     let cov = coverage(&loaded.mission, &loaded.world, &config);
@@ -77,8 +100,8 @@ pub fn run(args: CoverageArgs) -> ExitCode {
         eprintln!("error: {}: {e}", args.out.display());
         return ExitCode::from(EXIT_BAD_INPUT);
     }
-    let km2 = |n: usize| n as f64 * args.cell_m * args.cell_m / 1e6;
-    println!("grid      {} x {} cells of {} m", cov.size.0, cov.size.1, args.cell_m);
+    let km2 = |n: usize| n as f64 * args.quote.cell_m * args.quote.cell_m / 1e6;
+    println!("grid      {} x {} cells of {} m", cov.size.0, cov.size.1, args.quote.cell_m);
     for g in &cov.groups {
         println!(
             "{:<24} {:>6} cells  {:>6.2} km2",
@@ -103,12 +126,12 @@ pub fn run(args: CoverageArgs) -> ExitCode {
     let covered = cov.addresses_covered();
     println!(
         "addresses {covered} of the map's {addresses} addresses (addr:housenumber) served within {} min ({:.1} %)",
-        args.promise_min,
+        args.quote.promise_min,
         if addresses == 0 { 0.0 } else { 100.0 * covered as f64 / addresses as f64 }
     );
     println!("quotes    {} in {secs:.2} s", cov.quotes);
     if let Some(path) = &args.svg {
-        let picture = svg::render(&cov, &loaded.world, &loaded.mission, args.promise_min);
+        let picture = svg::render(&cov, &loaded.world, &loaded.mission, args.quote.promise_min);
         if let Err(e) = std::fs::write(path, picture) {
             eprintln!("error: {}: {e}", path.display());
             return ExitCode::from(EXIT_BAD_INPUT);

@@ -11,8 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use serde_json::json;
-use skylane_planner::coverage::CoverageConfig;
-use skylane_planner::mission::{ClockTime, DroneGroup, Mission};
+use skylane_planner::mission::{DroneGroup, Mission};
 use skylane_planner::sites::{propose, sites_near, Proposals, ProposeConfig, Site};
 use skylane_planner::world::{MapAddress, World};
 
@@ -45,18 +44,9 @@ pub struct SitesArgs {
     /// Candidate sites of `--add` are searched around a grid this far apart, m.
     #[arg(long, default_value_t = 250.0)]
     pub spacing_m: f64,
-    /// Coverage cell size, m.
-    #[arg(long, default_value_t = 50.0)]
-    pub cell_m: f64,
-    /// Time the orders are placed ("HH:MM").
-    #[arg(long, default_value = "10:00")]
-    pub at: String,
-    /// Package mass, kg.
-    #[arg(long, default_value_t = 1.0)]
-    pub payload_kg: f64,
-    /// The promise, minutes.
-    #[arg(long, default_value_t = 30.0)]
-    pub promise_min: f64,
+    /// The orders quoted to find what each site covers.
+    #[command(flatten)]
+    pub quote: super::coverage::QuoteArgs,
     /// World cache.
     #[command(flatten)]
     pub cache: super::CacheArgs,
@@ -90,13 +80,10 @@ pub fn run(args: SitesArgs) -> ExitCode {
     let Some(out) = args.out.clone() else {
         return bad("--add needs -o DIR for the proposal".into());
     };
-    let at = match ClockTime::parse(&args.at) {
-        Ok(t) => t,
-        Err(e) => return bad(format!("--at: {e}")),
+    let coverage = match args.quote.config() {
+        Ok(c) => c,
+        Err(e) => return bad(e),
     };
-    if !(args.cell_m.is_finite() && args.cell_m >= 5.0) {
-        return bad(format!("--cell-m must be at least 5 m, got {}", args.cell_m));
-    }
     if !(args.spacing_m.is_finite() && (20.0..=5000.0).contains(&args.spacing_m)) {
         return bad(format!("--spacing-m must be within 20..=5000 m, got {}", args.spacing_m));
     }
@@ -106,17 +93,7 @@ pub fn run(args: SitesArgs) -> ExitCode {
             Err(e) => return bad(e),
         }
     }
-    let config = ProposeConfig {
-        add,
-        spacing_m: args.spacing_m,
-        pads: args.pads,
-        coverage: CoverageConfig {
-            cell_m: args.cell_m,
-            placed_at_s: at.seconds(),
-            payload_kg: args.payload_kg,
-            promise_min: args.promise_min,
-        },
-    };
+    let config = ProposeConfig { add, spacing_m: args.spacing_m, pads: args.pads, coverage };
     let started = std::time::Instant::now();
     let p = match propose(&mission, &mut world, &config) {
         Ok(p) => p,

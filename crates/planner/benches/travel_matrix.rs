@@ -4,29 +4,14 @@
 //!
 //! Prints the matrix time (wall and CPU; the matrix runs its sources in parallel) and,
 //! as the in-process baseline, the same matrix computed one full single-source Dijkstra
-//! at a time on one thread, with the ratio of the two.
+//! at a time on one thread, with the ratio of the two. Stops are `RoadGraph::sample_nodes`
+//! with seed 42 (as in the road tests).
 
 use std::path::PathBuf;
 use std::time::Instant;
 
-use skylane_planner::ground::roads::{NodeId, RoadGraph};
+use skylane_planner::ground::roads::RoadGraph;
 use skylane_planner::load::load_mission;
-
-/// `count` node ids drawn with a SplitMix64 sequence from `seed` (the same draw as the
-/// road tests use).
-fn sample_nodes(graph: &RoadGraph, count: usize, seed: u64) -> Vec<NodeId> {
-    let mut state = seed;
-    (0..count)
-        .map(|_| {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^= z >> 31;
-            NodeId((z % graph.node_count() as u64) as u32)
-        })
-        .collect()
-}
 
 /// User + system CPU time of this process, s, from `/proc/self/stat` (Linux; `None`
 /// elsewhere). Clock ticks are taken as the usual 100 per second.
@@ -43,7 +28,7 @@ fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let loaded = load_mission(&root.join("missions/monaco.ron")).expect("monaco loads");
     let g = RoadGraph::from_roads(&loaded.world.roads);
-    let stops = sample_nodes(&g, 100, 42);
+    let stops = g.sample_nodes(100, 42);
     let _ = g.travel_matrix(&stops[..4]);
     let runs = 10;
     let cpu_start_s = process_cpu_s();

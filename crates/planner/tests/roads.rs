@@ -166,21 +166,6 @@ fn monaco() -> &'static RoadGraph {
     })
 }
 
-/// `count` distinct-looking pseudo-random nodes (SplitMix64), reproducible.
-fn sample_nodes(graph: &RoadGraph, count: usize, seed: u64) -> Vec<NodeId> {
-    let mut state = seed;
-    (0..count)
-        .map(|_| {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^= z >> 31;
-            NodeId((z % graph.node_count() as u64) as u32)
-        })
-        .collect()
-}
-
 #[test]
 fn monaco_graph_is_large_and_mostly_strongly_connected() {
     let g = monaco();
@@ -193,7 +178,7 @@ fn monaco_graph_is_large_and_mostly_strongly_connected() {
 #[test]
 fn monaco_routes_are_legal_and_no_faster_than_the_speed_limit() {
     let g = monaco();
-    let nodes = sample_nodes(g, 24, 7);
+    let nodes = g.sample_nodes(24, 7);
     for pair in nodes.chunks(2) {
         let r = g.route(pair[0], pair[1]).expect("strongly connected graph has every route");
         assert_eq!(r.nodes.first(), Some(&pair[0]));
@@ -209,7 +194,7 @@ fn monaco_routes_are_legal_and_no_faster_than_the_speed_limit() {
 #[test]
 fn monaco_matrix_agrees_with_routes() {
     let g = monaco();
-    let stops = sample_nodes(g, 8, 11);
+    let stops = g.sample_nodes(8, 11);
     let m = g.travel_matrix(&stops);
     for (i, &a) in stops.iter().enumerate() {
         for (j, &b) in stops.iter().enumerate() {
@@ -224,7 +209,7 @@ fn monaco_matrix_agrees_with_routes() {
 #[test]
 fn monaco_nearest_node_of_a_node_is_that_node() {
     let g = monaco();
-    for v in sample_nodes(g, 200, 3) {
+    for v in g.sample_nodes(200, 3) {
         let (found, d) = g.nearest_node(g.point(v)).unwrap();
         assert_eq!(d, 0.0);
         // Two OSM nodes may share a position exactly (e.g. stacked roads); any of them

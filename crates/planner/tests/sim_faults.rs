@@ -243,6 +243,19 @@ fn cancelling_a_booking_releases_its_drone_and_airspace() {
     assert!(d.flights().iter().all(|f| f.drone_id != held[0] || f.takeoff_s >= until_s));
 }
 
+/// The failure, at `at_s`, of the drone flying `f` (picked among the baseline's flights
+/// in the air then, in commit order).
+fn failure_of(f: &Flight, at_s: f64) -> Fault {
+    let in_air: Vec<&Flight> = baseline()
+        .plan
+        .flights
+        .iter()
+        .filter(|g| g.takeoff_s < at_s && g.landed_s > at_s)
+        .collect();
+    let pick = in_air.iter().position(|g| g.order_id == f.order_id).expect("airborne") as u64;
+    Fault::DroneFailure { at_s, pick }
+}
+
 /// The baseline's first flight with an outbound leg of at least `min_s`, and a time a
 /// third of the way from take-off to the package's release.
 fn outbound_flight(min_s: f64) -> (&'static Flight, f64) {
@@ -258,14 +271,7 @@ fn outbound_flight(min_s: f64) -> (&'static Flight, f64) {
 #[test]
 fn a_drone_failing_in_the_air_comes_down_and_its_order_is_served_again() {
     let (f, at_s) = outbound_flight(120.0);
-    let in_air: Vec<&Flight> = baseline()
-        .plan
-        .flights
-        .iter()
-        .filter(|g| g.takeoff_s < at_s && g.landed_s > at_s)
-        .collect();
-    let pick = in_air.iter().position(|g| g.order_id == f.order_id).expect("airborne") as u64;
-    let day = run(&monaco().mission, vec![Fault::DroneFailure { at_s, pick }]);
+    let day = run(&monaco().mission, vec![failure_of(f, at_s)]);
     let diverted: Vec<&Flight> =
         day.plan.flights.iter().filter(|g| g.diversion.is_some()).collect();
     assert_eq!(diverted.len(), 1, "one flight diverted");
@@ -338,14 +344,7 @@ fn the_verifier_catches_edited_diversions() {
     use skylane_planner::plan::DiversionEnd;
     use skylane_planner::verify::{verify, Rule};
     let (f, at_s) = outbound_flight(120.0);
-    let in_air: Vec<&Flight> = baseline()
-        .plan
-        .flights
-        .iter()
-        .filter(|g| g.takeoff_s < at_s && g.landed_s > at_s)
-        .collect();
-    let pick = in_air.iter().position(|g| g.order_id == f.order_id).expect("airborne") as u64;
-    let day = run(&monaco().mission, vec![Fault::DroneFailure { at_s, pick }]);
+    let day = run(&monaco().mission, vec![failure_of(f, at_s)]);
     let world = &monaco().world;
     let k = day.plan.flights.iter().position(|g| g.diversion.is_some()).expect("diverted");
     let rules = |plan: &Plan| -> Vec<Rule> { verify(plan, world).iter().map(|v| v.rule).collect() };

@@ -346,6 +346,26 @@ impl RoadGraph {
         self.osm_ids.len()
     }
 
+    /// `count` node ids drawn from `seed` with a SplitMix64 sequence: the same nodes for
+    /// the same seed (tests and benchmarks use it for reproducible stops). Empty when the
+    /// graph has no node.
+    pub fn sample_nodes(&self, count: usize, seed: u64) -> Vec<NodeId> {
+        if self.node_count() == 0 {
+            return Vec::new();
+        }
+        let mut state = seed;
+        (0..count)
+            .map(|_| {
+                state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+                let mut z = state;
+                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+                z ^= z >> 31;
+                NodeId((z % self.node_count() as u64) as u32)
+            })
+            .collect()
+    }
+
     /// Number of directed edges.
     pub fn edge_count(&self) -> usize {
         self.edges.len()

@@ -181,21 +181,7 @@ impl World {
     pub fn read_map(mission: &Mission, base_dir: &Path) -> Result<OsmMap, WorldError> {
         let path = base_dir.join(&mission.map);
         let frame = LocalFrame::new(mission.origin.lat_deg, mission.origin.lon_deg);
-        // A decoder panic on a corrupt file must still end as an error for the user,
-        // and print nothing else.
-        let read = quiet_panic::catch_quietly(|| osm::read_pbf(&path, &frame));
-        let map = match read {
-            Ok(Ok(map)) => map,
-            Ok(Err(message)) => return Err(WorldError::Map { path, message }),
-            Err(panic) => {
-                let message = format!("the file is corrupt (the decoder stopped: {panic})");
-                return Err(WorldError::Map { path, message });
-            }
-        };
-        if map.bounds.is_none() {
-            return Err(WorldError::EmptyMap { path });
-        }
-        Ok(map)
+        decoded(path.clone(), || osm::read_pbf(&path, &frame))
     }
 
     /// Decodes the map whose file `path` holds `bytes` (see [`World::read_map`]).
@@ -204,20 +190,7 @@ impl World {
         bytes: &[u8],
         frame: &LocalFrame,
     ) -> Result<OsmMap, WorldError> {
-        let path = path.to_path_buf();
-        let read = quiet_panic::catch_quietly(|| osm::read_pbf_bytes(bytes, frame));
-        let map = match read {
-            Ok(Ok(map)) => map,
-            Ok(Err(message)) => return Err(WorldError::Map { path, message }),
-            Err(panic) => {
-                let message = format!("the file is corrupt (the decoder stopped: {panic})");
-                return Err(WorldError::Map { path, message });
-            }
-        };
-        if map.bounds.is_none() {
-            return Err(WorldError::EmptyMap { path });
-        }
-        Ok(map)
+        decoded(path.to_path_buf(), || osm::read_pbf_bytes(bytes, frame))
     }
 
     /// Builds the world from an already read map and already read zone files (see
@@ -719,6 +692,27 @@ fn mapped_area(buildings: &[MapBuilding], roads: &[MapRoad], bounds: Option<Rect
         covered = bounds.unwrap_or_else(Rect::empty);
     }
     covered
+}
+
+/// The map `decode` reads from `path`, failing on a corrupt or empty file. A decoder
+/// panic on a corrupt file must still end as an error for the user, and print nothing
+/// else.
+fn decoded(
+    path: PathBuf,
+    decode: impl FnOnce() -> Result<OsmMap, String> + std::panic::UnwindSafe,
+) -> Result<OsmMap, WorldError> {
+    let map = match quiet_panic::catch_quietly(decode) {
+        Ok(Ok(map)) => map,
+        Ok(Err(message)) => return Err(WorldError::Map { path, message }),
+        Err(panic) => {
+            let message = format!("the file is corrupt (the decoder stopped: {panic})");
+            return Err(WorldError::Map { path, message });
+        }
+    };
+    if map.bounds.is_none() {
+        return Err(WorldError::EmptyMap { path });
+    }
+    Ok(map)
 }
 
 #[cfg(test)]
