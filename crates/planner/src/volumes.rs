@@ -81,14 +81,18 @@ impl Volume4 {
     /// Whether `self` and `other` (each at its own times) break the separation minima,
     /// allowing for `sep.time_buffer_s` of timing error.
     pub fn conflicts(&self, other: &Volume4, sep: &Separation) -> bool {
-        if let (Some((na, pa)), Some((nb, pb))) = (self.corridor, other.corridor) {
-            if na == nb && pa != pb {
-                return false;
-            }
-        }
         let buf = sep.time_buffer_s;
         if self.t_from_s >= other.t_to_s + buf || other.t_from_s >= self.t_to_s + buf {
             return false;
+        }
+        if let (Some((na, pa)), Some((nb, pb))) = (self.corridor, other.corridor) {
+            if na == nb {
+                // Different pads of one nest are separated by being pads; one pad holds
+                // one drone at a time, so its climbs and descents never overlap in time,
+                // however far apart in height (a drone high over an occupied pad is
+                // still waiting for it).
+                return pa == pb;
+            }
         }
         let z_gap = (self.z_min_m - other.z_max_m).max(other.z_min_m - self.z_max_m);
         if z_gap >= sep.vertical_m {
@@ -241,19 +245,14 @@ impl ReservationIndex {
         // Widest horizontal limit: the reserved bulge is at most VOLUME_MAX_BULGE_M.
         let reach =
             (s.horizontal_m + candidate.bulge_m + VOLUME_MAX_BULGE_M) / cap_cos() + POLYGON_GAP_M;
+        // A pad corridor meets every use of its pad, whatever the heights.
+        let (z_lo, z_hi) = match candidate.corridor {
+            Some(_) => (f64::MIN, f64::MAX),
+            None => (candidate.z_min_m - s.vertical_m, candidate.z_max_m + s.vertical_m),
+        };
         let query = AABB::from_corners(
-            [
-                lo[0] - reach,
-                lo[1] - reach,
-                candidate.z_min_m - s.vertical_m,
-                candidate.t_from_s - s.time_buffer_s,
-            ],
-            [
-                hi[0] + reach,
-                hi[1] + reach,
-                candidate.z_max_m + s.vertical_m,
-                candidate.t_to_s + s.time_buffer_s,
-            ],
+            [lo[0] - reach, lo[1] - reach, z_lo, candidate.t_from_s - s.time_buffer_s],
+            [hi[0] + reach, hi[1] + reach, z_hi, candidate.t_to_s + s.time_buffer_s],
         );
         self.tree
             .locate_in_envelope_intersecting(&query)
@@ -380,5 +379,31 @@ mod tests {
         assert!(a.iter().any(|x| same_pad.iter().any(|y| x.conflicts(y, &sep))));
         let other_nest = flight_volumes(&climb(6.0), Some((1, 1)));
         assert!(a.iter().any(|x| other_nest.iter().any(|y| x.conflicts(y, &sep))));
+    }
+
+    #[test]
+    fn one_pad_takes_one_drone_at_a_time_whatever_the_heights() {
+        // A drone still high over the pad (100 m down to 80 m) while another finishes
+        // its landing on it (20 m to 0 m): far apart in height, but both use the pad.
+        let sep = Separation::default();
+        let descent = |z0: f64, t0: f64| -> Vec<Sample> {
+            (0..=5)
+                .map(|k| sample(t0 + k as f64, [0.0, 0.0, z0 - 4.0 * k as f64], Phase::Landing))
+                .collect()
+        };
+        let high = flight_volumes(&descent(100.0, 0.0), Some((0, 3)));
+        let low = flight_volumes(&descent(20.0, 0.0), Some((0, 3)));
+        assert!(high.iter().any(|x| low.iter().any(|y| x.conflicts(y, &sep))));
+        // The same pair on two pads of the nest is fine, and so is one pad in turn.
+        let low_other_pad = flight_volumes(&descent(20.0, 0.0), Some((0, 4)));
+        assert!(high.iter().all(|x| low_other_pad.iter().all(|y| !x.conflicts(y, &sep))));
+        let later = flight_volumes(&descent(20.0, 60.0), Some((0, 3)));
+        assert!(high.iter().all(|x| later.iter().all(|y| !x.conflicts(y, &sep))));
+        // The index finds the conflict too (its search box spans every height).
+        let mut idx = ReservationIndex::new(sep);
+        idx.insert(&low);
+        let high_at_0 = flight_volumes(&descent(100.0, 0.0), Some((0, 3)));
+        assert!(idx.earliest_takeoff(&high_at_0, 0.0, 0.0).is_none());
+        assert!(idx.earliest_takeoff(&high_at_0, 0.0, 60.0).is_some_and(|t| t >= 5.0));
     }
 }
