@@ -263,7 +263,7 @@ fn index(rng: &mut XorShiftRng, n: usize) -> usize {
 /// drones (30 to 120 min), [`CANCELLATIONS_PER_DAY`] cancellations (1 to 31 min after
 /// the order), one pad out of service (30 to 90 min), one hour of wind over one drone
 /// type's limit, [`FAILURES_PER_DAY`] drones failing in the air, one no-fly zone
-/// activated at short notice (see [`draw_zone`]), and one van breakdown when the fleet
+/// activated at short notice (round a drawn order's address, see [`ZONE_RADIUS_M`]), and one van breakdown when the fleet
 /// has vans. Times fall within the day's orders (first to last placement).
 pub fn draw_faults(mission: &Mission, fleet: &[FleetDrone], seed: u64) -> Vec<Fault> {
     let mut rng = XorShiftRng::seed_from_u64(seed);
