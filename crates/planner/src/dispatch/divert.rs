@@ -36,9 +36,10 @@ pub enum DivertMode {
     Return,
 }
 
-/// The ground under a spot must stay clear this long after the descent is planned to
-/// end, s: a margin on the column's time span for zones that start soon after.
-const COLUMN_SLACK_S: f64 = 30.0;
+/// The column under a spot must stay clear this long after the descent is planned to
+/// end, s: an hour and half a minute, so a zone activated at short notice within the
+/// next hour already counts.
+const COLUMN_SLACK_S: f64 = 3630.0;
 
 /// What a diversion is checked against: the drone's type, the mission's margins,
 /// weather and reserve, and the world as it is now.
@@ -168,15 +169,10 @@ impl Ctx<'_> {
     /// keeps the cruise margin from every building and zone.
     fn column_clear(&self, top: Vector3<f64>, t_s: f64) -> bool {
         let descent_s = top.z / self.spec.max_descent_mps;
-        let span = TimeSpan { from_s: t_s, to_s: t_s + 2.0 * descent_s + 3600.0 };
+        let span = TimeSpan { from_s: t_s, to_s: t_s + 2.0 * descent_s + COLUMN_SLACK_S };
         let ground = [top.x, top.y, 0.0];
-        top.z > 1.0
-            && self.world.segment_clear(
-                [top.x, top.y, top.z],
-                ground,
-                TimeSpan { to_s: span.to_s + COLUMN_SLACK_S, ..span },
-                self.mission.airspace.clearance_margin_m,
-            )
+        let margin = self.mission.airspace.clearance_margin_m;
+        top.z > 1.0 && self.world.segment_clear([top.x, top.y, top.z], ground, span, margin)
     }
 
     /// The diverted samples: `kept` (up to the stop), then the way back up to point

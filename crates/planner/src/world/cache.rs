@@ -258,6 +258,8 @@ fn decode(key: &MapKey, bytes: &[u8]) -> Result<OsmMap, Miss> {
     if &header[..8] != MAGIC {
         return Err(Miss::Corrupt("not a skylane map cache file".into()));
     }
+    // Fixed-width slices of a header already checked to be HEADER_BYTES long: the
+    // conversions to arrays cannot fail.
     let version = u32::from_le_bytes(header[8..12].try_into().expect("4 bytes"));
     if version != FORMAT_VERSION {
         let why = format!("format version {version}, this build reads {FORMAT_VERSION}");
