@@ -2,8 +2,8 @@
 //!
 //! Round trip on Monaco with 20 queries (parse the JSON, check counts, that skylane's
 //! paths run from each query's start to its goal and keep the clearance), bad input
-//! (exit 2, nothing written), and that the shared query generator still draws the
-//! benchmark's original query set.
+//! (exit 2, nothing written), and the query set's stated properties (seeded, depots in
+//! turn, uniform over the area).
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -124,43 +124,48 @@ fn bad_mission_path_exits_2_and_writes_nothing() {
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0, "nothing written");
 }
 
-/// The benchmark's query generator before it moved into `skylane_planner::scene`,
-/// verbatim: the shared generator must draw exactly the same queries.
+/// The benchmark's queries, as its documentation states them: the seed alone fixes
+/// them, the depots take turns, and the addresses are uniform over the planning area
+/// (the box round depots and orders padded by 400 m) less the pad. The generator's
+/// numbers themselves are checked against the published SplitMix64 sequence in
+/// `skylane_planner::scene`'s unit tests.
 #[test]
-fn shared_generator_draws_the_original_benchmark_queries() {
-    fn splitmix(state: &mut u64) -> f64 {
-        *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = *state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        (z ^ (z >> 31)) as f64 / u64::MAX as f64
-    }
+fn benchmark_queries_are_seeded_uniform_and_take_the_depots_in_turn() {
     let loaded = load_mission(&monaco()).unwrap();
     let (m, w) = (&loaded.mission, &loaded.world);
-    let depots: Vec<[f64; 2]> =
-        m.depots.iter().map(|d| w.frame.to_local(d.lat_deg, d.lon_deg)).collect();
-    let mut area = skylane_planner::world::Rect::empty();
-    for d in &depots {
-        area.include(*d);
+    let bench = CityBenchmark::new(m, w, 1000, CITY_QUERY_SEED);
+    assert_eq!(bench.queries.len(), 1000);
+    assert_eq!(CityBenchmark::new(m, w, 1000, CITY_QUERY_SEED), bench, "same seed, same set");
+    let other = CityBenchmark::new(m, w, 1000, CITY_QUERY_SEED + 1);
+    assert_ne!(other.queries, bench.queries, "another seed draws another set");
+
+    // The area: the box round depots and orders, padded.
+    let mut inner = skylane_planner::world::Rect::empty();
+    for d in &m.depots {
+        inner.include(w.frame.to_local(d.lat_deg, d.lon_deg));
     }
     for o in &m.orders {
-        area.include(w.frame.to_local(o.lat_deg, o.lon_deg));
+        inner.include(w.frame.to_local(o.lat_deg, o.lon_deg));
     }
-    let area = skylane_planner::world::Rect {
-        min: [area.min[0] - 400.0, area.min[1] - 400.0],
-        max: [area.max[0] + 400.0, area.max[1] + 400.0],
-    };
-    let bench = CityBenchmark::new(m, w, 1000, 20261125);
-    assert_eq!(bench.area, area);
-    assert_eq!(bench.queries.len(), 1000);
-    let mut rng = 20261125u64;
-    for q in 0..1000 {
-        let depot = depots[q % depots.len()];
-        let dest = [
-            area.min[0] + 400.0 + splitmix(&mut rng) * (area.max[0] - area.min[0] - 800.0),
-            area.min[1] + 400.0 + splitmix(&mut rng) * (area.max[1] - area.min[1] - 800.0),
-        ];
-        assert_eq!(bench.queries[q].depot_m, depot);
-        assert_eq!(bench.queries[q].dest_m, dest, "query {q}");
+    let pad = skylane_planner::scene::CITY_AREA_PAD_M;
+    assert_eq!(bench.area.min, [inner.min[0] - pad, inner.min[1] - pad]);
+    assert_eq!(bench.area.max, [inner.max[0] + pad, inner.max[1] + pad]);
+
+    // Depots in turn; addresses inside the unpadded box, spread evenly over it: each
+    // quarter of the box holds 250 of 1000 uniform draws, give or take 4.5 standard
+    // deviations (sd = sqrt(1000 * 1/4 * 3/4) = 13.7).
+    let mut quarters = [0usize; 4];
+    let mid = [(inner.min[0] + inner.max[0]) / 2.0, (inner.min[1] + inner.max[1]) / 2.0];
+    for (i, q) in bench.queries.iter().enumerate() {
+        assert_eq!(q.index, i);
+        assert_eq!(q.depot, i % m.depots.len());
+        assert_eq!(q.depot_m, bench.depots_m[q.depot]);
+        let [x, y] = q.dest_m;
+        assert!((inner.min[0]..=inner.max[0]).contains(&x), "query {i}: x {x}");
+        assert!((inner.min[1]..=inner.max[1]).contains(&y), "query {i}: y {y}");
+        quarters[usize::from(x > mid[0]) + 2 * usize::from(y > mid[1])] += 1;
+    }
+    for (k, n) in quarters.iter().enumerate() {
+        assert!((188..=312).contains(n), "quarter {k} holds {n} of 1000: {quarters:?}");
     }
 }

@@ -13,10 +13,12 @@ use std::time::Instant;
 use super::{EXIT_BAD_INPUT, EXIT_NOT_ALL_GOOD};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use skylane_planner::search::voxel::movingai::Scenario;
 use skylane_planner::search::voxel::{
     move_allowed, movingai, reference_astar, validate_polyline, AStar, Landmarks, LazyThetaStar,
     VoxelGrid, MOVE_COST,
 };
+use skylane_planner::stats;
 
 /// Which planner answers the queries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -108,177 +110,209 @@ struct Outcome {
     ratio: Option<f64>,
 }
 
+impl Outcome {
+    /// No path was found, or the planner failed.
+    fn unsolved(problem: String) -> Outcome {
+        Outcome { solved: false, problem: Some(problem), ratio: None }
+    }
+}
+
+/// What the runs measured, per query.
+#[derive(Default)]
+struct Tally {
+    times_ms: Vec<f64>,
+    cpu_ms: Vec<f64>,
+    ratios: Vec<f64>,
+    expanded: u64,
+    solved: usize,
+    mismatched: usize,
+}
+
+/// The planners of one run, with their per-map state.
+struct Planners {
+    kind: Planner,
+    astar: AStar,
+    landmarks: Option<Landmarks>,
+    theta: LazyThetaStar,
+}
+
 /// Runs the benchmark; see the module docs for the exit codes.
 pub fn run(args: VoxelArgs) -> ExitCode {
-    if let Err(e) = check_memory(&args) {
-        eprintln!("error: {e}");
-        return ExitCode::from(EXIT_BAD_INPUT);
+    let (grid, selected) = match load_inputs(&args) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let mut planners = match Planners::new(&args, &grid) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let bar = progress_bar(selected.len());
+    let mut tally = Tally::default();
+    for sc in &selected {
+        let outcome = planners.query(&grid, sc, &mut tally);
+        tally.solved += usize::from(outcome.solved);
+        if let Some(problem) = outcome.problem {
+            tally.mismatched += 1;
+            if tally.mismatched <= 10 {
+                bar.suspend(|| eprintln!("{}:{}: {problem}", args.scenarios.display(), sc.line));
+            }
+        }
+        tally.ratios.extend(outcome.ratio);
+        bar.inc(1);
     }
-    let grid = match movingai::load_map(&args.map) {
-        Ok(g) => g,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(EXIT_BAD_INPUT);
-        }
-    };
-    let scenarios = match movingai::load_scenarios(&args.scenarios, &grid) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(EXIT_BAD_INPUT);
-        }
-    };
-    let selected: Vec<_> = scenarios
+    bar.finish_and_clear();
+    report(&args, &tally);
+    if tally.mismatched == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_NOT_ALL_GOOD)
+    }
+}
+
+/// The map (after the memory check) and the scenarios `--every` and `--limit` select.
+fn load_inputs(args: &VoxelArgs) -> Result<(VoxelGrid, Vec<Scenario>), String> {
+    check_memory(args)?;
+    let grid = movingai::load_map(&args.map).map_err(|e| e.to_string())?;
+    let scenarios = movingai::load_scenarios(&args.scenarios, &grid).map_err(|e| e.to_string())?;
+    let selected = scenarios
         .iter()
         .step_by(args.every as usize)
         .take(args.limit.unwrap_or(usize::MAX))
         .copied()
         .collect();
+    Ok((grid, selected))
+}
 
-    let bar =
-        ProgressBar::with_draw_target(Some(selected.len() as u64), ProgressDrawTarget::stderr());
+/// A progress bar on stderr over `n` scenarios.
+fn progress_bar(n: usize) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(n as u64), ProgressDrawTarget::stderr());
     if let Ok(style) = ProgressStyle::with_template(
         "{elapsed_precise} [{bar:40}] {pos}/{len} scenarios, {per_sec}, eta {eta}",
     ) {
         bar.set_style(style.progress_chars("=> "));
     }
+    bar
+}
 
-    let landmarks = if args.planner == Planner::Astar && args.heuristic == Heuristic::Landmarks {
-        let t0 = Instant::now();
-        match Landmarks::build(&grid) {
-            Ok(l) => {
-                println!(
-                    "landmarks: {} placed in {:.2} s (once per map, not in per-query times)",
-                    l.voxels().len(),
-                    t0.elapsed().as_secs_f64()
-                );
-                Some(l)
-            }
-            Err(e) => {
-                eprintln!("error: {}: {e}", args.map.display());
-                return ExitCode::from(EXIT_BAD_INPUT);
-            }
+impl Planners {
+    /// The planner `args` chose, with its per-map setup done (like loading the map, not
+    /// part of any query's time): landmarks and the A*'s tables.
+    fn new(args: &VoxelArgs, grid: &VoxelGrid) -> Result<Planners, String> {
+        let landmarks = if args.planner == Planner::Astar && args.heuristic == Heuristic::Landmarks
+        {
+            let t0 = Instant::now();
+            let l = Landmarks::build(grid).map_err(|e| format!("{}: {e}", args.map.display()))?;
+            println!(
+                "landmarks: {} placed in {:.2} s (once per map, not in per-query times)",
+                l.voxels().len(),
+                t0.elapsed().as_secs_f64()
+            );
+            Some(l)
+        } else {
+            None
+        };
+        let mut astar = AStar::new();
+        if args.planner == Planner::Astar {
+            astar.prepare(grid);
         }
-    } else {
-        None
-    };
-    let mut astar = AStar::new();
-    if args.planner == Planner::Astar {
-        // Per-map setup, like loading the map: not part of any query's time.
-        astar.prepare(&grid);
+        Ok(Planners { kind: args.planner, astar, landmarks, theta: LazyThetaStar::new() })
     }
-    let mut theta = LazyThetaStar::new();
-    let mut times_ms = Vec::with_capacity(selected.len());
-    let mut cpu_ms = Vec::with_capacity(selected.len());
-    let (mut solved, mut mismatched) = (0usize, 0usize);
-    let mut ratios = Vec::new();
-    let mut expanded_total = 0u64;
-    for sc in &selected {
+
+    /// Answers one scenario, timing it into `tally`, and checks the answer.
+    fn query(&mut self, grid: &VoxelGrid, sc: &Scenario, tally: &mut Tally) -> Outcome {
         let t0 = Instant::now();
         let cpu0 = thread_cpu_ms();
-        let outcome = match args.planner {
+        match self.kind {
             Planner::Astar | Planner::Reference => {
-                let result = if args.planner == Planner::Astar {
-                    match &landmarks {
-                        Some(l) => astar.solve_guided(&grid, l, sc.start, sc.goal),
-                        None => astar.solve(&grid, sc.start, sc.goal),
-                    }
-                } else {
-                    reference_astar(&grid, sc.start, sc.goal)
+                let result = match (self.kind, &self.landmarks) {
+                    (Planner::Reference, _) => reference_astar(grid, sc.start, sc.goal),
+                    (_, Some(l)) => self.astar.solve_guided(grid, l, sc.start, sc.goal),
+                    (_, None) => self.astar.solve(grid, sc.start, sc.goal),
                 };
-                times_ms.push(t0.elapsed().as_secs_f64() * 1e3);
-                cpu_ms.push(thread_cpu_ms() - cpu0);
-                expanded_total += astar.last_expanded();
+                tally.times_ms.push(t0.elapsed().as_secs_f64() * 1e3);
+                tally.cpu_ms.push(thread_cpu_ms() - cpu0);
+                tally.expanded += self.astar.last_expanded();
                 match result {
-                    Ok(Some(p)) => Outcome {
-                        solved: true,
-                        problem: check_grid_path(&grid, &p.voxels, sc.start, sc.goal)
-                            .err()
-                            .or_else(|| {
-                                ((p.cost - sc.optimal_cost).abs() >= COST_TOLERANCE).then(|| {
-                                    format!("cost {:.8}, optimal {:.8}", p.cost, sc.optimal_cost)
-                                })
-                            }),
-                        ratio: None,
-                    },
-                    Ok(None) => {
-                        Outcome { solved: false, problem: Some("no path".into()), ratio: None }
-                    }
-                    Err(e) => Outcome { solved: false, problem: Some(e.to_string()), ratio: None },
+                    Ok(Some(p)) => check_exact(grid, sc, &p.voxels, p.cost),
+                    Ok(None) => Outcome::unsolved("no path".into()),
+                    Err(e) => Outcome::unsolved(e.to_string()),
                 }
             }
             Planner::Anyangle => {
-                let result = theta.solve(&grid, sc.start, sc.goal);
-                times_ms.push(t0.elapsed().as_secs_f64() * 1e3);
-                cpu_ms.push(thread_cpu_ms() - cpu0);
-                expanded_total += theta.last_expanded();
+                let result = self.theta.solve(grid, sc.start, sc.goal);
+                tally.times_ms.push(t0.elapsed().as_secs_f64() * 1e3);
+                tally.cpu_ms.push(thread_cpu_ms() - cpu0);
+                tally.expanded += self.theta.last_expanded();
                 match result {
-                    Ok(Some(p)) => {
-                        let ends_ok = p.vertices.first() == Some(&sc.start)
-                            && p.vertices.last() == Some(&sc.goal);
-                        let problem = match validate_polyline(&grid, &p.vertices) {
-                            Err(i) => Some(format!("segment {i} crosses a blocked voxel")),
-                            Ok(_) if !ends_ok => Some("wrong endpoints".into()),
-                            Ok(len) if len > sc.optimal_cost + LENGTH_SLACK => Some(format!(
-                                "length {len:.8} exceeds grid optimum {:.8}",
-                                sc.optimal_cost
-                            )),
-                            Ok(_) => None,
-                        };
-                        let ratio = (sc.optimal_cost > 0.0).then(|| p.length / sc.optimal_cost);
-                        Outcome { solved: true, problem, ratio }
-                    }
-                    Ok(None) => {
-                        Outcome { solved: false, problem: Some("no path".into()), ratio: None }
-                    }
-                    Err(e) => Outcome { solved: false, problem: Some(e.to_string()), ratio: None },
+                    Ok(Some(p)) => check_anyangle(grid, sc, &p.vertices, p.length),
+                    Ok(None) => Outcome::unsolved("no path".into()),
+                    Err(e) => Outcome::unsolved(e.to_string()),
                 }
             }
-        };
-        solved += usize::from(outcome.solved);
-        if let Some(problem) = outcome.problem {
-            mismatched += 1;
-            if mismatched <= 10 {
-                bar.suspend(|| eprintln!("{}:{}: {problem}", args.scenarios.display(), sc.line));
-            }
         }
-        ratios.extend(outcome.ratio);
-        bar.inc(1);
     }
-    bar.finish_and_clear();
+}
 
-    let n = times_ms.len();
-    let mean = times_ms.iter().sum::<f64>() / n.max(1) as f64;
-    times_ms.sort_by(f64::total_cmp);
-    let pct = |q: f64| if n == 0 { 0.0 } else { times_ms[((n - 1) as f64 * q).round() as usize] };
+/// An exact planner's answer: a legal move sequence whose cost is the file's optimum.
+fn check_exact(grid: &VoxelGrid, sc: &Scenario, voxels: &[[u32; 3]], cost: f64) -> Outcome {
+    let problem = check_grid_path(grid, voxels, sc.start, sc.goal).err().or_else(|| {
+        ((cost - sc.optimal_cost).abs() >= COST_TOLERANCE)
+            .then(|| format!("cost {cost:.8}, optimal {:.8}", sc.optimal_cost))
+    });
+    Outcome { solved: true, problem, ratio: None }
+}
+
+/// An any-angle answer: from start to goal, every segment clear by the independent
+/// validator, and no longer than the grid optimum.
+fn check_anyangle(grid: &VoxelGrid, sc: &Scenario, vertices: &[[u32; 3]], length: f64) -> Outcome {
+    let ends_ok = vertices.first() == Some(&sc.start) && vertices.last() == Some(&sc.goal);
+    let problem = match validate_polyline(grid, vertices) {
+        Err(i) => Some(format!("segment {i} crosses a blocked voxel")),
+        Ok(_) if !ends_ok => Some("wrong endpoints".into()),
+        Ok(len) if len > sc.optimal_cost + LENGTH_SLACK => {
+            Some(format!("length {len:.8} exceeds grid optimum {:.8}", sc.optimal_cost))
+        }
+        Ok(_) => None,
+    };
+    let ratio = (sc.optimal_cost > 0.0).then(|| length / sc.optimal_cost);
+    Outcome { solved: true, problem, ratio }
+}
+
+/// Prints the run's figures: any-angle ratios, CPU and wall time per query.
+fn report(args: &VoxelArgs, tally: &Tally) {
+    let n = tally.times_ms.len();
+    let times = stats::sorted(&tally.times_ms);
+    let cpu = stats::sorted(&tally.cpu_ms);
     // The reference planner does not count expansions.
     let expanded = match args.planner {
         Planner::Reference => String::new(),
-        _ => format!(", mean expanded {:.0}", expanded_total as f64 / n.max(1) as f64),
+        _ => format!(", mean expanded {:.0}", tally.expanded as f64 / n.max(1) as f64),
     };
     println!("map {} planner {:?}: {n} scenarios{expanded}", args.map.display(), args.planner);
-    if !ratios.is_empty() {
-        let r = ratios.iter().sum::<f64>() / ratios.len() as f64;
-        let worst = ratios.iter().copied().fold(0.0, f64::max);
-        println!("anyangle length / grid optimum: mean {r:.4}, max {worst:.4}");
+    if !tally.ratios.is_empty() {
+        let worst = tally.ratios.iter().copied().fold(0.0, f64::max);
+        println!(
+            "anyangle length / grid optimum: mean {:.4}, max {worst:.4}",
+            stats::mean(&tally.ratios)
+        );
     }
-    cpu_ms.sort_by(f64::total_cmp);
-    let cpu_pct = |q: f64| if n == 0 { 0.0 } else { cpu_ms[((n - 1) as f64 * q).round() as usize] };
     println!(
         "cpu_ms (this thread's CPU time per query, robust to other load): mean {:.4}, median \
          {:.4}, p99 {:.4}, max {:.4}",
-        cpu_ms.iter().sum::<f64>() / n.max(1) as f64,
-        cpu_pct(0.5),
-        cpu_pct(0.99),
-        cpu_pct(1.0)
+        stats::mean(&cpu),
+        stats::percentile(&cpu, 0.5),
+        stats::percentile(&cpu, 0.99),
+        stats::percentile(&cpu, 1.0)
     );
-    println!("mean_ms {mean:.4}, p99_ms {:.4}, max_ms {:.4}", pct(0.99), pct(1.0));
-    println!("solved {solved}, mismatched {mismatched}, median_ms {:.4}", pct(0.5));
-    if mismatched == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(EXIT_NOT_ALL_GOOD)
-    }
+    let pct = |q| stats::percentile(&times, q);
+    println!("mean_ms {:.4}, p99_ms {:.4}, max_ms {:.4}", stats::mean(&times), pct(0.99), pct(1.0));
+    println!("solved {}, mismatched {}, median_ms {:.4}", tally.solved, tally.mismatched, pct(0.5));
 }
 
 /// Checks that a grid path runs from `start` to `goal` by legal moves and that its

@@ -11,12 +11,9 @@ use std::time::Instant;
 
 use skylane_planner::load::load_mission;
 use skylane_planner::scene::{clearances, CityBenchmark, CITY_QUERY_COUNT, CITY_QUERY_SEED};
+use skylane_planner::stats::percentile;
 use skylane_planner::verify::closest_approach;
 use skylane_planner::world::TimeSpan;
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
 
 fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");

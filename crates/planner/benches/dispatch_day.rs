@@ -13,10 +13,7 @@ use std::time::Instant;
 use skylane_planner::dispatch::{plan_mission_with, Deconfliction, Dispatcher, QuoteMode};
 use skylane_planner::load::load_mission;
 use skylane_planner::plan::{Outcome, Plan};
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
+use skylane_planner::stats::percentile;
 
 /// Mean minutes from order to package down over the drone deliveries.
 fn mean_drone_minutes(plan: &Plan) -> f64 {

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use bevy::diagnostic::{DiagnosticsStore, FrameTimeDiagnosticsPlugin};
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
+use skylane_planner::stats;
 
 /// Frames rendered before the capture, so meshes, pipelines and text are ready (pipelines
 /// are compiled synchronously in this mode).
@@ -131,12 +132,11 @@ pub fn frame_stats(frame_ms: &[f64]) -> Option<FrameStats> {
     if frame_ms.is_empty() {
         return None;
     }
-    let mut sorted = frame_ms.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
+    let sorted = stats::sorted(frame_ms);
+    let at = |q: f64| stats::percentile(&sorted, q);
     Some(FrameStats {
         frames: sorted.len(),
-        mean_ms: sorted.iter().sum::<f64>() / sorted.len() as f64,
+        mean_ms: stats::mean(&sorted),
         median_ms: at(0.5),
         p95_ms: at(0.95),
         max_ms: sorted[sorted.len() - 1],

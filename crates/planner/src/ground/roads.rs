@@ -209,18 +209,26 @@ struct RawEdge {
     way_osm_id: i64,
 }
 
-impl RoadGraph {
-    /// Builds the graph of `roads` (see the module documentation) and keeps its largest
-    /// strongly connected component. Ways whose `node_ids` and `points` differ in length
-    /// are read up to the shorter; a node id seen again at another position keeps its
-    /// first position.
-    pub fn from_roads(roads: &[MapRoad]) -> RoadGraph {
-        let mut osm_ids: Vec<i64> = Vec::new();
-        let mut points: Vec<[f64; 2]> = Vec::new();
-        let mut by_osm_id: HashMap<i64, u32> = HashMap::new();
-        let mut raw: Vec<RawEdge> = Vec::new();
-        let mut max_speed_kmh: f64 = 0.0;
+/// The road network as read, before it is compacted to its largest strongly
+/// connected component: every node of the car roads and their directed edges.
+struct RawNetwork {
+    osm_ids: Vec<i64>,
+    points: Vec<[f64; 2]>,
+    edges: Vec<RawEdge>,
+    max_speed_kmh: f64,
+}
 
+impl RawNetwork {
+    /// Nodes (first position of each OSM node id) and the edges of every way, in the
+    /// directions its `oneway` allows.
+    fn from_roads(roads: &[MapRoad]) -> RawNetwork {
+        let mut net = RawNetwork {
+            osm_ids: Vec::new(),
+            points: Vec::new(),
+            edges: Vec::new(),
+            max_speed_kmh: 0.0,
+        };
+        let mut by_osm_id: HashMap<i64, u32> = HashMap::new();
         for road in roads {
             let speed_kmh = road_speed_kmh(road);
             let speed_mps = speed_kmh / 3.6;
@@ -230,9 +238,9 @@ impl RoadGraph {
                 .zip(&road.points)
                 .map(|(&id, &p)| {
                     *by_osm_id.entry(id).or_insert_with(|| {
-                        osm_ids.push(id);
-                        points.push(p);
-                        (osm_ids.len() - 1) as u32
+                        net.osm_ids.push(id);
+                        net.points.push(p);
+                        (net.osm_ids.len() - 1) as u32
                     })
                 })
                 .collect();
@@ -241,66 +249,79 @@ impl RoadGraph {
                 if a == b {
                     continue;
                 }
-                max_speed_kmh = max_speed_kmh.max(speed_kmh);
-                let length_m = dist(points[a as usize], points[b as usize]);
+                net.max_speed_kmh = net.max_speed_kmh.max(speed_kmh);
+                let length_m = dist(net.points[a as usize], net.points[b as usize]);
                 let time_s = length_m / speed_mps;
                 let edge =
                     |from, to| RawEdge { from, to, length_m, time_s, way_osm_id: road.osm_id };
                 if road.oneway != OneWay::Backward {
-                    raw.push(edge(a, b));
+                    net.edges.push(edge(a, b));
                 }
                 if road.oneway != OneWay::Forward {
-                    raw.push(edge(b, a));
+                    net.edges.push(edge(b, a));
                 }
             }
         }
-        let n = osm_ids.len();
+        net
+    }
 
-        // Junctions are counted on the undirected map (before the component restriction)
-        // because a dropped one-way spur still makes drivers slow down where it branches.
+    /// Adds [`JUNCTION_DELAY_S`] to every edge into a junction (three or more
+    /// neighbours). Junctions are counted on the undirected map, before the component
+    /// restriction, because a dropped one-way spur still makes drivers slow down where
+    /// it branches.
+    fn add_junction_delays(&mut self) {
         let mut pairs: Vec<(u32, u32)> =
-            raw.iter().map(|e| (e.from.min(e.to), e.from.max(e.to))).collect();
+            self.edges.iter().map(|e| (e.from.min(e.to), e.from.max(e.to))).collect();
         pairs.sort_unstable();
         pairs.dedup();
-        let mut neighbours = vec![0u32; n];
+        let mut neighbours = vec![0u32; self.osm_ids.len()];
         for &(a, b) in &pairs {
             neighbours[a as usize] += 1;
             neighbours[b as usize] += 1;
         }
-        for e in &mut raw {
+        for e in &mut self.edges {
             if neighbours[e.to as usize] >= 3 {
                 e.time_s += JUNCTION_DELAY_S;
             }
         }
+    }
 
-        // One edge per ordered node pair, the fastest; ties broken by way id so the
-        // result does not depend on the order of the input ways.
-        raw.sort_unstable_by(|x, y| {
+    /// One edge per ordered node pair, the fastest; ties broken by way id so the result
+    /// does not depend on the order of the input ways. Leaves the edges sorted by
+    /// (from, to).
+    fn keep_fastest_edges(&mut self) {
+        self.edges.sort_unstable_by(|x, y| {
             (x.from, x.to)
                 .cmp(&(y.from, y.to))
                 .then(x.time_s.total_cmp(&y.time_s))
                 .then(x.way_osm_id.cmp(&y.way_osm_id))
         });
-        raw.dedup_by(|later, first| later.from == first.from && later.to == first.to);
+        self.edges.dedup_by(|later, first| later.from == first.from && later.to == first.to);
+    }
 
-        let (first_out, heads) = csr(n, raw.iter().map(|e| (e.from, e.to)));
+    /// The graph of the largest strongly connected component, nodes renumbered in
+    /// their order, edges in compressed sparse rows. Needs the edges sorted by
+    /// (from, to) ([`RawNetwork::keep_fastest_edges`]).
+    fn largest_component(self) -> RoadGraph {
+        let n = self.osm_ids.len();
+        let (first_out, heads) = csr(n, self.edges.iter().map(|e| (e.from, e.to)));
         let component = strongly_connected_components(&first_out, &heads);
         let keep_component = largest_component(&component);
-
         let mut new_index = vec![u32::MAX; n];
         let mut kept_osm_ids = Vec::new();
         let mut kept_points = Vec::new();
         for v in 0..n {
             if Some(component[v]) == keep_component {
                 new_index[v] = kept_osm_ids.len() as u32;
-                kept_osm_ids.push(osm_ids[v]);
-                kept_points.push(points[v]);
+                kept_osm_ids.push(self.osm_ids[v]);
+                kept_points.push(self.points[v]);
             }
         }
         let kept_n = kept_osm_ids.len();
-        // `raw` is sorted by (from, to) and renumbering keeps the order of nodes, so the
-        // kept edges stay sorted by (from, to).
-        let kept_edges: Vec<(u32, Edge)> = raw
+        // Renumbering keeps the order of nodes, so the kept edges stay sorted by
+        // (from, to).
+        let kept_edges: Vec<(u32, Edge)> = self
+            .edges
             .iter()
             .filter(|e| {
                 new_index[e.from as usize] != u32::MAX && new_index[e.to as usize] != u32::MAX
@@ -323,7 +344,6 @@ impl RoadGraph {
             first_out[v + 1] += first_out[v];
         }
         let edges: Vec<Edge> = kept_edges.into_iter().map(|(_, e)| e).collect();
-
         let by_osm_id =
             kept_osm_ids.iter().enumerate().map(|(i, &id)| (id, NodeId(i as u32))).collect();
         let index = RTree::bulk_load(
@@ -337,8 +357,21 @@ impl RoadGraph {
             edges,
             index,
             dropped_node_count: n - kept_n,
-            max_speed_mps: max_speed_kmh / 3.6,
+            max_speed_mps: self.max_speed_kmh / 3.6,
         }
+    }
+}
+
+impl RoadGraph {
+    /// Builds the graph of `roads` (see the module documentation) and keeps its largest
+    /// strongly connected component. Ways whose `node_ids` and `points` differ in length
+    /// are read up to the shorter; a node id seen again at another position keeps its
+    /// first position.
+    pub fn from_roads(roads: &[MapRoad]) -> RoadGraph {
+        let mut net = RawNetwork::from_roads(roads);
+        net.add_junction_delays();
+        net.keep_fastest_edges();
+        net.largest_component()
     }
 
     /// Number of nodes (after the component restriction).

@@ -148,164 +148,21 @@ fn read_elements<R: std::io::Read + Send>(
     reader: ElementReader<R>,
     frame: &LocalFrame,
 ) -> Result<OsmMap, String> {
-    let mut nodes: HashMap<i64, [f64; 2]> = HashMap::new();
-    let mut ways: HashMap<i64, Vec<i64>> = HashMap::new();
-    let mut tagged_ways: Vec<(i64, Vec<(String, String)>)> = Vec::new();
-    let mut relations: Vec<RawRelation> = Vec::new();
-    let mut helipad_nodes: Vec<(i64, String, [f64; 2])> = Vec::new();
-    let mut addresses: Vec<MapAddress> = Vec::new();
-    let mut bounds = Rect::empty();
-
-    let mut node = |id: i64, lat: f64, lon: f64, tags: &mut dyn Iterator<Item = (&str, &str)>| {
-        let p = frame.to_local(lat, lon);
-        nodes.insert(id, p);
-        bounds.include(p);
-        // Most nodes have no tags, and few of the rest matter: look without copying.
-        let mut addr: Vec<(String, String)> = Vec::new();
-        for (k, v) in tags {
-            if k == "aeroway" && (v == "helipad" || v == "heliport") {
-                helipad_nodes.push((id, v.to_string(), p));
-            }
-            if matches!(k, "addr:housenumber" | "addr:street" | "addr:place") {
-                addr.push((k.to_string(), v.to_string()));
-            }
-        }
-        if let Some(label) = address_label(id, &Tags(&addr)) {
-            addresses.push(MapAddress { osm_id: id, label, pos_m: p });
-        }
-    };
-    // osmpbf reports malformed blobs as errors; a panic inside a decoder would be a bug
-    // in that crate, and is turned into an error by the caller.
-    reader
-        .for_each(|element| match element {
-            Element::DenseNode(n) => node(n.id(), n.lat(), n.lon(), &mut n.tags()),
-            Element::Node(n) => node(n.id(), n.lat(), n.lon(), &mut n.tags()),
-            Element::Way(w) => {
-                let refs: Vec<i64> = w.refs().collect();
-                let tags: Vec<(String, String)> =
-                    w.tags().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-                if !tags.is_empty() {
-                    tagged_ways.push((w.id(), tags));
-                }
-                ways.insert(w.id(), refs);
-            }
-            Element::Relation(r) => {
-                let tags: Vec<(String, String)> =
-                    r.tags().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-                let members = r
-                    .members()
-                    .filter(|m| m.member_type == RelMemberType::Way)
-                    .map(|m| (m.member_id, m.role().unwrap_or("").to_string()))
-                    .collect();
-                relations.push((r.id(), tags, members));
-            }
-        })
-        .map_err(|e| e.to_string())?;
-
+    let raw = RawElements::read(reader, frame)?;
     let mut map = OsmMap::default();
-    if bounds.min[0].is_finite() {
-        map.bounds = Some(bounds);
+    if raw.bounds.min[0].is_finite() {
+        map.bounds = Some(raw.bounds);
     }
-    let ring_of = |refs: &[i64]| -> Option<Vec<[f64; 2]>> {
-        let mut pts: Vec<[f64; 2]> = Vec::with_capacity(refs.len());
-        for r in refs {
-            pts.push(*nodes.get(r)?);
-        }
-        if pts.len() > 1 && pts.first() == pts.last() {
-            pts.pop();
-        }
-        (pts.len() >= 3).then_some(pts)
-    };
-
-    for (id, tags) in &tagged_ways {
-        let tags = Tags(tags);
-        let tag = |k: &str| tags.get(k);
-        let refs = &ways[id];
-        let closed = refs.len() >= 4 && refs.first() == refs.last();
-        if let Some(label) = address_label(*id, &tags) {
-            let pts: Vec<[f64; 2]> = refs.iter().filter_map(|r| nodes.get(r).copied()).collect();
-            // A closed ring repeats its first node: leave it out of the mean.
-            let pts = if closed { &pts[..pts.len().saturating_sub(1)] } else { &pts[..] };
-            if !pts.is_empty() {
-                let n = pts.len() as f64;
-                let pos_m = pts.iter().fold([0.0, 0.0], |a, p| [a[0] + p[0] / n, a[1] + p[1] / n]);
-                map.addresses.push(MapAddress { osm_id: *id, label, pos_m });
-            }
-        }
-        if closed && is_building(&tags) {
-            if let Some(ring) = ring_of(refs) {
-                map.buildings.push(building(*id, Polygon::new(ring), &tags));
-            }
-        }
-        if closed {
-            if let Some(kind @ ("heliport" | "helipad")) = tag("aeroway") {
-                if let Some(ring) = ring_of(refs) {
-                    map.helipads.push(MapHelipad {
-                        osm_id: *id,
-                        kind: kind.to_string(),
-                        footprint: Polygon::new(ring),
-                    });
-                }
-            }
-        }
-        if let Some(class) = tag("highway") {
-            if CAR_CLASSES.contains(&class) && car_allowed(&tags) {
-                let pts: Option<Vec<[f64; 2]>> =
-                    refs.iter().map(|r| nodes.get(r).copied()).collect();
-                if let Some(points) = pts.filter(|p| p.len() >= 2) {
-                    map.roads.push(MapRoad {
-                        osm_id: *id,
-                        class: class.to_string(),
-                        node_ids: refs.clone(),
-                        points,
-                        oneway: oneway(&tags, class),
-                        maxspeed_kmh: tag("maxspeed").and_then(parse_speed_kmh),
-                    });
-                }
-            }
-        }
+    for (id, tags) in &raw.tagged_ways {
+        raw.add_way(&mut map, *id, &Tags(tags));
     }
-
-    for (id, tags, members) in &relations {
-        let tags = Tags(tags);
-        let tag = |k: &str| tags.get(k);
-        if tag("type") != Some("multipolygon") {
-            continue;
-        }
-        let want_building = is_building(&tags);
-        let helipad = matches!(tag("aeroway"), Some("heliport" | "helipad"));
-        if !want_building && !helipad {
-            continue;
-        }
-        let pick = |role: &str| -> Vec<Vec<i64>> {
-            members
-                .iter()
-                .filter(|(_, r)| r == role || (role == "outer" && r.is_empty()))
-                .filter_map(|(w, _)| ways.get(w).cloned())
-                .collect()
-        };
-        let outers: Vec<Vec<[f64; 2]>> =
-            assemble_rings(pick("outer")).iter().filter_map(|r| ring_of(r)).collect();
-        let inners: Vec<Vec<[f64; 2]>> =
-            assemble_rings(pick("inner")).iter().filter_map(|r| ring_of(r)).collect();
-        for outer in outers {
-            let mut poly = Polygon::new(outer);
-            let holes = inners.iter().filter(|h| poly.contains(h[0])).cloned().collect();
-            poly.holes = holes;
-            if want_building {
-                map.buildings.push(building(*id, poly.clone(), &tags));
-            }
-            if helipad {
-                let kind = tag("aeroway").unwrap_or("helipad").to_string();
-                map.helipads.push(MapHelipad { osm_id: *id, kind, footprint: poly });
-            }
-        }
+    for (id, tags, members) in &raw.relations {
+        raw.add_multipolygon(&mut map, *id, &Tags(tags), members);
     }
-
-    map.addresses.extend(addresses);
+    map.addresses.extend(raw.addresses);
     map.addresses.sort_by(|a, b| a.label.cmp(&b.label).then(a.osm_id.cmp(&b.osm_id)));
     map.addresses.dedup_by(|a, b| a.label == b.label);
-    for (id, kind, p) in helipad_nodes {
+    for (id, kind, p) in raw.helipad_nodes {
         map.helipads.push(MapHelipad {
             osm_id: id,
             kind,
@@ -313,6 +170,187 @@ fn read_elements<R: std::io::Read + Send>(
         });
     }
     Ok(map)
+}
+
+/// The elements of a file as read, before they become buildings, roads and the rest:
+/// node positions (local metres), way node lists, and the tagged ways and relations.
+struct RawElements {
+    nodes: HashMap<i64, [f64; 2]>,
+    ways: HashMap<i64, Vec<i64>>,
+    tagged_ways: Vec<(i64, Vec<(String, String)>)>,
+    relations: Vec<RawRelation>,
+    helipad_nodes: Vec<(i64, String, [f64; 2])>,
+    addresses: Vec<MapAddress>,
+    bounds: Rect,
+}
+
+impl RawElements {
+    /// Reads every element of `reader`. osmpbf reports malformed blobs as errors; a
+    /// panic inside a decoder would be a bug in that crate, and is turned into an error
+    /// by the caller.
+    fn read<R: std::io::Read + Send>(
+        reader: ElementReader<R>,
+        frame: &LocalFrame,
+    ) -> Result<RawElements, String> {
+        let mut raw = RawElements {
+            nodes: HashMap::new(),
+            ways: HashMap::new(),
+            tagged_ways: Vec::new(),
+            relations: Vec::new(),
+            helipad_nodes: Vec::new(),
+            addresses: Vec::new(),
+            bounds: Rect::empty(),
+        };
+        reader
+            .for_each(|element| match element {
+                Element::DenseNode(n) => raw.add_node(frame, n.id(), n.lat(), n.lon(), n.tags()),
+                Element::Node(n) => raw.add_node(frame, n.id(), n.lat(), n.lon(), n.tags()),
+                Element::Way(w) => {
+                    let tags: Vec<(String, String)> =
+                        w.tags().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+                    if !tags.is_empty() {
+                        raw.tagged_ways.push((w.id(), tags));
+                    }
+                    raw.ways.insert(w.id(), w.refs().collect());
+                }
+                Element::Relation(r) => {
+                    let tags: Vec<(String, String)> =
+                        r.tags().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+                    let members = r
+                        .members()
+                        .filter(|m| m.member_type == RelMemberType::Way)
+                        .map(|m| (m.member_id, m.role().unwrap_or("").to_string()))
+                        .collect();
+                    raw.relations.push((r.id(), tags, members));
+                }
+            })
+            .map_err(|e| e.to_string())?;
+        Ok(raw)
+    }
+
+    /// One node: its position, and the helipad or address it may stand for.
+    fn add_node<'t>(
+        &mut self,
+        frame: &LocalFrame,
+        id: i64,
+        lat: f64,
+        lon: f64,
+        tags: impl Iterator<Item = (&'t str, &'t str)>,
+    ) {
+        let p = frame.to_local(lat, lon);
+        self.nodes.insert(id, p);
+        self.bounds.include(p);
+        // Most nodes have no tags, and few of the rest matter: look without copying.
+        let mut addr: Vec<(String, String)> = Vec::new();
+        for (k, v) in tags {
+            if k == "aeroway" && (v == "helipad" || v == "heliport") {
+                self.helipad_nodes.push((id, v.to_string(), p));
+            }
+            if matches!(k, "addr:housenumber" | "addr:street" | "addr:place") {
+                addr.push((k.to_string(), v.to_string()));
+            }
+        }
+        if let Some(label) = address_label(id, &Tags(&addr)) {
+            self.addresses.push(MapAddress { osm_id: id, label, pos_m: p });
+        }
+    }
+
+    /// The closed ring of node ids `refs` as points (the repeated last node dropped),
+    /// if every node is known and it has at least three.
+    fn ring_of(&self, refs: &[i64]) -> Option<Vec<[f64; 2]>> {
+        let mut pts: Vec<[f64; 2]> = Vec::with_capacity(refs.len());
+        for r in refs {
+            pts.push(*self.nodes.get(r)?);
+        }
+        if pts.len() > 1 && pts.first() == pts.last() {
+            pts.pop();
+        }
+        (pts.len() >= 3).then_some(pts)
+    }
+
+    /// What one tagged way stands for: an address, a building, a helipad, a road.
+    fn add_way(&self, map: &mut OsmMap, id: i64, tags: &Tags) {
+        let tag = |k: &str| tags.get(k);
+        let refs = &self.ways[&id];
+        let closed = refs.len() >= 4 && refs.first() == refs.last();
+        if let Some(label) = address_label(id, tags) {
+            let pts: Vec<[f64; 2]> =
+                refs.iter().filter_map(|r| self.nodes.get(r).copied()).collect();
+            // A closed ring repeats its first node: leave it out of the mean.
+            let pts = if closed { &pts[..pts.len().saturating_sub(1)] } else { &pts[..] };
+            if !pts.is_empty() {
+                let n = pts.len() as f64;
+                let pos_m = pts.iter().fold([0.0, 0.0], |a, p| [a[0] + p[0] / n, a[1] + p[1] / n]);
+                map.addresses.push(MapAddress { osm_id: id, label, pos_m });
+            }
+        }
+        if closed && is_building(tags) {
+            if let Some(ring) = self.ring_of(refs) {
+                map.buildings.push(building(id, Polygon::new(ring), tags));
+            }
+        }
+        if closed {
+            if let Some(kind @ ("heliport" | "helipad")) = tag("aeroway") {
+                if let Some(ring) = self.ring_of(refs) {
+                    let footprint = Polygon::new(ring);
+                    map.helipads.push(MapHelipad { osm_id: id, kind: kind.to_string(), footprint });
+                }
+            }
+        }
+        if let Some(class) = tag("highway") {
+            if CAR_CLASSES.contains(&class) && car_allowed(tags) {
+                let pts: Option<Vec<[f64; 2]>> =
+                    refs.iter().map(|r| self.nodes.get(r).copied()).collect();
+                if let Some(points) = pts.filter(|p| p.len() >= 2) {
+                    map.roads.push(MapRoad {
+                        osm_id: id,
+                        class: class.to_string(),
+                        node_ids: refs.clone(),
+                        points,
+                        oneway: oneway(tags, class),
+                        maxspeed_kmh: tag("maxspeed").and_then(parse_speed_kmh),
+                    });
+                }
+            }
+        }
+    }
+
+    /// A multipolygon relation that is a building or a helipad: its outer rings, each
+    /// with the inner rings inside it as holes.
+    fn add_multipolygon(&self, map: &mut OsmMap, id: i64, tags: &Tags, members: &[(i64, String)]) {
+        let tag = |k: &str| tags.get(k);
+        if tag("type") != Some("multipolygon") {
+            return;
+        }
+        let want_building = is_building(tags);
+        let helipad = matches!(tag("aeroway"), Some("heliport" | "helipad"));
+        if !want_building && !helipad {
+            return;
+        }
+        let pick = |role: &str| -> Vec<Vec<i64>> {
+            members
+                .iter()
+                .filter(|(_, r)| r == role || (role == "outer" && r.is_empty()))
+                .filter_map(|(w, _)| self.ways.get(w).cloned())
+                .collect()
+        };
+        let outers: Vec<Vec<[f64; 2]>> =
+            assemble_rings(pick("outer")).iter().filter_map(|r| self.ring_of(r)).collect();
+        let inners: Vec<Vec<[f64; 2]>> =
+            assemble_rings(pick("inner")).iter().filter_map(|r| self.ring_of(r)).collect();
+        for outer in outers {
+            let mut poly = Polygon::new(outer);
+            let holes = inners.iter().filter(|h| poly.contains(h[0])).cloned().collect();
+            poly.holes = holes;
+            if want_building {
+                map.buildings.push(building(id, poly.clone(), tags));
+            }
+            if helipad {
+                let kind = tag("aeroway").unwrap_or("helipad").to_string();
+                map.helipads.push(MapHelipad { osm_id: id, kind, footprint: poly });
+            }
+        }
+    }
 }
 
 /// `street housenumber` of element `id` tagged `addr:housenumber` (with the element's

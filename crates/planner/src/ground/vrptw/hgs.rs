@@ -375,10 +375,60 @@ pub(crate) fn solve(p: &VrptwProblem, opts: &SolverOptions) -> Solution {
     if n == 0 {
         return Solution { routes: vec![], distance: 0.0, iterations: 0, feasible: true };
     }
-    let mut rng = Rng::new(opts.seed);
-    let mut ls = LocalSearch::new(&data, granular_neighbours(p));
-    // Initial load penalty: a unit of excess costs about the longest edge per unit of
-    // the largest demand, so penalties start on the scale of the objective.
+    let mut search = Search {
+        data: &data,
+        ls: LocalSearch::new(&data, granular_neighbours(p)),
+        rng: Rng::new(opts.seed),
+        pen: initial_penalties(p),
+        feas: SubPop::default(),
+        infeas: SubPop::default(),
+        best: None,
+        best_infeasible: None,
+        load_hist: Vec::new(),
+        warp_hist: Vec::new(),
+    };
+    let mut iterations: u64 = 0;
+    let out_of_budget = |it: u64| {
+        opts.max_iterations.is_some_and(|m| it >= m) || start.elapsed() >= opts.time_limit
+    };
+    'outer: loop {
+        // (Re)initialise the population with random giant tours.
+        for _ in 0..4 * MU {
+            if out_of_budget(iterations) {
+                break 'outer;
+            }
+            let mut tour: Vec<usize> = (1..=n).collect();
+            search.rng.shuffle(&mut tour);
+            iterations += 1;
+            search.educate(tour);
+        }
+        let mut since_improvement: u64 = 0;
+        while !out_of_budget(iterations) {
+            iterations += 1;
+            since_improvement += 1;
+            let pa = select(&search.feas, &search.infeas, &mut search.rng);
+            let pb = select(&search.feas, &search.infeas, &mut search.rng);
+            let child = crossover(&pa.tour, &pb.tour, &mut search.rng, n + 1);
+            if search.educate(child) {
+                since_improvement = 0;
+            }
+            if search.load_hist.len() >= PENALTY_PERIOD {
+                search.adapt_penalties();
+            }
+            if since_improvement >= RESTART_AFTER {
+                search.feas = SubPop::default();
+                search.infeas = SubPop::default();
+                continue 'outer;
+            }
+        }
+        break;
+    }
+    search.into_solution(p, iterations)
+}
+
+/// Initial penalties: a unit of excess load costs about the longest edge per unit of
+/// the largest demand, so penalties start on the scale of the objective.
+fn initial_penalties(p: &VrptwProblem) -> Penalties {
     let max_dist = (0..p.len())
         .flat_map(|i| (0..p.len()).map(move |j| (i, j)))
         .map(|(i, j)| p.distance().get(i, j))
@@ -388,155 +438,115 @@ pub(crate) fn solve(p: &VrptwProblem, opts: &SolverOptions) -> Solution {
         let max_dem = p.nodes().iter().map(|c| c.demand[k]).fold(0.0, f64::max);
         pen.load[k] = if max_dem > 0.0 { (max_dist / max_dem).clamp(0.1, 1e5) } else { 1.0 };
     }
+    pen
+}
 
-    let mut feas = SubPop::default();
-    let mut infeas = SubPop::default();
-    let mut best: Option<Individual> = None;
-    let mut best_infeasible: Option<(f64, Individual)> = None;
-    let mut iterations: u64 = 0;
-    let mut load_hist: Vec<bool> = Vec::new();
-    let mut warp_hist: Vec<bool> = Vec::new();
-    let out_of_budget = |it: u64| {
-        opts.max_iterations.is_some_and(|m| it >= m) || start.elapsed() >= opts.time_limit
-    };
+/// The state of one genetic search: the two sub-populations, the best solutions so far
+/// and the penalty weights with their recent feasibility history.
+struct Search<'d, 'a> {
+    data: &'d Data<'a>,
+    ls: LocalSearch<'d, 'a>,
+    rng: Rng,
+    pen: Penalties,
+    feas: SubPop,
+    infeas: SubPop,
+    best: Option<Individual>,
+    best_infeasible: Option<(f64, Individual)>,
+    load_hist: Vec<bool>,
+    warp_hist: Vec<bool>,
+}
 
-    // Educates (local search, optional repair) and inserts one individual.
-    let mut educate = |tour: Vec<usize>,
-                       pen: &Penalties,
-                       rng: &mut Rng,
-                       feas: &mut SubPop,
-                       infeas: &mut SubPop,
-                       best: &mut Option<Individual>,
-                       best_infeasible: &mut Option<(f64, Individual)>,
-                       load_hist: &mut Vec<bool>,
-                       warp_hist: &mut Vec<bool>|
-     -> bool {
-        let routes = split(&data, pen, &tour);
-        let ind = Individual::new(&data, ls.run(&routes, *pen, rng));
-        load_hist.push(ind.load_feasible());
-        warp_hist.push(ind.warp_feasible());
-        let mut improved = false;
-        let mut consider = |ind: &Individual| {
-            if ind.feasible() {
-                if best.as_ref().is_none_or(|b| ind.distance < b.distance - 1e-9) {
-                    *best = Some(ind.clone());
-                    improved = true;
-                }
-            } else if best.is_none() {
-                let c = ind.cost(pen);
-                if best_infeasible.as_ref().is_none_or(|(bc, _)| c < *bc) {
-                    *best_infeasible = Some((c, ind.clone()));
-                }
-            }
-        };
-        consider(&ind);
+impl Search<'_, '_> {
+    /// Educates one giant tour (split, local search, optional repair) and inserts the
+    /// result; whether it improved the best feasible solution.
+    fn educate(&mut self, tour: Vec<usize>) -> bool {
+        let routes = split(self.data, &self.pen, &tour);
+        let ind = Individual::new(self.data, self.ls.run(&routes, self.pen, &mut self.rng));
+        self.load_hist.push(ind.load_feasible());
+        self.warp_hist.push(ind.warp_feasible());
+        let mut improved = self.consider(&ind);
         if ind.feasible() {
-            feas.add(ind, pen);
+            self.feas.add(ind, &self.pen);
         } else {
             // Repair half the infeasible offspring with ten times the penalties.
-            let repair = rng.unit() < 0.5;
+            let repair = self.rng.unit() < 0.5;
             let routes = ind.routes.clone();
-            infeas.add(ind, pen);
+            self.infeas.add(ind, &self.pen);
             if repair {
-                let fixed = Individual::new(&data, ls.run(&routes, pen.scaled(10.0), rng));
+                let scaled = self.pen.scaled(10.0);
+                let fixed = Individual::new(self.data, self.ls.run(&routes, scaled, &mut self.rng));
                 if fixed.feasible() {
-                    consider(&fixed);
-                    feas.add(fixed, pen);
+                    improved |= self.consider(&fixed);
+                    self.feas.add(fixed, &self.pen);
                 }
             }
         }
         improved
-    };
+    }
 
-    'outer: loop {
-        // (Re)initialise the population with random giant tours.
-        for _ in 0..4 * MU {
-            if out_of_budget(iterations) {
-                break 'outer;
+    /// Keeps `ind` if it is the best feasible solution so far (returns true), or, while
+    /// none is feasible, the cheapest infeasible one.
+    fn consider(&mut self, ind: &Individual) -> bool {
+        if ind.feasible() {
+            if self.best.as_ref().is_none_or(|b| ind.distance < b.distance - 1e-9) {
+                self.best = Some(ind.clone());
+                return true;
             }
-            let mut tour: Vec<usize> = (1..=n).collect();
-            rng.shuffle(&mut tour);
-            iterations += 1;
-            educate(
-                tour,
-                &pen,
-                &mut rng,
-                &mut feas,
-                &mut infeas,
-                &mut best,
-                &mut best_infeasible,
-                &mut load_hist,
-                &mut warp_hist,
-            );
-        }
-        let mut since_improvement: u64 = 0;
-        while !out_of_budget(iterations) {
-            iterations += 1;
-            since_improvement += 1;
-            let pa = select(&feas, &infeas, &mut rng);
-            let pb = select(&feas, &infeas, &mut rng);
-            let child = crossover(&pa.tour, &pb.tour, &mut rng, n + 1);
-            if educate(
-                child,
-                &pen,
-                &mut rng,
-                &mut feas,
-                &mut infeas,
-                &mut best,
-                &mut best_infeasible,
-                &mut load_hist,
-                &mut warp_hist,
-            ) {
-                since_improvement = 0;
-            }
-            if load_hist.len() >= PENALTY_PERIOD {
-                let adapt = |w: f64, hist: &[bool]| {
-                    let frac = hist.iter().filter(|&&f| f).count() as f64 / hist.len() as f64;
-                    if frac < TARGET_FEASIBLE - 0.05 {
-                        (w * 1.2).min(1e5)
-                    } else if frac > TARGET_FEASIBLE + 0.05 {
-                        (w * 0.85).max(0.1)
-                    } else {
-                        w
-                    }
-                };
-                pen.warp = adapt(pen.warp, &warp_hist);
-                pen.load = pen.load.map(|w| adapt(w, &load_hist));
-                load_hist.clear();
-                warp_hist.clear();
-                infeas.update_fitness(&pen);
-            }
-            if since_improvement >= RESTART_AFTER {
-                feas = SubPop::default();
-                infeas = SubPop::default();
-                continue 'outer;
+        } else if self.best.is_none() {
+            let c = ind.cost(&self.pen);
+            if self.best_infeasible.as_ref().is_none_or(|(bc, _)| c < *bc) {
+                self.best_infeasible = Some((c, ind.clone()));
             }
         }
-        break;
+        false
     }
-    let (ind, feasible) = match (best, best_infeasible) {
-        (Some(b), _) => (b, true),
-        (None, Some((_, b))) => (b, false),
-        (None, None) => {
-            // The budget ended before a single individual was built: fall back to
-            // splitting the identity tour, the plainest answer (feasibility left to the checker).
-            let tour: Vec<usize> = (1..=n).collect();
-            let routes = split(&data, &pen, &tour);
-            (Individual::new(&data, routes), false)
-        }
-    };
-    let mut routes = ind.routes;
-    if data.homogeneous {
-        // Interchangeable vehicles: list the used ones first.
-        routes.retain(|r| !r.is_empty());
-    } else {
-        // Route k belongs to vehicle k; only trailing unused vehicles can be dropped.
-        while routes.last().is_some_and(|r| r.is_empty()) {
-            routes.pop();
-        }
+
+    /// Moves each penalty weight towards [`TARGET_FEASIBLE`] offspring feasible in its
+    /// dimension, and re-ranks the infeasible sub-population.
+    fn adapt_penalties(&mut self) {
+        let adapt = |w: f64, hist: &[bool]| {
+            let frac = hist.iter().filter(|&&f| f).count() as f64 / hist.len() as f64;
+            if frac < TARGET_FEASIBLE - 0.05 {
+                (w * 1.2).min(1e5)
+            } else if frac > TARGET_FEASIBLE + 0.05 {
+                (w * 0.85).max(0.1)
+            } else {
+                w
+            }
+        };
+        self.pen.warp = adapt(self.pen.warp, &self.warp_hist);
+        self.pen.load = self.pen.load.map(|w| adapt(w, &self.load_hist));
+        self.load_hist.clear();
+        self.warp_hist.clear();
+        self.infeas.update_fitness(&self.pen);
     }
-    let distance = p.routes_distance(&routes);
-    Solution { routes, distance, iterations, feasible }
+
+    /// The best solution found: feasible if any was, else the cheapest infeasible one,
+    /// else (no individual built within the budget) the identity tour split, the
+    /// plainest answer (feasibility left to the checker).
+    fn into_solution(self, p: &VrptwProblem, iterations: u64) -> Solution {
+        let (ind, feasible) = match (self.best, self.best_infeasible) {
+            (Some(b), _) => (b, true),
+            (None, Some((_, b))) => (b, false),
+            (None, None) => {
+                let tour: Vec<usize> = (1..=p.customers()).collect();
+                let routes = split(self.data, &self.pen, &tour);
+                (Individual::new(self.data, routes), false)
+            }
+        };
+        let mut routes = ind.routes;
+        if self.data.homogeneous {
+            // Interchangeable vehicles: list the used ones first.
+            routes.retain(|r| !r.is_empty());
+        } else {
+            // Route k belongs to vehicle k; only trailing unused vehicles can be dropped.
+            while routes.last().is_some_and(|r| r.is_empty()) {
+                routes.pop();
+            }
+        }
+        let distance = p.routes_distance(&routes);
+        Solution { routes, distance, iterations, feasible }
+    }
 }
 
 /// Binary tournament on biased fitness over both sub-populations.

@@ -190,7 +190,6 @@ impl<'d, 'a> LocalSearch<'d, 'a> {
     }
 
     /// Applies a two-route change if it improves; returns whether it did.
-    #[allow(clippy::too_many_arguments)]
     fn try2(
         &mut self,
         (ra, lo_a, hi_a, ins_a): (usize, usize, usize, &[usize]),
