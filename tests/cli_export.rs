@@ -382,7 +382,7 @@ fn check_tracking(f: &Fixture, doc: &Value) {
         let delivered_s = match &outcome.outcome {
             Outcome::Rejected { reason } => {
                 assert_eq!(o["mode"], "rejected", "{id}");
-                assert_eq!(last["reason"], reason.as_str(), "{id}");
+                assert_eq!(last["reason"], reason.to_string().as_str(), "{id}");
                 assert_eq!(kinds, ["placed", "rejected"], "{id}");
                 assert!(o.get("proof_of_delivery").is_none(), "{id}");
                 continue;

@@ -78,13 +78,23 @@ fn plan_monaco_writes_consistent_deterministic_outputs() {
     // timeline.csv: a header, then exactly one row per order, in mission order.
     let timeline = String::from_utf8(files1["timeline.csv"].clone()).unwrap();
     let mut rows = timeline.lines();
-    assert_eq!(rows.next(), Some("order_id,placed_s,dispatched_s,delivered_s,mode,vehicle,reason"));
+    assert_eq!(
+        rows.next(),
+        Some("order_id,placed_s,dispatched_s,delivered_s,promised_s,mode,vehicle,reason")
+    );
     let rows: Vec<Vec<&str>> = rows.map(|r| r.split(',').collect()).collect();
     let ids: Vec<&str> = rows.iter().map(|r| r[0]).collect();
     let expected_ids = mission_order_ids();
     assert_eq!(expected_ids.len(), 70);
     assert_eq!(ids, expected_ids);
-    let modes: Vec<&str> = rows.iter().map(|r| r[4]).collect();
+    let modes: Vec<&str> = rows.iter().map(|r| r[5]).collect();
+    // Served orders carry their promise, and the plan's summary says none is late: no
+    // row is delivered after it.
+    for r in rows.iter().filter(|r| r[5] != "rejected") {
+        let delivered: f64 = r[3].parse().expect("a served order has a delivery time");
+        let promised: f64 = r[4].parse().expect("a served order has a promise");
+        assert!(delivered <= promised + 0.05, "late row: {r:?}");
+    }
     assert!(modes.iter().all(|m| ["drone", "van", "rejected"].contains(m)), "{modes:?}");
     assert!(modes.contains(&"drone"), "no order went by drone");
     if modes.contains(&"rejected") {

@@ -29,6 +29,7 @@ use skylane_planner::mission::{
     ClockTime, Depot, DepotKind, DroneGroup, DroneModel, Mission, Order, Service,
 };
 use skylane_planner::plan::{OrderOutcome, Outcome, Plan, Summary, PLAN_FORMAT};
+use skylane_planner::stats::percentile;
 use skylane_planner::verify::{verify, Rule};
 use skylane_planner::volumes::{flight_volumes, ReservationIndex, Volume4};
 use skylane_planner::world::pads::pad_layout;
@@ -47,10 +48,6 @@ fn splitmix(state: &mut u64) -> f64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
 /// `n` nest sites on open ground, as far apart as possible (farthest-point order from
@@ -198,14 +195,15 @@ fn main() {
         let outcome = match q.mode {
             QuoteMode::Drone { .. } => Outcome::Drone { flight: dispatcher.flights().len() - 1 },
             QuoteMode::Van { reason } | QuoteMode::Refused { reason } => {
-                let kind = reason.split(':').next().unwrap_or("other").to_string();
-                *reasons.entry(kind).or_default() += 1;
+                let kind = reason.main_kind().map_or("none", |k| k.label());
+                *reasons.entry(kind.to_string()).or_default() += 1;
                 Outcome::Rejected { reason }
             }
         };
         outcomes.push(OrderOutcome {
             order_id: o.id.clone(),
             placed_s: o.placed_at.seconds(),
+            promised_s: skylane_planner::plan::promised_s(&mission, o, &outcome),
             outcome,
         });
     }

@@ -21,6 +21,7 @@ pub mod scene;
 pub mod search;
 pub mod sim;
 pub mod sites;
+pub mod stats;
 pub mod trajectory;
 pub mod verify;
 pub mod volumes;

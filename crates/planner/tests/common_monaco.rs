@@ -1,6 +1,9 @@
 //! Shared fixtures: the Monaco mission loaded and planned once per test binary.
 
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    reason = "each test crate that includes this module uses a different part of it"
+)]
 
 use std::path::PathBuf;
 use std::sync::OnceLock;

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use common_monaco::monaco;
 use skylane_planner::dispatch::{Dispatcher, QuoteMode};
 use skylane_planner::mission::{ClockTime, Depot, DepotKind, Mission, VanGroup};
-use skylane_planner::plan::{Flight, Outcome, Plan};
+use skylane_planner::plan::{Flight, Outcome, Plan, ReasonKind};
 use skylane_planner::sim::events::PAD_NOTICE_S;
 use skylane_planner::sim::invariants::check_state;
 use skylane_planner::sim::{simulate, simulate_faults, Fault, FaultKind, OrderState, SimDay};
@@ -89,7 +89,9 @@ fn a_cancelled_order_is_freed_before_take_off_and_delivered_after() {
     assert_eq!(affected(&day, FaultKind::Cancelled), 2);
     assert!(day.plan.flights.iter().all(|f| f.order_id != early.order_id));
     match outcome(&day.plan, &early.order_id) {
-        Outcome::Rejected { reason } => assert!(reason.starts_with("cancelled:"), "{reason}"),
+        Outcome::Rejected { reason } => {
+            assert_eq!(reason.main_kind(), Some(ReasonKind::Cancelled), "{reason}")
+        }
         o => panic!("cancelled before take-off but {o:?}"),
     }
     let rec = day.orders.iter().find(|r| r.order_id == early.order_id).unwrap();
@@ -181,7 +183,9 @@ fn a_broken_van_is_towed_back_and_its_orders_go_on_a_later_van_or_are_reported()
                 let rt = &day.plan.van_routes[*route];
                 assert!(rt.van_id != van_id && rt.times_s[0] > first_out, "{}", r.order_id);
             }
-            OrderState::Rejected { reason } => assert!(reason.starts_with("van:"), "{reason}"),
+            OrderState::Rejected { reason } => {
+                assert_eq!(reason.main_kind(), Some(ReasonKind::Van), "{reason}")
+            }
             s => panic!("{}: {s:?} after a breakdown", r.order_id),
         }
     }

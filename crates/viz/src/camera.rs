@@ -14,6 +14,7 @@ use skylane_planner::world::Rect;
 
 use crate::coords::ground_to_bevy;
 use crate::replay::{Replay, Selection};
+use crate::state::{add_replay_sets, PointerOnUi, ReplaySet};
 
 /// Vertical field of view of the camera, radians.
 pub const FOV_Y: f32 = FRAC_PI_4;
@@ -118,6 +119,7 @@ pub struct CameraPlugin;
 
 impl Plugin for CameraPlugin {
     fn build(&self, app: &mut App) {
+        add_replay_sets(app);
         app.init_resource::<Selection>()
             .insert_resource(ClearColor(Color::srgb(0.62, 0.75, 0.88)))
             .insert_resource(GlobalAmbientLight {
@@ -139,8 +141,7 @@ impl Plugin for CameraPlugin {
                     apply_orbit,
                 )
                     .chain()
-                    .after(crate::clock::ClockSystems)
-                    .after(crate::vehicles::VehicleSystems),
+                    .in_set(ReplaySet::View),
             );
     }
 }
@@ -177,13 +178,14 @@ fn spawn_sun(mut commands: Commands, replay: Res<Replay>) {
     ));
 }
 
-/// Left drag orbits.
+/// Left drag orbits, unless the drag is the HUD's (the time slider).
 fn orbit_with_mouse(
     buttons: Res<ButtonInput<MouseButton>>,
     motion: Res<AccumulatedMouseMotion>,
+    on_ui: Res<PointerOnUi>,
     mut orbit: Single<&mut OrbitCamera>,
 ) {
-    if buttons.pressed(MouseButton::Left) && motion.delta != Vec2::ZERO {
+    if buttons.pressed(MouseButton::Left) && motion.delta != Vec2::ZERO && !on_ui.0 {
         orbit.rotate(-motion.delta.x * 0.005, motion.delta.y * 0.005);
     }
 }
@@ -300,6 +302,57 @@ fn apply_orbit(mut cameras: Query<(&OrbitCamera, &mut Transform), Changed<OrbitC
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hud::track_pointer_on_ui;
+    use crate::state::ReplaySetsPlugin;
+    use bevy::window::{PrimaryWindow, WindowResolution};
+
+    /// An app with the pointer tracking and the orbit, a 800x600 window and a camera.
+    fn orbit_app() -> App {
+        let mut app = App::new();
+        app.add_plugins(ReplaySetsPlugin)
+            .init_resource::<ButtonInput<MouseButton>>()
+            .init_resource::<AccumulatedMouseMotion>()
+            .add_systems(
+                Update,
+                (
+                    track_pointer_on_ui.in_set(ReplaySet::Input),
+                    orbit_with_mouse.in_set(ReplaySet::View),
+                ),
+            );
+        let window = Window { resolution: WindowResolution::new(800, 600), ..default() };
+        app.world_mut().spawn((window, PrimaryWindow));
+        let orbit = OrbitCamera { focus: Vec3::ZERO, yaw: 0.0, pitch: 0.5, distance: 100.0 };
+        app.world_mut().spawn(orbit);
+        app
+    }
+
+    /// Presses the left button at `cursor`, then drags it 40 px right for a frame;
+    /// returns the camera's yaw after.
+    fn drag_from(app: &mut App, cursor: Vec2) -> f32 {
+        let world = app.world_mut();
+        let mut windows = world.query::<&mut Window>();
+        windows.single_mut(world).unwrap().set_cursor_position(Some(cursor));
+        world.resource_mut::<ButtonInput<MouseButton>>().press(MouseButton::Left);
+        app.update();
+        let world = app.world_mut();
+        world.resource_mut::<ButtonInput<MouseButton>>().clear();
+        world.resource_mut::<AccumulatedMouseMotion>().delta = Vec2::new(40.0, 0.0);
+        let mut windows = world.query::<&mut Window>();
+        windows.single_mut(world).unwrap().set_cursor_position(Some(cursor - Vec2::Y * 100.0));
+        app.update();
+        let world = app.world_mut();
+        world.query::<&OrbitCamera>().single(world).unwrap().yaw
+    }
+
+    #[test]
+    fn dragging_the_time_slider_does_not_orbit_the_camera() {
+        // Pressed on the slider band (the bottom 18 px), then dragged up into the view.
+        let mut app = orbit_app();
+        assert_eq!(drag_from(&mut app, Vec2::new(400.0, 595.0)), 0.0);
+        // The same drag begun in the view orbits.
+        let mut app = orbit_app();
+        assert!(drag_from(&mut app, Vec2::new(400.0, 300.0)).abs() > 0.1);
+    }
 
     #[test]
     fn default_view_looks_north() {

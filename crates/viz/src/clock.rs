@@ -10,8 +10,8 @@
 use bevy::prelude::*;
 
 use crate::replay::{Replay, Selection};
+use crate::state::{add_replay_sets, DroneMarker, ReplaySet, VanMarker};
 use crate::timeline::OrderEvent;
-use crate::vehicles::{DroneMarker, VanMarker};
 
 /// Replay speeds, mission seconds per real second.
 pub const SPEEDS: [f64; 9] = [1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0];
@@ -130,18 +130,15 @@ pub struct ClockPlugin;
 
 impl Plugin for ClockPlugin {
     fn build(&self, app: &mut App) {
+        add_replay_sets(app);
         app.init_resource::<ClockStart>().add_systems(PreStartup, init_clock).add_systems(
             Update,
             (play_pause, change_speed, scrub_keys, jump_to_order_events, advance_clock)
                 .chain()
-                .in_set(ClockSystems),
+                .in_set(ReplaySet::Clock),
         );
     }
 }
-
-/// The systems that change the clock; vehicles and the HUD run after them.
-#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ClockSystems;
 
 /// Creates the clock over the plan's span, a minute either side.
 fn init_clock(mut commands: Commands, replay: Res<Replay>, start: Res<ClockStart>) {

@@ -17,10 +17,10 @@ use bevy::prelude::*;
 use skylane_planner::verify::{fleet_conflicts, Rule, Violation};
 use skylane_planner::volumes::{flight_volumes, Volume4};
 
-use crate::clock::{ClockSystems, ReplayClock};
+use crate::clock::ReplayClock;
 use crate::coords::map_to_bevy;
 use crate::replay::{Replay, Selection};
-use crate::vehicles::{DroneNow, VehicleSystems};
+use crate::state::{add_replay_sets, DroneNow, ReplaySet};
 
 /// How long before and after a loss of separation its marker shows, s.
 const MARKER_WINDOW_S: f64 = 60.0;
@@ -40,14 +40,13 @@ pub struct FleetPlugin;
 
 impl Plugin for FleetPlugin {
     fn build(&self, app: &mut App) {
+        add_replay_sets(app);
         app.init_resource::<Conflicts>()
             .init_resource::<Selection>()
             .add_systems(Startup, (find_conflicts, spawn_banner).chain())
             .add_systems(
                 Update,
-                (draw_reserved_volume, draw_conflict_markers)
-                    .after(ClockSystems)
-                    .after(VehicleSystems),
+                (draw_reserved_volume, draw_conflict_markers).in_set(ReplaySet::Display),
             );
     }
 }

@@ -6,11 +6,13 @@ use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 use skylane_planner::plan::{Phase, Plan};
 
-use crate::clock::{ClockSystems, ReplayClock};
+use crate::clock::ReplayClock;
 use crate::coords::clock_text;
 use crate::replay::{Replay, Selection};
+use crate::state::{
+    add_replay_sets, DroneMarker, DroneNow, PointerOnUi, ReplaySet, VanMarker, VanNow,
+};
 use crate::timeline::Stats;
-use crate::vehicles::{DroneMarker, DroneNow, VanMarker, VanNow, VehicleSystems};
 
 /// Height of the time slider along the bottom edge, logical pixels.
 pub const SLIDER_HEIGHT_PX: f32 = 18.0;
@@ -37,13 +39,13 @@ pub struct HudPlugin;
 
 impl Plugin for HudPlugin {
     fn build(&self, app: &mut App) {
+        add_replay_sets(app);
         app.init_resource::<Selection>().add_systems(Startup, spawn_hud).add_systems(
             Update,
             (
-                scrub_with_slider.before(ClockSystems),
+                (track_pointer_on_ui, scrub_with_slider).chain().in_set(ReplaySet::Input),
                 (update_clock_text, update_selection_text, update_slider)
-                    .after(ClockSystems)
-                    .after(VehicleSystems),
+                    .in_set(ReplaySet::Display),
             ),
         );
     }
@@ -284,11 +286,44 @@ fn update_slider(clock: Res<ReplayClock>, mut fill: Query<&mut Node, With<Slider
     }
 }
 
-/// Pressing or dragging on the slider band sets the clock.
+/// Whether a pointer at `cursor_y` (logical pixels from the top) in a window
+/// `window_h` tall is on the time slider band.
+pub fn on_slider(cursor_y: f32, window_h: f32) -> bool {
+    cursor_y >= window_h - SLIDER_HEIGHT_PX
+}
+
+/// Says in [`PointerOnUi`] whether the pointer is the HUD's this frame: over the slider,
+/// or holding (or just releasing) a left press that began on it.
+pub(crate) fn track_pointer_on_ui(
+    buttons: Res<ButtonInput<MouseButton>>,
+    window: Query<&Window, With<PrimaryWindow>>,
+    mut pressed_on_slider: Local<bool>,
+    mut on_ui: ResMut<PointerOnUi>,
+) {
+    let over = window
+        .iter()
+        .next()
+        .and_then(|w| w.cursor_position().map(|c| on_slider(c.y, w.height())))
+        .unwrap_or(false);
+    if buttons.just_pressed(MouseButton::Left) {
+        *pressed_on_slider = over;
+    }
+    let holding = buttons.pressed(MouseButton::Left) || buttons.just_released(MouseButton::Left);
+    if !holding {
+        *pressed_on_slider = false;
+    }
+    let now = over || *pressed_on_slider;
+    if on_ui.0 != now {
+        on_ui.0 = now;
+    }
+}
+
+/// Pressing or dragging on the slider band sets the clock (a drag that began on the
+/// band keeps scrubbing wherever the pointer goes).
 fn scrub_with_slider(
     buttons: Res<ButtonInput<MouseButton>>,
     window: Query<&Window, With<PrimaryWindow>>,
-    mut dragging: Local<bool>,
+    on_ui: Res<PointerOnUi>,
     mut clock: ResMut<ReplayClock>,
 ) {
     let Some(window) = window.iter().next() else {
@@ -297,13 +332,7 @@ fn scrub_with_slider(
     let Some(cursor) = window.cursor_position() else {
         return;
     };
-    if buttons.just_pressed(MouseButton::Left) {
-        *dragging = cursor.y >= window.height() - SLIDER_HEIGHT_PX;
-    }
-    if !buttons.pressed(MouseButton::Left) {
-        *dragging = false;
-    }
-    if *dragging {
+    if on_ui.0 && buttons.pressed(MouseButton::Left) {
         clock.set_progress((cursor.x / window.width().max(1.0)) as f64);
     }
 }

@@ -24,6 +24,11 @@
 //!   the orbit view ([`proof::proof_shot`] resolves the order).
 //!
 //! [`ReplayPlugin`] adds the first six; [`cli::build_app`] assembles the whole app.
+//!
+//! No plugin imports another: what they share — the vehicles' markers and current
+//! state, the frame's stages ([`state::ReplaySet`], chained once by
+//! [`state::ReplaySetsPlugin`]) and whether the pointer is on the HUD
+//! ([`state::PointerOnUi`]) — lives in [`state`].
 
 #![warn(missing_docs)]
 
@@ -38,6 +43,7 @@ pub mod proof;
 pub mod replay;
 pub mod scene;
 pub mod screenshot;
+pub mod state;
 pub mod synthetic;
 pub mod timeline;
 pub mod vehicles;
@@ -70,7 +76,8 @@ pub(crate) mod testutil {
 
     use skylane_planner::mission::Mission;
     use skylane_planner::plan::{
-        Flight, MapRef, OrderOutcome, Outcome, Plan, Summary, VanRoute, PLAN_FORMAT,
+        promised_s, Flight, MapRef, OrderOutcome, Outcome, Plan, ReasonKind, Reasons, Summary,
+        VanRoute, PLAN_FORMAT,
     };
 
     use crate::synthetic::{synthetic_flight, synthetic_van_route};
@@ -104,8 +111,8 @@ pub(crate) mod testutil {
         let mission = Mission::from_ron_str(text, "unit.ron").expect("valid test mission");
         let outcome = |k: usize| match k {
             0 => Outcome::Drone { flight: 0 },
-            1 => Outcome::Van { route: 0, reason: String::new() },
-            _ => Outcome::Rejected { reason: "test".into() },
+            1 => Outcome::Van { route: 0, reason: Reasons::none() },
+            _ => Outcome::Rejected { reason: Reasons::one(ReasonKind::NoPath, "test") },
         };
         let outcomes = mission
             .orders
@@ -114,6 +121,7 @@ pub(crate) mod testutil {
             .map(|(k, o)| OrderOutcome {
                 order_id: o.id.clone(),
                 placed_s: o.placed_at.seconds(),
+                promised_s: promised_s(&mission, o, &outcome(k)),
                 outcome: outcome(k),
             })
             .collect();

@@ -14,8 +14,9 @@ use skylane_planner::plan::{Flight, Outcome, Phase, Plan};
 
 use crate::coords::{clock_text, ground_to_bevy, map_to_bevy};
 use crate::scene::HiddenDropPoints;
+use crate::state::{add_replay_sets, DroneMarker, ReplaySet};
 use crate::timeline::flight_state;
-use crate::vehicles::{DroneMarker, VehicleSystems, PACKAGE_COLOR};
+use crate::vehicles::PACKAGE_COLOR;
 
 /// Vertical field of view of the drone's camera, radians (75°: a wide-angle lens, so that
 /// from hover height the picture shows the buildings around the drop point).
@@ -173,13 +174,14 @@ pub struct ProofPlugin {
 
 impl Plugin for ProofPlugin {
     fn build(&self, app: &mut App) {
+        add_replay_sets(app);
         app.insert_resource(self.shot.clone())
             // The flat marker replaces the tall delivery-point pad, which would hide the
             // parcel from above.
             .insert_resource(HiddenDropPoints(vec![self.shot.drop_point_m]))
             .add_systems(Startup, (spawn_parcel, spawn_caption))
             .add_systems(PostStartup, use_drone_lens)
-            .add_systems(Update, hide_camera_drone.after(VehicleSystems))
+            .add_systems(Update, hide_camera_drone.in_set(ReplaySet::Display))
             .add_systems(PostUpdate, place_camera.before(TransformSystems::Propagate));
     }
 }

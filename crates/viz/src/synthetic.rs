@@ -12,8 +12,8 @@ use std::path::Path;
 use skylane_planner::geo::LocalFrame;
 use skylane_planner::mission::{Mission, MissionError};
 use skylane_planner::plan::{
-    Flight, MapRef, OrderOutcome, Outcome, Phase, Plan, Sample, Summary, VanRoute, VanStop,
-    PLAN_FORMAT,
+    promised_s, Flight, MapRef, OrderOutcome, Outcome, Phase, Plan, ReasonKind, Reasons, Sample,
+    Summary, VanRoute, VanStop, PLAN_FORMAT,
 };
 
 /// Cruise speed of synthetic drones, m/s.
@@ -228,13 +228,20 @@ pub fn synthetic_plan(map: &Path) -> Result<Plan, MissionError> {
             }
             6 => {
                 van_stops.push((o.id.as_str(), drop));
-                Outcome::Van { route: 0, reason: "service: synthetic van order".into() }
+                Outcome::Van {
+                    route: 0,
+                    reason: Reasons::one(ReasonKind::Service, "synthetic van order"),
+                }
             }
             _ => Outcome::Rejected {
-                reason: "destination 2.1 km beyond the drone range of 1.8 km (synthetic)".into(),
+                reason: Reasons::one(
+                    ReasonKind::Energy,
+                    "destination 2.1 km beyond the drone range of 1.8 km (synthetic)",
+                ),
             },
         };
-        outcomes.push(OrderOutcome { order_id: o.id.clone(), placed_s, outcome });
+        let promised_s = promised_s(&mission, o, &outcome);
+        outcomes.push(OrderOutcome { order_id: o.id.clone(), placed_s, promised_s, outcome });
     }
     let van_routes =
         vec![synthetic_van_route("van-1", van_depot, &van_stops, 9.0 * 3600.0 + 420.0)];
@@ -244,7 +251,7 @@ pub fn synthetic_plan(map: &Path) -> Result<Plan, MissionError> {
         by_van: van_stops.len(),
         late: 0,
         rejected: 1,
-        rejected_by_reason: BTreeMap::from([("range".to_string(), 1)]),
+        rejected_by_reason: BTreeMap::from([("energy".to_string(), 1)]),
         drone_km: flights.iter().map(|f| f.path_length_m).sum::<f64>() / 1000.0,
         van_km: van_routes.iter().map(|r| r.distance_m).sum::<f64>() / 1000.0,
         energy_wh: flights.iter().map(|f| f.energy_wh).sum(),

@@ -6,9 +6,6 @@
 //! orders at an instant and [`Timeline::next_event`] / [`Timeline::previous_event`] find
 //! the events to jump to.
 
-use std::collections::HashMap;
-
-use skylane_planner::mission::Service;
 use skylane_planner::plan::{Flight, Outcome, Phase, Plan, VanRoute};
 
 /// A drone's interpolated state at one instant.
@@ -129,7 +126,8 @@ pub struct OrderTimes {
     pub pickup_s: Option<f64>,
     /// Package handed over, s.
     pub delivered_s: Option<f64>,
-    /// Promise or window end, s (infinite when the service has none).
+    /// What the order was promised, s (the plan's `promised_s`; infinite when the plan
+    /// records none).
     pub due_s: f64,
     /// Whether the order was rejected.
     pub rejected: bool,
@@ -211,19 +209,6 @@ impl Timeline {
     /// Indexes a plan. Tolerates dangling flight or route indices (they count as not
     /// served) so that a hand-edited plan still replays.
     pub fn new(plan: &Plan) -> Timeline {
-        let due: HashMap<&str, f64> = plan
-            .mission
-            .orders
-            .iter()
-            .map(|o| {
-                let due = match o.service {
-                    Service::Express => o.due_s(),
-                    Service::Window(w) => w.to.seconds(),
-                    Service::SameDay => f64::INFINITY,
-                };
-                (o.id.as_str(), due)
-            })
-            .collect();
         let mut orders = Vec::with_capacity(plan.outcomes.len());
         let mut events = Vec::new();
         for (k, o) in plan.outcomes.iter().enumerate() {
@@ -232,7 +217,8 @@ impl Timeline {
                 placed_s: o.placed_s,
                 pickup_s: None,
                 delivered_s: None,
-                due_s: due.get(o.order_id.as_str()).copied().unwrap_or(f64::INFINITY),
+                // The plan's own promise, the one its summary counts late against.
+                due_s: o.promised_s.unwrap_or(f64::INFINITY),
                 rejected: false,
                 flight: None,
                 route: None,
@@ -491,13 +477,29 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn late_orders_are_counted() {
+    fn late_orders_are_counted_against_the_plans_promise() {
         let mut plan = plan_with(vec![flight("d1", "o1", 100.0, 200.0)], vec![]);
-        // Promise of o1 ends before the drop.
-        plan.mission.orders[0].promise_min = 0.5;
+        // The promise the plan records for o1 ends before the drop.
+        plan.outcomes[0].promised_s = Some(plan.flights[0].delivered_s - 1.0);
         let tl = Timeline::new(&plan);
         assert!(tl.orders[0].late());
         assert_eq!(tl.stats(&plan, tl.end_s).late, 1);
+    }
+
+    #[test]
+    fn an_express_order_gone_by_van_is_due_when_the_plan_says() {
+        // o2 is an express order the van delivers long after placed + 30 min; the plan
+        // promised it by the end of the van shifts, so it is not late.
+        let plan = plan_with(
+            vec![flight("d1", "o1", 100.0, 200.0)],
+            vec![van_route("v1", &["o2"], 5000.0)],
+        );
+        let o2 = &plan.outcomes[1];
+        assert!(o2.promised_s.is_some_and(|p| p > o2.placed_s + 30.0 * 60.0));
+        let tl = Timeline::new(&plan);
+        assert!(tl.orders[1].delivered_s.is_some_and(|d| d > o2.placed_s + 30.0 * 60.0));
+        assert!(!tl.orders[1].late());
+        assert_eq!(tl.stats(&plan, tl.end_s).late, 0);
     }
 
     #[test]

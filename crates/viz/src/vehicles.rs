@@ -9,14 +9,13 @@ use std::f32::consts::FRAC_PI_4;
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 
-use crate::camera::FOV_Y;
-use crate::clock::{ClockSystems, ReplayClock};
+use crate::clock::ReplayClock;
 use crate::coords::{ground_to_bevy, map_to_bevy};
-use crate::hud::SLIDER_HEIGHT_PX;
 use crate::replay::{Replay, Selection};
-use crate::timeline::{
-    flight_active, flight_state, soc_color, van_heading, van_position, DroneState,
+use crate::state::{
+    add_replay_sets, DroneMarker, DroneNow, PointerOnUi, ReplaySet, VanMarker, VanNow,
 };
+use crate::timeline::{flight_active, flight_state, soc_color, van_heading, van_position};
 
 /// The drones' body colour: a saturated magenta that appears nowhere else in the scene,
 /// so a screenshot test can find drones by colour.
@@ -31,42 +30,6 @@ const MAX_TRAIL_POINTS: usize = 240;
 /// Click radius for picking, logical pixels.
 const PICK_RADIUS_PX: f32 = 24.0;
 
-/// A drone and the flights it flies, sorted by take-off.
-#[derive(Component, Debug, Clone, PartialEq)]
-pub struct DroneMarker {
-    /// Drone id.
-    pub id: String,
-    /// Indices into the plan's flights.
-    pub flights: Vec<usize>,
-}
-
-/// A van and its routes, sorted by departure.
-#[derive(Component, Debug, Clone, PartialEq)]
-pub struct VanMarker {
-    /// Van id.
-    pub id: String,
-    /// Indices into the plan's van routes.
-    pub routes: Vec<usize>,
-}
-
-/// What a drone is doing now.
-#[derive(Component, Debug, Clone, Copy, Default, PartialEq)]
-pub struct DroneNow {
-    /// The flight in the air, if any.
-    pub flight: Option<usize>,
-    /// Its interpolated state.
-    pub state: Option<DroneState>,
-}
-
-/// What a van is doing now.
-#[derive(Component, Debug, Clone, Copy, Default, PartialEq)]
-pub struct VanNow {
-    /// The route being driven, if any.
-    pub route: Option<usize>,
-    /// Position, local map metres.
-    pub pos_m: Option<[f64; 2]>,
-}
-
 /// The package hanging under a drone or riding on a van (a child entity).
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Package;
@@ -80,15 +43,12 @@ pub struct ScreenSize {
     pub min_m: f32,
 }
 
-/// The systems that move vehicles; the camera and HUD run after them.
-#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
-pub struct VehicleSystems;
-
 /// Drones, vans, trails, marker scaling and picking.
 pub struct VehiclesPlugin;
 
 impl Plugin for VehiclesPlugin {
     fn build(&self, app: &mut App) {
+        add_replay_sets(app);
         app.init_resource::<Selection>()
             .add_systems(Startup, (spawn_drones, spawn_vans))
             .add_systems(
@@ -98,8 +58,7 @@ impl Plugin for VehiclesPlugin {
                     (draw_trails, draw_selection, pick_on_click),
                 )
                     .chain()
-                    .in_set(VehicleSystems)
-                    .after(ClockSystems),
+                    .in_set(ReplaySet::Vehicles),
             );
         app.add_systems(PostUpdate, scale_to_screen.before(TransformSystems::Propagate));
     }
@@ -355,20 +314,25 @@ pub fn world_size_for_pixels(pixels: f32, distance: f32, viewport_h: f32, fov_y:
     pixels * 2.0 * distance * (fov_y / 2.0).tan() / viewport_h.max(1.0)
 }
 
-/// Scales markers so they keep their on-screen size at every zoom.
+/// Scales markers so they keep their on-screen size at every zoom, with the field of
+/// view the camera's projection has (the proof view uses a wider lens).
 fn scale_to_screen(
-    camera: Query<&GlobalTransform, With<Camera3d>>,
+    camera: Query<(&GlobalTransform, &Projection), With<Camera3d>>,
     window: Query<&Window, With<PrimaryWindow>>,
     mut markers: Query<(&ScreenSize, &mut Transform)>,
 ) {
-    let Some(cam) = camera.iter().next() else {
+    let Some((cam, projection)) = camera.iter().next() else {
         return;
+    };
+    let fov_y = match projection {
+        Projection::Perspective(p) => p.fov,
+        _ => PerspectiveProjection::default().fov,
     };
     let h = window.iter().next().map(|w| w.height()).unwrap_or(720.0);
     let eye = cam.translation();
     for (size, mut t) in &mut markers {
         let d = t.translation.distance(eye);
-        let s = world_size_for_pixels(size.pixels, d, h, FOV_Y).max(size.min_m);
+        let s = world_size_for_pixels(size.pixels, d, h, fov_y).max(size.min_m);
         if (t.scale.x - s).abs() > 1e-3 * s {
             t.scale = Vec3::splat(s);
         }
@@ -380,11 +344,11 @@ type PickableVehicle = (Entity, &'static GlobalTransform, &'static Visibility);
 /// Drones and vans.
 type VehicleFilter = Or<(With<DroneMarker>, With<VanMarker>)>;
 
-/// A left click (press and release without dragging, not on the time slider) selects the
+/// A left click (press and release without dragging, not on the HUD) selects the
 /// visible vehicle nearest to the cursor on screen, within a small radius, or clears the
 /// selection.
-#[allow(clippy::too_many_arguments)]
 fn pick_on_click(
+    on_ui: Res<PointerOnUi>,
     buttons: Res<ButtonInput<MouseButton>>,
     window: Query<&Window, With<PrimaryWindow>>,
     camera: Query<(&Camera, &GlobalTransform), With<Camera3d>>,
@@ -405,7 +369,7 @@ fn pick_on_click(
     let (Some(start), Some(cursor)) = (pressed_at.take(), cursor) else {
         return;
     };
-    if start.distance(cursor) > 5.0 || cursor.y > window.height() - SLIDER_HEIGHT_PX {
+    if start.distance(cursor) > 5.0 || on_ui.0 {
         return;
     }
     let Some((cam, cam_t)) = camera.iter().next() else {
@@ -432,6 +396,8 @@ pub fn nearest_within<T>(candidates: impl Iterator<Item = (T, f32)>, radius: f32
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const FOV_Y: f32 = FRAC_PI_4;
 
     #[test]
     fn groups_sorted_by_time() {

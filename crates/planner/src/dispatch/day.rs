@@ -2,13 +2,19 @@
 //! assignment of drones (see the parent module's docs), then van waves for the rest.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
-use super::{vans, Dispatcher, PadFlights, TemplateOption, SERVICE_BY_VAN};
+use super::booking::PadFlights;
+use super::options::TemplateOption;
+use super::{service_by_van, vans, Dispatcher};
 use crate::ground::roads::RoadGraph;
 use crate::mission::{Mission, Service};
-use crate::plan::{Flight, MapRef, OrderOutcome, Outcome, Plan, Summary, PLAN_FORMAT};
+use crate::plan::{
+    promised_s, Flight, MapRef, OrderOutcome, Outcome, Plan, Reason, ReasonKind, Reasons, Summary,
+    VanRoute, PLAN_FORMAT,
+};
 use crate::world::World;
 
 /// Whether flights are kept clear of each other (see the parent module's docs).
@@ -43,167 +49,12 @@ pub fn plan_mission_with(
     deconflict: Deconfliction,
 ) -> Plan {
     let mut d = Dispatcher::new(mission, world).with_deconfliction(deconflict);
-    let n = mission.orders.len();
-    // Build the planners (one per set of active windowed zones) in parallel, then every
-    // order's flight options in parallel; results are collected in order.
-    d.zone_sets().par_iter().for_each(|o| {
-        d.planner_for(o);
-    });
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    let templates: Vec<Vec<TemplateOption>> = mission
-        .orders
-        .par_iter()
-        .map(|o| {
-            let express = matches!(o.service, Service::Express);
-            let t = if express { d.options(o) } else { Vec::new() };
-            progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, n);
-            t
-        })
-        .collect();
-
-    // Look-ahead assignment (see the module docs).
-    let pick = mission.policy.pick_load_s;
-    let mut pending: Vec<usize> =
-        (0..n).filter(|&i| matches!(mission.orders[i].service, Service::Express)).collect();
-    pending.sort_by(|&a, &b| {
-        mission.orders[a]
-            .placed_at
-            .seconds()
-            .total_cmp(&mission.orders[b].placed_at.seconds())
-            .then(a.cmp(&b))
-    });
-    let mut drone_reason: Vec<Option<String>> = vec![None; n];
-    let mut flight_of: Vec<Option<usize>> = vec![None; n];
-    while let Some(&first) = pending.first() {
-        let decide_at = mission.orders[first].placed_at.seconds() + pick;
-        let batch: Vec<usize> = pending
-            .iter()
-            .copied()
-            .take_while(|&i| mission.orders[i].placed_at.seconds() <= decide_at)
-            .collect();
-        let mut chosen: Option<(f64, f64, usize)> = None; // (regret, -due, order)
-        for &i in &batch {
-            let o = &mission.orders[i];
-            let (best, second, reasons) = d.best_drone(o, &templates[i]);
-            match best {
-                None => {
-                    drone_reason[i] = Some(if reasons.is_empty() {
-                        "no drones: the fleet has no drones".into()
-                    } else {
-                        reasons.join("; ")
-                    });
-                }
-                Some((delivered, ..)) => {
-                    let regret = second - delivered;
-                    let key = (regret, -o.due_s(), i);
-                    let better = match chosen {
-                        None => true,
-                        Some(c) => {
-                            key.0 > c.0
-                                || (key.0 == c.0 && (key.1 > c.1 || (key.1 == c.1 && key.2 < c.2)))
-                        }
-                    };
-                    if better {
-                        chosen = Some(key);
-                    }
-                }
-            }
-        }
-        pending.retain(|i| drone_reason[*i].is_none());
-        if let Some((_, _, i)) = chosen {
-            let o = &mission.orders[i];
-            match d.deconflicted(o, &templates[i], &mut PadFlights::default()) {
-                Ok(b) => {
-                    d.book(o, b);
-                    flight_of[i] = Some(d.flights.len() - 1);
-                }
-                Err(reason) => drone_reason[i] = Some(reason),
-            }
-            pending.retain(|&p| p != i);
-        }
-    }
-
-    // Vans for everything else.
-    let frame = &world.frame;
-    let dests: Vec<[f64; 2]> =
-        mission.orders.iter().map(|o| frame.to_local(o.lat_deg, o.lon_deg)).collect();
-    let shift_end = mission.fleet.vans.iter().map(|v| v.shift_end.seconds()).fold(0.0, f64::max);
-    let van_orders: Vec<vans::VanOrder> = (0..n)
-        .filter(|&i| flight_of[i].is_none())
-        .map(|i| {
-            let o = &mission.orders[i];
-            let ready = o.placed_at.seconds() + pick;
-            let (from, to) = vans::window(mission, i, ready, shift_end);
-            vans::VanOrder {
-                order: i,
-                ready_s: ready,
-                window_from_s: from,
-                window_to_s: to,
-                demand: [o.payload_kg, o.volume_l / 1000.0],
-            }
-        })
-        .collect();
-    let (van_routes, van_outcomes) =
-        if mission.fleet.vans.iter().any(|v| v.count > 0) && !van_orders.is_empty() {
-            let graph = RoadGraph::from_roads(&world.roads);
-            vans::route_vans(mission, &graph, &d.depot_xy, &dests, van_orders)
-        } else {
-            (Vec::new(), van_orders.iter().map(|v| (v.order, Err(String::new()))).collect())
-        };
-    let mut van_of: Vec<Option<Result<usize, String>>> = vec![None; n];
-    for (i, r) in van_outcomes {
-        van_of[i] = Some(r);
-    }
-
-    // Flights in the mission order of their orders, so outputs read naturally.
-    let mut flown: Vec<(usize, usize)> =
-        (0..n).filter_map(|i| flight_of[i].map(|f| (i, f))).collect();
-    flown.sort();
-    let mut flights = Vec::with_capacity(flown.len());
-    let mut outcome: Vec<Option<Outcome>> = vec![None; n];
-    for (i, f) in flown {
-        outcome[i] = Some(Outcome::Drone { flight: flights.len() });
-        flights.push(d.flights[f].clone());
-    }
-    for i in 0..n {
-        if outcome[i].is_some() {
-            continue;
-        }
-        outcome[i] = Some(match van_of[i].take() {
-            Some(Ok(route)) => Outcome::Van {
-                route,
-                reason: drone_reason[i].clone().unwrap_or_else(|| SERVICE_BY_VAN.into()),
-            },
-            Some(Err(van_reason)) => {
-                let mut reason = drone_reason[i].clone().unwrap_or_default();
-                if !van_reason.is_empty() {
-                    if reason.is_empty() {
-                        reason = van_reason;
-                    } else {
-                        reason = format!("{reason}; {van_reason}");
-                    }
-                }
-                if reason.is_empty() {
-                    reason = "no vehicle: no drone or van could serve the order".into();
-                }
-                Outcome::Rejected { reason }
-            }
-            None => Outcome::Rejected {
-                reason: drone_reason[i].clone().unwrap_or_else(|| "no vehicle: not served".into()),
-            },
-        });
-    }
-    let outcomes: Vec<OrderOutcome> = mission
-        .orders
-        .iter()
-        .zip(outcome)
-        .map(|(o, out)| OrderOutcome {
-            order_id: o.id.clone(),
-            placed_s: o.placed_at.seconds(),
-            outcome: out.unwrap_or(Outcome::Rejected { reason: "no vehicle: not served".into() }),
-        })
-        .collect();
-    let mut summary = summarise(mission, &outcomes, &flights, &van_routes);
+    let options = flight_options(&d, mission, progress);
+    let drones = assign_drones(&mut d, mission, &options);
+    drop(options);
+    let (van_routes, van_of) = route_van_orders(&d, mission, world, &drones.flight_of);
+    let (outcomes, flights) = collect_outcomes(&d, mission, drones, van_of);
+    let mut summary = summarise(&outcomes, &flights, &van_routes);
     let sep = d.separation();
     summary.separation_delays = sep.delayed;
     summary.separation_delay_s = sep.delay_s;
@@ -219,36 +70,240 @@ pub fn plan_mission_with(
     }
 }
 
-/// The plan's summary of `outcomes`, `flights` and `vans` (separation delays left at 0).
-pub(crate) fn summarise(
+/// Every order's ways of flying (none for same-day and windowed orders, which go by
+/// van): the planners first (one per set of active windowed zones), then the orders,
+/// both in parallel; results are collected in order.
+fn flight_options(
+    d: &Dispatcher<'_>,
     mission: &Mission,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Vec<Vec<TemplateOption>> {
+    d.zone_sets().par_iter().for_each(|o| {
+        d.planner_for(o);
+    });
+    let n = mission.orders.len();
+    let done = AtomicUsize::new(0);
+    mission
+        .orders
+        .par_iter()
+        .map(|o| {
+            let express = matches!(o.service, Service::Express);
+            let t = if express { d.options(o) } else { Vec::new() };
+            progress(done.fetch_add(1, Ordering::Relaxed) + 1, n);
+            t
+        })
+        .collect()
+}
+
+/// What the drone assignment decided for each order (by mission index).
+struct DroneDecisions {
+    /// Index into the dispatcher's flights, for orders flown.
+    flight_of: Vec<Option<usize>>,
+    /// Why not by drone, for express orders not flown.
+    why_not: Vec<Option<Reasons>>,
+}
+
+/// Look-ahead regret assignment (see the parent module's docs): when the earliest
+/// waiting express order must be decided, every order placed by then is considered, and
+/// the one with the largest regret takes its drone first.
+fn assign_drones(
+    d: &mut Dispatcher<'_>,
+    mission: &Mission,
+    options: &[Vec<TemplateOption>],
+) -> DroneDecisions {
+    let n = mission.orders.len();
+    let orders = &mission.orders;
+    let mut pending: Vec<usize> =
+        (0..n).filter(|&i| matches!(orders[i].service, Service::Express)).collect();
+    pending.sort_by(|&a, &b| {
+        orders[a].placed_at.seconds().total_cmp(&orders[b].placed_at.seconds()).then(a.cmp(&b))
+    });
+    let mut out = DroneDecisions { flight_of: vec![None; n], why_not: vec![None; n] };
+    while let Some(&first) = pending.first() {
+        let decide_at = orders[first].placed_at.seconds() + mission.policy.pick_load_s;
+        let batch: Vec<usize> = pending
+            .iter()
+            .copied()
+            .take_while(|&i| orders[i].placed_at.seconds() <= decide_at)
+            .collect();
+        let chosen = most_regret(d, mission, options, &batch, &mut out.why_not);
+        pending.retain(|i| out.why_not[*i].is_none());
+        if let Some(i) = chosen {
+            let o = &orders[i];
+            match d.deconflicted(o, &options[i], &mut PadFlights::default()) {
+                Ok(b) => {
+                    d.book(o, b);
+                    out.flight_of[i] = Some(d.flights.len() - 1);
+                }
+                Err(reasons) => out.why_not[i] = Some(reasons),
+            }
+            pending.retain(|&p| p != i);
+        }
+    }
+    out
+}
+
+/// The order of `batch` that would lose most by not getting its best drone now: the
+/// largest gap between its best and second-best delivery (ties: the earlier promise,
+/// then the mission order). Orders no drone can serve get their reasons in `why_not`.
+fn most_regret(
+    d: &Dispatcher<'_>,
+    mission: &Mission,
+    options: &[Vec<TemplateOption>],
+    batch: &[usize],
+    why_not: &mut [Option<Reasons>],
+) -> Option<usize> {
+    let mut chosen: Option<(f64, f64, usize)> = None; // (regret, -due, order)
+    for &i in batch {
+        let o = &mission.orders[i];
+        let best = d.best_drone(o, &options[i]);
+        let Some(c) = best.best else {
+            let mut reasons = best.reasons;
+            if reasons.is_empty() {
+                reasons.push(Reason::new(ReasonKind::NoDrones, "the fleet has no drones"));
+            }
+            why_not[i] = Some(Reasons::ranked(reasons));
+            continue;
+        };
+        let key = (best.second_s - c.nominal_s, -o.due_s(), i);
+        let better = match chosen {
+            None => true,
+            Some(c) => {
+                key.0 > c.0 || (key.0 == c.0 && (key.1 > c.1 || (key.1 == c.1 && key.2 < c.2)))
+            }
+        };
+        if better {
+            chosen = Some(key);
+        }
+    }
+    chosen.map(|(_, _, i)| i)
+}
+
+/// What the van waves did with one order: its route, or why no van takes it (no reason
+/// when the fleet has no vans).
+type VanResult = Result<usize, Reasons>;
+
+/// Van waves for every order no drone flies: the routes, and for each order (by
+/// mission index) its [`VanResult`] (`None` for flown orders).
+fn route_van_orders(
+    d: &Dispatcher<'_>,
+    mission: &Mission,
+    world: &World,
+    flight_of: &[Option<usize>],
+) -> (Vec<VanRoute>, Vec<Option<VanResult>>) {
+    let n = mission.orders.len();
+    let frame = &world.frame;
+    let dests: Vec<[f64; 2]> =
+        mission.orders.iter().map(|o| frame.to_local(o.lat_deg, o.lon_deg)).collect();
+    let shift_end = mission.fleet.vans.iter().map(|v| v.shift_end.seconds()).fold(0.0, f64::max);
+    let van_orders: Vec<vans::VanOrder> = (0..n)
+        .filter(|&i| flight_of[i].is_none())
+        .map(|i| {
+            let o = &mission.orders[i];
+            let ready = o.placed_at.seconds() + mission.policy.pick_load_s;
+            let (from, to) = vans::window(mission, i, ready, shift_end);
+            vans::VanOrder {
+                order: i,
+                ready_s: ready,
+                window_from_s: from,
+                window_to_s: to,
+                demand: [o.payload_kg, o.volume_l / 1000.0],
+            }
+        })
+        .collect();
+    let mut van_of: Vec<Option<VanResult>> = vec![None; n];
+    if !mission.fleet.vans.iter().any(|v| v.count > 0) || van_orders.is_empty() {
+        for v in &van_orders {
+            van_of[v.order] = Some(Err(Reasons::none()));
+        }
+        return (Vec::new(), van_of);
+    }
+    let graph = RoadGraph::from_roads(&world.roads);
+    let (routes, outcomes) = vans::route_vans(mission, &graph, &d.depot_xy, &dests, van_orders);
+    for (i, r) in outcomes {
+        van_of[i] = Some(r.map_err(Reasons::from));
+    }
+    (routes, van_of)
+}
+
+/// Why an order went nowhere when no stage said why.
+fn no_vehicle(detail: &str) -> Reasons {
+    Reasons::one(ReasonKind::NoVehicle, detail)
+}
+
+/// One outcome per order, in mission order, and the flights in the mission order of
+/// their orders (so outputs read naturally).
+fn collect_outcomes(
+    d: &Dispatcher<'_>,
+    mission: &Mission,
+    drones: DroneDecisions,
+    van_of: Vec<Option<VanResult>>,
+) -> (Vec<OrderOutcome>, Vec<Flight>) {
+    let mut flights = Vec::new();
+    let mut outcomes = Vec::with_capacity(mission.orders.len());
+    let decisions = drones.flight_of.into_iter().zip(drones.why_not).zip(van_of);
+    for (o, ((flight, why_not), van)) in mission.orders.iter().zip(decisions) {
+        let outcome = match (flight, van) {
+            (Some(f), _) => {
+                flights.push(d.flights[f].clone());
+                Outcome::Drone { flight: flights.len() - 1 }
+            }
+            (None, Some(Ok(route))) => {
+                Outcome::Van { route, reason: why_not.unwrap_or_else(service_by_van) }
+            }
+            (None, Some(Err(van))) => {
+                let reason = why_not.unwrap_or_default().then(van);
+                let reason = if reason.is_empty() {
+                    no_vehicle("no drone or van could serve the order")
+                } else {
+                    reason
+                };
+                Outcome::Rejected { reason }
+            }
+            (None, None) => {
+                Outcome::Rejected { reason: why_not.unwrap_or_else(|| no_vehicle("not served")) }
+            }
+        };
+        outcomes.push(OrderOutcome {
+            order_id: o.id.clone(),
+            placed_s: o.placed_at.seconds(),
+            promised_s: promised_s(mission, o, &outcome),
+            outcome,
+        });
+    }
+    (outcomes, flights)
+}
+
+/// The plan's summary of `outcomes`, `flights` and `vans` (separation delays left at 0);
+/// an order is late when it is delivered after the promise its outcome records.
+pub(crate) fn summarise(
     outcomes: &[OrderOutcome],
     flights: &[Flight],
     vans: &[crate::plan::VanRoute],
 ) -> Summary {
     let mut s = Summary { orders: outcomes.len(), ..Summary::default() };
     let mut by_reason: BTreeMap<String, usize> = BTreeMap::new();
-    for (o, m) in outcomes.iter().zip(&mission.orders) {
-        match &o.outcome {
+    for o in outcomes {
+        let delivered_s = match &o.outcome {
             Outcome::Drone { flight } => {
                 s.by_drone += 1;
-                if flights[*flight].delivered_s > m.due_s() + 1e-6 {
-                    s.late += 1;
-                }
+                Some(flights[*flight].delivered_s)
             }
             Outcome::Van { route, .. } => {
                 s.by_van += 1;
                 let stop = vans[*route].stops.iter().find(|st| st.order_id == o.order_id);
-                if let (Service::Window(w), Some(st)) = (m.service, stop) {
-                    if st.service_start_s > w.to.seconds() + 1e-6 {
-                        s.late += 1;
-                    }
-                }
+                stop.map(|st| st.service_start_s)
             }
             Outcome::Rejected { reason } => {
                 s.rejected += 1;
-                let kind = reason.split(':').next().unwrap_or("other").trim().to_string();
-                *by_reason.entry(kind).or_default() += 1;
+                let kind = reason.main_kind().map_or("none", |k| k.label());
+                *by_reason.entry(kind.to_string()).or_default() += 1;
+                None
+            }
+        };
+        if let (Some(d), Some(p)) = (delivered_s, o.promised_s) {
+            if d > p + 1e-6 {
+                s.late += 1;
             }
         }
     }

@@ -7,7 +7,7 @@ use nalgebra::Vector3;
 use crate::energy::model::{self, Atmosphere, EnergySample};
 use crate::energy::DroneSpec;
 use crate::mission::{Mission, Order};
-use crate::plan::{Flight, Phase, Sample};
+use crate::plan::{Flight, Phase, Reason, ReasonKind, Sample};
 use crate::search::city::DeliveryPath;
 use crate::trajectory::{
     abort_trajectory, delivery_trajectory, fly_polyline, max_ground_speed, Agility, DeliveryLegs,
@@ -30,9 +30,19 @@ fn energy_samples(samples: &[Sample]) -> Vec<EnergySample> {
     samples.iter().map(Sample::energy_sample).collect()
 }
 
-fn total_wh(spec: &DroneSpec, atm: &Atmosphere, samples: &[Sample]) -> Result<f64, String> {
-    let cum = model::integrate_energy_wh(spec, atm, &energy_samples(samples))
-        .map_err(|e| format!("energy: {e}"))?;
+/// An energy model error as a reason not to fly.
+fn energy_error(e: impl std::fmt::Display) -> Reason {
+    Reason::new(ReasonKind::Energy, e.to_string())
+}
+
+/// A trajectory error (the wind beats the drone) as a reason not to fly.
+fn wind_error(e: impl std::fmt::Display) -> Reason {
+    Reason::new(ReasonKind::Wind, e.to_string())
+}
+
+fn total_wh(spec: &DroneSpec, atm: &Atmosphere, samples: &[Sample]) -> Result<f64, Reason> {
+    let cum =
+        model::integrate_energy_wh(spec, atm, &energy_samples(samples)).map_err(energy_error)?;
     Ok(cum.last().copied().unwrap_or(0.0))
 }
 
@@ -44,7 +54,7 @@ pub(crate) fn flight_template(
     depot_m: [f64; 2],
     order: &Order,
     path: &DeliveryPath,
-) -> Result<FlightTemplate, String> {
+) -> Result<FlightTemplate, Reason> {
     let policy = &mission.policy;
     let legs = DeliveryLegs {
         depot_m,
@@ -57,25 +67,25 @@ pub(crate) fn flight_template(
         wind_mps: atm.wind_mps,
     };
     let (mut samples, delivered_s, landed_s) =
-        delivery_trajectory(spec, &legs, 0.0).map_err(|e| format!("wind: {e}"))?;
-    let cum = model::integrate_energy_wh(spec, atm, &energy_samples(&samples))
-        .map_err(|e| format!("energy: {e}"))?;
-    let usable = model::usable_energy_wh(spec, mission.weather.temperature_c)
-        .map_err(|e| format!("energy: {e}"))?;
+        delivery_trajectory(spec, &legs, 0.0).map_err(wind_error)?;
+    let cum =
+        model::integrate_energy_wh(spec, atm, &energy_samples(&samples)).map_err(energy_error)?;
+    let usable =
+        model::usable_energy_wh(spec, mission.weather.temperature_c).map_err(energy_error)?;
     // The reserve is kept even if the model under-predicts by its validated error band.
     let budget = model::spendable_energy_wh(
         spec,
         mission.weather.temperature_c,
         policy.battery_reserve_fraction,
     )
-    .map_err(|e| format!("energy: {e}"))?;
+    .map_err(energy_error)?;
     let total = *cum.last().unwrap_or(&0.0);
     if total > budget {
-        return Err(format!(
-            "energy: the flight needs {total:.1} Wh but only {budget:.1} Wh of the {usable:.1} Wh usable may be spent (reserve {:.0} % + model error band {:.0} %)",
+        return Err(Reason::new(ReasonKind::Energy, format!(
+            "the flight needs {total:.1} Wh but only {budget:.1} Wh of the {usable:.1} Wh usable may be spent (reserve {:.0} % + model error band {:.0} %)",
             policy.battery_reserve_fraction * 100.0,
             model::MODEL_ERROR_BAND * 100.0
-        ));
+        )));
     }
     for (s, e) in samples.iter_mut().zip(&cum) {
         s.soc = 1.0 - e / usable;
@@ -112,7 +122,7 @@ fn contingency(
     samples: &[Sample],
     cum_wh: &[f64],
     budget_wh: f64,
-) -> Result<Option<f64>, String> {
+) -> Result<Option<f64>, Reason> {
     let route = &path.cruise_path_m;
     let alt = path.cruise_alt_m;
     let a = spec.max_accel_mps2;
@@ -122,7 +132,7 @@ fn contingency(
     for j in 0..route.len() {
         let back: Vec<[f64; 2]> = route[..=j].iter().rev().copied().collect();
         let s = abort_trajectory(spec, &back, alt, alt, path.deck_m, payload_kg, atm.wind_mps, 0.0)
-            .map_err(|e| format!("wind: {e}"))?;
+            .map_err(wind_error)?;
         tail_wh.push(total_wh(spec, atm, &s)?);
     }
     // Per outbound segment j -> j+1, the way back is along -dir; precompute the energy of
@@ -134,16 +144,15 @@ fn contingency(
         let d = Vector3::new(to[0] - from[0], to[1] - from[1], 0.0);
         let dir = if d.norm() > 1e-9 { d.normalize() } else { Vector3::x() };
         let cap = max_ground_speed(dir, atm.wind_mps, spec.max_speed_mps)
-            .ok_or_else(|| "wind: too strong to fly back".to_string())?
+            .ok_or_else(|| Reason::new(ReasonKind::Wind, "too strong to fly back"))?
             .min(spec.cruise_speed_mps);
         let ramp_m = cap * cap / a; // accelerate + brake distance
-        let p_cap = model::power(spec, payload_kg, dir * cap, alt, atm)
-            .map_err(|e| format!("energy: {e}"))?
-            .electrical_w;
+        let p_cap =
+            model::power(spec, payload_kg, dir * cap, alt, atm).map_err(energy_error)?.electrical_w;
         seg_model.push((dir, cap, ramp_m, p_cap));
     }
     // Energy of a rest-to-rest straight leg of `len` metres back along segment j.
-    let leg_wh = |j: usize, len: f64| -> Result<f64, String> {
+    let leg_wh = |j: usize, len: f64| -> Result<f64, Reason> {
         let (dir, cap, ..) = seg_model[j];
         let p0 = Vector3::new(0.0, 0.0, alt);
         let mut s = Vec::new();
@@ -170,7 +179,7 @@ fn contingency(
     // sample of a segment: compute it once per segment.
     let ramp_wh: Vec<f64> =
         (0..seg_model.len()).map(|j| leg_wh(j, seg_model[j].2)).collect::<Result<_, _>>()?;
-    let straight_wh = |j: usize, dist_m: f64| -> Result<f64, String> {
+    let straight_wh = |j: usize, dist_m: f64| -> Result<f64, Reason> {
         let (_, cap, ramp_m, p_cap) = seg_model[j];
         if dist_m <= ramp_m {
             leg_wh(j, dist_m)
@@ -192,7 +201,7 @@ fn contingency(
                 let v = Vector3::from(s.vel_mps).norm();
                 let brake_s = v / a;
                 let p_now = model::power(spec, payload_kg, Vector3::from(s.vel_mps), alt, atm)
-                    .map_err(|e| format!("energy: {e}"))?
+                    .map_err(energy_error)?
                     .electrical_w;
                 let back_m = dist(here, route[seg]) + v * v / (2.0 * a);
                 let first = if back_m > 1e-6 { straight_wh(seg, back_m)? } else { 0.0 };
@@ -201,10 +210,10 @@ fn contingency(
             _ => break,
         };
         if need > budget_wh {
-            return Err(format!(
-                "contingency: turning back {:.0} s after take-off with the package needs {need:.1} Wh, only {budget_wh:.1} Wh may be spent",
+            return Err(Reason::new(ReasonKind::Contingency, format!(
+                "turning back {:.0} s after take-off with the package needs {need:.1} Wh, only {budget_wh:.1} Wh may be spent",
                 s.t_s
-            ));
+            )));
         }
         last_ok = Some(s.t_s);
     }
@@ -219,18 +228,25 @@ fn on_segment(a: [f64; 2], b: [f64; 2], p: [f64; 2]) -> bool {
     crate::world::polygon::segment_point_distance(a, b, p) < 1e-6
 }
 
-/// The template shifted to take off at `takeoff_s`, flown by `drone_id`.
-#[allow(clippy::too_many_arguments)]
+/// Who flies a flight, and from which pad.
+pub(crate) struct FlownBy<'a> {
+    pub drone_id: &'a str,
+    pub drone_type: &'a str,
+    pub depot_id: &'a str,
+    /// Pad index in the nest's pads.
+    pub pad: usize,
+    /// The pad's position, local metres.
+    pub pad_m: [f64; 2],
+}
+
+/// The template shifted to take off at `takeoff_s` towards `order`'s address `dest_m`,
+/// flown as `by` says.
 pub(crate) fn instantiate(
     t: &FlightTemplate,
     takeoff_s: f64,
     order: &Order,
-    drone_id: &str,
-    drone_type: &str,
-    depot_id: &str,
-    pad: usize,
     dest_m: [f64; 2],
-    depot_m: [f64; 2],
+    by: &FlownBy,
 ) -> Flight {
     let p = &t.path;
     let vertical_m = 2.0 * (p.cruise_alt_m - p.deck_m) + 2.0 * (p.cruise_alt_m - t.hover_m);
@@ -238,17 +254,17 @@ pub(crate) fn instantiate(
         t.samples.iter().map(|s| Sample { t_s: s.t_s + takeoff_s, ..*s }).collect();
     Flight {
         order_id: order.id.clone(),
-        drone_id: drone_id.to_string(),
-        drone_type: drone_type.to_string(),
-        depot_id: depot_id.to_string(),
-        pad,
+        drone_id: by.drone_id.to_string(),
+        drone_type: by.drone_type.to_string(),
+        depot_id: by.depot_id.to_string(),
+        pad: by.pad,
         payload_kg: order.payload_kg,
         destination_m: dest_m,
         drop_point_m: p.drop_point_m,
         drop_offset_m: p.drop_offset_m,
         cruise_alt_m: p.cruise_alt_m,
         path_length_m: 2.0 * p.cruise_length_m + vertical_m,
-        straight_line_m: 2.0 * dist(p.drop_point_m, depot_m),
+        straight_line_m: 2.0 * dist(p.drop_point_m, by.pad_m),
         takeoff_s,
         delivered_s: t.delivered_s + takeoff_s,
         landed_s: t.landed_s + takeoff_s,

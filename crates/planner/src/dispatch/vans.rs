@@ -24,7 +24,7 @@ use crate::ground::vrptw::{
     self, check_feasibility, Matrix, Node, SolverOptions, Violation, VrptwProblem,
 };
 use crate::mission::{Mission, Service};
-use crate::plan::{VanRoute, VanStop};
+use crate::plan::{Reason, ReasonKind, VanRoute, VanStop};
 
 /// Time between van departures, s.
 pub const WAVE_S: f64 = 3600.0;
@@ -52,7 +52,7 @@ pub(crate) struct VanOrder {
 }
 
 /// What happened to each van order: route index, or the reason it could not go.
-pub(crate) type VanOutcome = (usize, Result<usize, String>);
+pub(crate) type VanOutcome = (usize, Result<usize, Reason>);
 
 /// Routes every van order; returns the routes and one outcome per van order.
 pub(crate) fn route_vans(
@@ -79,7 +79,10 @@ pub(crate) fn route_vans(
         for o in orders {
             outcomes.push((
                 o.order,
-                Err("no vans: the fleet has no van that can reach the road network".into()),
+                Err(Reason::new(
+                    ReasonKind::NoVans,
+                    "the fleet has no van that can reach the road network",
+                )),
             ));
         }
         return (routes, outcomes);
@@ -99,17 +102,23 @@ pub(crate) fn route_vans(
                     .min_by(|&a, &b| reach[a][node.index()].total_cmp(&reach[b][node.index()]));
                 match best {
                     Some(k) => per_group[k].push((o, node)),
-                    None => outcomes.push((o.order, Err(format!(
-                        "too big for a van: {:.1} kg, {:.3} m^3 exceeds every van's capacity or no van depot reaches the address",
+                    None => outcomes.push((o.order, Err(Reason::new(ReasonKind::TooBigForVan, format!(
+                        "{:.1} kg, {:.3} m^3 exceeds every van's capacity or no van depot reaches the address",
                         o.demand[0], o.demand[1]
-                    )))),
+                    ))))),
                 }
             }
             Some((_, snap)) => outcomes.push((
                 o.order,
-                Err(format!("no road: the address is {snap:.0} m from the nearest drivable road")),
+                Err(Reason::new(
+                    ReasonKind::NoRoad,
+                    format!("the address is {snap:.0} m from the nearest drivable road"),
+                )),
             )),
-            None => outcomes.push((o.order, Err("no road: the map has no drivable roads".into()))),
+            None => outcomes.push((
+                o.order,
+                Err(Reason::new(ReasonKind::NoRoad, "the map has no drivable roads")),
+            )),
         }
     }
 
@@ -140,11 +149,11 @@ pub(crate) fn route_vans(
             wave_start = wave_end;
         }
         for (o, _) in waiting {
-            outcomes.push((o.order, Err(format!(
-                "van: no van wave before the end of the shift could deliver it inside its window (ready {}, window ends {})",
+            outcomes.push((o.order, Err(Reason::new(ReasonKind::Van, format!(
+                "no van wave before the end of the shift could deliver it inside its window (ready {}, window ends {})",
                 crate::mission::ClockTime(o.ready_s),
                 crate::mission::ClockTime(o.window_to_s)
-            ))));
+            )))));
         }
     }
     outcomes.sort_by_key(|(o, _)| *o);
@@ -200,7 +209,7 @@ impl Fleet<'_> {
                 Ok(p) => p,
                 Err(e) => {
                     for (o, _) in now.drain(..) {
-                        outcomes.push((o.order, Err(format!("van: {e}"))));
+                        outcomes.push((o.order, Err(Reason::new(ReasonKind::Van, e.to_string()))));
                     }
                     break;
                 }
@@ -345,7 +354,10 @@ fn routes_in_wave(routes: &[VanRoute], wave_start: f64, depot: &str) -> usize {
 }
 
 /// The road polyline and timetable of one solved route.
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one route's solver output, problem and road data, all needed to lay it on the roads"
+)]
 fn build_route(
     graph: &RoadGraph,
     problem: &VrptwProblem,

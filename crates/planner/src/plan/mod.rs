@@ -11,6 +11,7 @@
 pub mod autopilot;
 mod intents;
 pub mod output_set;
+pub mod reason;
 pub mod tracking;
 mod writers;
 
@@ -19,10 +20,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::mission::Mission;
+use crate::mission::{Mission, Order, Service};
 use crate::world::{World, WorldError};
 pub use intents::intents_json;
 pub use output_set::{check_manifest, MANIFEST_FILE};
+pub use reason::{Reason, ReasonKind, Reasons};
 pub use tracking::{tracking_html, tracking_json};
 pub use writers::{geojson_string, timeline_csv, write_outputs, OutputError};
 
@@ -67,8 +69,30 @@ pub struct OrderOutcome {
     pub order_id: String,
     /// When it was placed, s.
     pub placed_s: f64,
+    /// The latest delivery it was promised when it was decided, s (see [`promised_s`]);
+    /// absent for rejected orders and in plans written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promised_s: Option<f64>,
     /// Drone, van or rejected.
     pub outcome: Outcome,
+}
+
+/// What an order served as `outcome` is promised, s since midnight: the one definition
+/// of "late" that the summary, the timeline, the tracking page and the replay count
+/// against (the verifier checks it with its own rule).
+///
+/// - a time window: its end, whoever delivers;
+/// - an express order by drone: placed + its promise (30 minutes by default);
+/// - an express order that fell back to a van, and a same-day order: the end of the
+///   day's van shifts (midnight when the fleet has no vans);
+/// - a rejected order: nothing.
+pub fn promised_s(mission: &Mission, order: &Order, outcome: &Outcome) -> Option<f64> {
+    match (outcome, order.service) {
+        (Outcome::Rejected { .. }, _) => None,
+        (_, Service::Window(w)) => Some(w.to.seconds()),
+        (Outcome::Drone { .. }, Service::Express) => Some(order.due_s()),
+        _ => Some(mission.day_end_s()),
+    }
 }
 
 /// The three possible outcomes of an order.
@@ -83,15 +107,15 @@ pub enum Outcome {
     Van {
         /// Route index.
         route: usize,
-        /// Why not by drone ("service: ...", "too heavy: ...", "no path: ...", ...);
-        /// empty in plans written before it was recorded.
-        #[serde(default, skip_serializing_if = "String::is_empty")]
-        reason: String,
+        /// Why not by drone (service, too heavy, no path, late, ...); empty in plans
+        /// written before it was recorded.
+        #[serde(default, skip_serializing_if = "Reasons::is_empty")]
+        reason: Reasons,
     },
     /// Not served, and why.
     Rejected {
-        /// Reason, with the numbers that decided it.
-        reason: String,
+        /// Why, with the numbers that decided it.
+        reason: Reasons,
     },
 }
 

@@ -347,7 +347,9 @@ fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
 
 /// Holds an exclusive advisory lock on a folder until dropped (Linux `flock`, released
 /// by the kernel when a killed run's descriptor closes).
-struct DirLock(#[allow(dead_code)] fs::File);
+struct DirLock(
+    #[expect(dead_code, reason = "held, never read: closing it releases the lock")] fs::File,
+);
 
 #[cfg(target_os = "linux")]
 fn lock_dir(dir: &Path) -> std::io::Result<DirLock> {

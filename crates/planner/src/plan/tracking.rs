@@ -34,9 +34,9 @@
 use serde_json::{json, Value};
 
 use super::writers::geojson_value;
-use super::{Outcome, Plan, Sample};
+use super::{promised_s, Flight, OrderOutcome, Outcome, Plan, Sample, VanRoute};
 use crate::geo::LocalFrame;
-use crate::mission::{Order, Service};
+use crate::mission::Order;
 use crate::world::World;
 
 /// The page template; [`tracking_html`] fills in its data.
@@ -81,23 +81,6 @@ struct Journey<'a> {
     order: &'a Order,
 }
 
-/// The promise a customer is given when an order is accepted, s.
-fn promised_s(plan: &Plan, order: &Order, outcome: &Outcome) -> f64 {
-    match (outcome, order.service) {
-        (_, Service::Window(w)) => w.to.seconds().max(order.due_s()),
-        (Outcome::Van { route, .. }, _) => {
-            let depot = &plan.van_routes[*route].depot_id;
-            plan.mission
-                .fleet
-                .vans
-                .iter()
-                .find(|g| &g.depot == depot)
-                .map_or(order.due_s(), |g| g.shift_end.seconds())
-        }
-        _ => order.due_s(),
-    }
-}
-
 /// The orders' tracking, as JSON text (`{"format", "mission", "position_interval_s",
 /// "orders": [...]}`, one object per order in mission order; see the module docs for
 /// the events). Like `flights.geojson`, positions are converted with the frame of the
@@ -111,145 +94,158 @@ pub fn tracking_json(plan: &Plan) -> String {
 fn tracking_value(plan: &Plan) -> Value {
     let m = &plan.mission;
     let frame = LocalFrame::new(m.origin.lat_deg, m.origin.lon_deg);
-    let geo = |p: [f64; 3]| {
-        let (lat, lon) = frame.to_geodetic([p[0], p[1]]);
-        (round(lat, 7), round(lon, 7), round(p[2], 2))
-    };
-    let mut orders = Vec::with_capacity(plan.outcomes.len());
-    for o in &plan.outcomes {
-        let order = m.orders.iter().find(|x| x.id == o.order_id);
-        let placed = o.placed_s;
-        let mut events: Vec<Value> = vec![json!({"t_s": round(placed, 3), "kind": "placed"})];
-        let mut record = json!({
-            "order_id": o.order_id,
-            "placed_s": round(placed, 3),
-        });
-        if let Some(order) = order {
-            record["address"] = json!({"lat_deg": order.lat_deg, "lon_deg": order.lon_deg});
-        }
-        let served = match (&o.outcome, order) {
-            (Outcome::Rejected { reason }, _) => {
-                events.push(json!({"t_s": round(placed, 3), "kind": "rejected", "reason": reason}));
-                record["mode"] = json!("rejected");
-                None
-            }
-            (_, None) => {
-                // A plan whose outcome names an order missing from its mission: report
-                // it rather than invent a promise.
-                events.push(json!({
-                    "t_s": round(placed, 3),
-                    "kind": "rejected",
-                    "reason": "order not in the plan's mission",
-                }));
-                record["mode"] = json!("rejected");
-                None
-            }
-            (Outcome::Drone { flight }, Some(order)) => {
-                let f = &plan.flights[*flight];
-                // On its way: from take-off until the package is released.
-                let track: Vec<&Sample> =
-                    f.samples.iter().filter(|s| s.t_s <= f.delivered_s).collect();
-                let pts: Vec<[f64; 3]> = track.iter().map(|s| s.pos_m).collect();
-                let times: Vec<f64> = track.iter().map(|s| s.t_s).collect();
-                let release = f.samples.iter().find(|s| s.phase == super::Phase::Lowering);
-                if let Some(r) = release {
-                    let (lat, lon, _) = geo(r.pos_m);
-                    let address = frame.to_local(order.lat_deg, order.lon_deg);
-                    let offset = (r.pos_m[0] - address[0]).hypot(r.pos_m[1] - address[1]);
-                    record["proof_of_delivery"] = json!({
-                        "order_id": o.order_id,
-                        "vehicle": f.drone_id,
-                        "t_s": round(f.delivered_s, 3),
-                        "release_lat_deg": lat,
-                        "release_lon_deg": lon,
-                        "release_height_m": round(r.pos_m[2], 2),
-                        "address_lat_deg": order.lat_deg,
-                        "address_lon_deg": order.lon_deg,
-                        "offset_from_address_m": round(offset, 2),
-                    });
-                }
-                Some(Journey {
-                    mode: "drone",
-                    vehicle: f.drone_id.clone(),
-                    depot: f.depot_id.clone(),
-                    depart_s: f.takeoff_s,
-                    deliver_s: f.delivered_s,
-                    track_m: pts,
-                    times_s: times,
-                    order,
-                })
-            }
-            (Outcome::Van { route, .. }, Some(order)) => {
-                let r = &plan.van_routes[*route];
-                let Some(stop) = r.stops.iter().find(|s| s.order_id == o.order_id) else {
-                    events.push(json!({
-                        "t_s": round(placed, 3),
-                        "kind": "rejected",
-                        "reason": format!("van route {} has no stop for this order", r.van_id),
-                    }));
-                    record["mode"] = json!("rejected");
-                    orders.push(finish(record, events));
-                    continue;
-                };
-                let pts: Vec<[f64; 3]> = r.path_m.iter().map(|p| [p[0], p[1], 0.0]).collect();
-                let start = r.times_s.first().copied().unwrap_or(stop.arrive_s);
-                Some(Journey {
-                    mode: "van",
-                    vehicle: r.van_id.clone(),
-                    depot: r.depot_id.clone(),
-                    depart_s: start,
-                    deliver_s: stop.service_start_s,
-                    track_m: pts,
-                    times_s: r.times_s.clone(),
-                    order,
-                })
-            }
-        };
-        if let Some(j) = served {
-            let (mode, vehicle, depart, deliver) = (j.mode, j.vehicle, j.depart_s, j.deliver_s);
-            let promised = promised_s(plan, j.order, &o.outcome);
-            let ready = placed + m.policy.pick_load_s;
-            record["mode"] = json!(mode);
-            record["vehicle"] = json!(vehicle);
-            record["promised_s"] = json!(round(promised, 3));
-            events.push(json!({
-                "t_s": round(placed, 3),
-                "kind": "accepted",
-                "mode": mode,
-                "promised_s": round(promised, 3),
-            }));
-            events
-                .push(json!({"t_s": round(placed, 3), "kind": "eta", "eta_s": round(deliver, 3)}));
-            events.push(json!({"t_s": round(ready, 3), "kind": "picked", "depot": j.depot}));
-            events.push(json!({"t_s": round(depart, 3), "kind": "loaded", "vehicle": vehicle}));
-            events.push(json!({"t_s": round(depart, 3), "kind": "departed", "vehicle": vehicle}));
-            let mut t = depart;
-            while t < deliver {
-                let (lat, lon, alt) = geo(at_time(&j.track_m, &j.times_s, t));
-                events.push(json!({
-                    "t_s": round(t, 3),
-                    "kind": "position",
-                    "lat_deg": lat,
-                    "lon_deg": lon,
-                    "alt_m": alt,
-                }));
-                t += POSITION_INTERVAL_S;
-            }
-            events.push(json!({
-                "t_s": round(deliver, 3),
-                "kind": "delivered",
-                "vehicle": vehicle,
-                "late": deliver > promised + 1e-6,
-            }));
-        }
-        orders.push(finish(record, events));
-    }
+    let orders: Vec<Value> =
+        plan.outcomes.iter().map(|o| order_tracking(plan, &frame, o)).collect();
     json!({
         "format": TRACKING_FORMAT,
         "mission": m.name,
         "position_interval_s": POSITION_INTERVAL_S,
         "orders": orders,
     })
+}
+
+/// A position as rounded (latitude, longitude, height) for the page.
+fn geodetic(frame: &LocalFrame, p: [f64; 3]) -> (f64, f64, f64) {
+    let (lat, lon) = frame.to_geodetic([p[0], p[1]]);
+    (round(lat, 7), round(lon, 7), round(p[2], 2))
+}
+
+/// One order's record: its address, mode, promise, proof of delivery and events.
+fn order_tracking(plan: &Plan, frame: &LocalFrame, o: &OrderOutcome) -> Value {
+    let order = plan.mission.orders.iter().find(|x| x.id == o.order_id);
+    let placed = o.placed_s;
+    let mut events: Vec<Value> = vec![json!({"t_s": round(placed, 3), "kind": "placed"})];
+    let mut record = json!({
+        "order_id": o.order_id,
+        "placed_s": round(placed, 3),
+    });
+    if let Some(order) = order {
+        record["address"] = json!({"lat_deg": order.lat_deg, "lon_deg": order.lon_deg});
+    }
+    let served: Result<Journey, String> = match (&o.outcome, order) {
+        (Outcome::Rejected { reason }, _) => Err(reason.to_string()),
+        // A plan whose outcome names an order missing from its mission: report it
+        // rather than invent a promise.
+        (_, None) => Err("order not in the plan's mission".into()),
+        (Outcome::Drone { flight }, Some(order)) => {
+            let f = &plan.flights[*flight];
+            if let Some(proof) = proof_of_delivery(frame, f, order) {
+                record["proof_of_delivery"] = proof;
+            }
+            Ok(drone_journey(f, order))
+        }
+        (Outcome::Van { route, .. }, Some(order)) => {
+            let r = &plan.van_routes[*route];
+            van_journey(r, &o.order_id, order)
+                .ok_or_else(|| format!("van route {} has no stop for this order", r.van_id))
+        }
+    };
+    match served {
+        Err(reason) => {
+            events.push(json!({"t_s": round(placed, 3), "kind": "rejected", "reason": reason}));
+            record["mode"] = json!("rejected");
+        }
+        Ok(j) => journey_events(plan, frame, o, &j, &mut record, &mut events),
+    }
+    finish(record, events)
+}
+
+/// Where and when drone flight `f` released `order`'s package, and how far from the
+/// address; `None` for a flight without a lowering phase.
+fn proof_of_delivery(frame: &LocalFrame, f: &Flight, order: &Order) -> Option<Value> {
+    let r = f.samples.iter().find(|s| s.phase == super::Phase::Lowering)?;
+    let (lat, lon, _) = geodetic(frame, r.pos_m);
+    let address = frame.to_local(order.lat_deg, order.lon_deg);
+    let offset = (r.pos_m[0] - address[0]).hypot(r.pos_m[1] - address[1]);
+    Some(json!({
+        "order_id": order.id,
+        "vehicle": f.drone_id,
+        "t_s": round(f.delivered_s, 3),
+        "release_lat_deg": lat,
+        "release_lon_deg": lon,
+        "release_height_m": round(r.pos_m[2], 2),
+        "address_lat_deg": order.lat_deg,
+        "address_lon_deg": order.lon_deg,
+        "offset_from_address_m": round(offset, 2),
+    }))
+}
+
+/// A drone order's journey: from take-off until the package is released.
+fn drone_journey<'a>(f: &Flight, order: &'a Order) -> Journey<'a> {
+    let track: Vec<&Sample> = f.samples.iter().filter(|s| s.t_s <= f.delivered_s).collect();
+    Journey {
+        mode: "drone",
+        vehicle: f.drone_id.clone(),
+        depot: f.depot_id.clone(),
+        depart_s: f.takeoff_s,
+        deliver_s: f.delivered_s,
+        track_m: track.iter().map(|s| s.pos_m).collect(),
+        times_s: track.iter().map(|s| s.t_s).collect(),
+        order,
+    }
+}
+
+/// A van order's journey along route `r`, if the route stops for `order_id`.
+fn van_journey<'a>(r: &VanRoute, order_id: &str, order: &'a Order) -> Option<Journey<'a>> {
+    let stop = r.stops.iter().find(|s| s.order_id == order_id)?;
+    Some(Journey {
+        mode: "van",
+        vehicle: r.van_id.clone(),
+        depot: r.depot_id.clone(),
+        depart_s: r.times_s.first().copied().unwrap_or(stop.arrive_s),
+        deliver_s: stop.service_start_s,
+        track_m: r.path_m.iter().map(|p| [p[0], p[1], 0.0]).collect(),
+        times_s: r.times_s.clone(),
+        order,
+    })
+}
+
+/// A served order's mode, vehicle and promise in `record`, and its events from
+/// acceptance to delivery (positions every [`POSITION_INTERVAL_S`] on the way).
+fn journey_events(
+    plan: &Plan,
+    frame: &LocalFrame,
+    o: &OrderOutcome,
+    j: &Journey,
+    record: &mut Value,
+    events: &mut Vec<Value>,
+) {
+    let m = &plan.mission;
+    let (placed, depart, deliver) = (o.placed_s, j.depart_s, j.deliver_s);
+    // Plans written before the promise was recorded get it by the same rule.
+    let promised = o.promised_s.or_else(|| promised_s(m, j.order, &o.outcome)).unwrap_or(f64::NAN);
+    let ready = placed + m.policy.pick_load_s;
+    record["mode"] = json!(j.mode);
+    record["vehicle"] = json!(j.vehicle);
+    record["promised_s"] = json!(round(promised, 3));
+    events.push(json!({
+        "t_s": round(placed, 3),
+        "kind": "accepted",
+        "mode": j.mode,
+        "promised_s": round(promised, 3),
+    }));
+    events.push(json!({"t_s": round(placed, 3), "kind": "eta", "eta_s": round(deliver, 3)}));
+    events.push(json!({"t_s": round(ready, 3), "kind": "picked", "depot": j.depot}));
+    events.push(json!({"t_s": round(depart, 3), "kind": "loaded", "vehicle": j.vehicle}));
+    events.push(json!({"t_s": round(depart, 3), "kind": "departed", "vehicle": j.vehicle}));
+    let mut t = depart;
+    while t < deliver {
+        let (lat, lon, alt) = geodetic(frame, at_time(&j.track_m, &j.times_s, t));
+        events.push(json!({
+            "t_s": round(t, 3),
+            "kind": "position",
+            "lat_deg": lat,
+            "lon_deg": lon,
+            "alt_m": alt,
+        }));
+        t += POSITION_INTERVAL_S;
+    }
+    events.push(json!({
+        "t_s": round(deliver, 3),
+        "kind": "delivered",
+        "vehicle": j.vehicle,
+        "late": deliver > promised + 1e-6,
+    }));
 }
 
 fn finish(mut record: Value, events: Vec<Value>) -> Value {

@@ -127,11 +127,15 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-/// One row per order: `order_id,placed_s,dispatched_s,delivered_s,mode,vehicle,reason`
-/// (times in seconds since midnight; empty where not applicable). The reason says why a
-/// van order is not flown and why a rejected order is not served.
+/// One row per order:
+/// `order_id,placed_s,dispatched_s,delivered_s,promised_s,mode,vehicle,reason` (times in
+/// seconds since midnight; empty where not applicable). `promised_s` is the delivery
+/// the order was promised (see [`super::promised_s`]): a row is late when `delivered_s`
+/// is after it. The reason says why a van order is not flown and why a rejected order
+/// is not served.
 pub fn timeline_csv(plan: &Plan) -> String {
-    let mut out = String::from("order_id,placed_s,dispatched_s,delivered_s,mode,vehicle,reason\n");
+    let mut out =
+        String::from("order_id,placed_s,dispatched_s,delivered_s,promised_s,mode,vehicle,reason\n");
     for o in &plan.outcomes {
         let (dispatched, delivered, mode, vehicle, reason) = match &o.outcome {
             Outcome::Drone { flight } => {
@@ -150,10 +154,10 @@ pub fn timeline_csv(plan: &Plan) -> String {
                 let start = r.times_s.first().copied().unwrap_or(0.0);
                 let delivered =
                     stop.map(|s| format!("{:.1}", s.service_start_s)).unwrap_or_default();
-                (format!("{start:.1}"), delivered, "van", r.van_id.clone(), reason.clone())
+                (format!("{start:.1}"), delivered, "van", r.van_id.clone(), reason.to_string())
             }
             Outcome::Rejected { reason } => {
-                (String::new(), String::new(), "rejected", String::new(), reason.clone())
+                (String::new(), String::new(), "rejected", String::new(), reason.to_string())
             }
         };
         let reason = match turned_back(plan, &o.order_id) {
@@ -161,12 +165,14 @@ pub fn timeline_csv(plan: &Plan) -> String {
             Some(note) => format!("{note}; {reason}"),
             None => reason,
         };
+        let promised = o.promised_s.map(|p| format!("{p:.1}")).unwrap_or_default();
         out.push_str(&format!(
-            "{},{:.1},{},{},{},{},{}\n",
+            "{},{:.1},{},{},{},{},{},{}\n",
             csv_field(&o.order_id),
             o.placed_s,
             dispatched,
             delivered,
+            promised,
             mode,
             csv_field(&vehicle),
             csv_field(&reason)

@@ -15,7 +15,8 @@ use crate::dispatch::{
 use crate::ground::roads::RoadGraph;
 use crate::mission::{ClockTime, LatLon, Mission, NoFlyZoneSpec, Service, TimeWindow};
 use crate::plan::{
-    DiversionEnd, Flight, MapRef, OrderOutcome, Outcome, Plan, VanRoute, PLAN_FORMAT,
+    promised_s, DiversionEnd, Flight, MapRef, OrderOutcome, Outcome, Plan, Reason, ReasonKind,
+    Reasons, VanRoute, PLAN_FORMAT,
 };
 use crate::world::World;
 
@@ -136,9 +137,9 @@ struct Day<'a, 'w> {
     orders: Vec<OrderRecord>,
     by_id: BTreeMap<String, usize>,
     routes: Vec<Option<VanRoute>>,
-    van_reason: Vec<Option<String>>,
+    van_reason: Vec<Option<Reason>>,
     /// Why each van order is not flown (the dispatcher's reason), by order index.
-    why_van: Vec<String>,
+    why_van: Vec<Reasons>,
     groups: Vec<VanGroup>,
     graph: Option<RoadGraph>,
     depot_xy: Vec<[f64; 2]>,
@@ -185,7 +186,7 @@ impl<'a, 'w> Day<'a, 'w> {
             by_id: mission.orders.iter().enumerate().map(|(i, o)| (o.id.clone(), i)).collect(),
             routes: Vec::new(),
             van_reason: vec![None; mission.orders.len()],
-            why_van: vec![String::new(); mission.orders.len()],
+            why_van: vec![Reasons::none(); mission.orders.len()],
             graph: (!groups.is_empty()).then(|| RoadGraph::from_roads(&world.roads)),
             depot_xy: mission.depots.iter().map(|d| frame.to_local(d.lat_deg, d.lon_deg)).collect(),
             dests: mission.orders.iter().map(|o| frame.to_local(o.lat_deg, o.lon_deg)).collect(),
@@ -593,12 +594,13 @@ impl<'a, 'w> Day<'a, 'w> {
         let end_s = self.d.now_s();
         for i in 0..self.orders.len() {
             if let OrderState::VanWaiting { ready_s } = self.orders[i].state {
-                let reason = self.van_reason[i].take().unwrap_or_else(|| {
-                    format!(
-                        "van: no van wave in service left after it was ready at {}",
+                let reason = Reasons::from(self.van_reason[i].take().unwrap_or_else(|| {
+                    let why = format!(
+                        "no van wave in service left after it was ready at {}",
                         ClockTime(ready_s)
-                    )
-                });
+                    );
+                    Reason::new(ReasonKind::Van, why)
+                }));
                 let text = format!("{}: rejected ({reason})", self.orders[i].order_id);
                 self.note(end_s, "end of day", text);
                 self.orders[i].state = OrderState::Rejected { reason };
@@ -681,7 +683,7 @@ impl<'a, 'w> Day<'a, 'w> {
                 OrderState::Drone => {
                     match flights.iter().position(|f| f.order_id == o.id && f.delivers()) {
                         Some(flight) => Outcome::Drone { flight },
-                        None => Outcome::Rejected { reason: "lost: no flight".into() },
+                        None => Outcome::Rejected { reason: lost("no flight") },
                     }
                 }
                 OrderState::Van { route } => match new_index.get(*route).copied().flatten() {
@@ -689,23 +691,27 @@ impl<'a, 'w> Day<'a, 'w> {
                         *route = k;
                         Outcome::Van { route: k, reason: why_van.clone() }
                     }
-                    None => Outcome::Rejected { reason: "lost: no van route".into() },
+                    None => Outcome::Rejected { reason: lost("no van route") },
                 },
                 OrderState::Cancelled { at_s } => Outcome::Rejected {
-                    reason: format!("cancelled: by the customer at {}", ClockTime(*at_s)),
+                    reason: Reasons::one(
+                        ReasonKind::Cancelled,
+                        format!("by the customer at {}", ClockTime(*at_s)),
+                    ),
                 },
                 OrderState::Rejected { reason } => Outcome::Rejected { reason: reason.clone() },
                 OrderState::Unplaced | OrderState::VanWaiting { .. } => {
-                    Outcome::Rejected { reason: "lost: never served".into() }
+                    Outcome::Rejected { reason: lost("never served") }
                 }
             };
             outcomes.push(OrderOutcome {
                 order_id: o.id.clone(),
                 placed_s: o.placed_at.seconds(),
+                promised_s: promised_s(self.mission, o, &outcome),
                 outcome,
             });
         }
-        let mut summary = summarise(self.mission, &outcomes, &flights, &van_routes);
+        let mut summary = summarise(&outcomes, &flights, &van_routes);
         let sep = self.d.separation();
         summary.separation_delays = sep.delayed;
         summary.separation_delay_s = sep.delay_s;
@@ -764,4 +770,9 @@ fn van_deadline_s(mission: &Mission, i: usize) -> f64 {
         Service::Window(w) => w.to.seconds(),
         _ => mission.fleet.vans.iter().map(|v| v.shift_end.seconds()).fold(0.0, f64::max),
     }
+}
+
+/// Why the simulation's bookkeeping lost an order (an invariant then names it).
+fn lost(detail: &str) -> Reasons {
+    Reasons::one(ReasonKind::Lost, detail)
 }

@@ -57,7 +57,7 @@ pub use driver::{simulate, simulate_faults, simulate_with};
 pub use events::{draw_faults, Fault, FaultKind};
 pub use report::{KindSummary, SimReport};
 
-use crate::plan::Plan;
+use crate::plan::{Plan, Reasons};
 
 /// Where an order stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,7 +85,7 @@ pub enum OrderState {
     /// Not served, and why.
     Rejected {
         /// Reason with numbers.
-        reason: String,
+        reason: Reasons,
     },
 }
 

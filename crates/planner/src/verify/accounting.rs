@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::{v, Rule, Violation};
+use super::{Rule, Violation};
 use crate::plan::{DiversionEnd, Outcome, Plan};
 
 /// The plan's summary against its outcomes, flights and routes: the counts recounted,
@@ -18,15 +18,15 @@ pub(super) fn check_summary(plan: &Plan, out: &mut Vec<Violation>) {
             Outcome::Drone { .. } => drone += 1,
             Outcome::Van { .. } => van += 1,
             Outcome::Rejected { reason } => {
-                let kind = reason.split(':').next().unwrap_or("other").trim().to_string();
-                *by_reason.entry(kind).or_default() += 1;
+                let kind = reason.main_kind().map_or("none", |k| k.label());
+                *by_reason.entry(kind.to_string()).or_default() += 1;
             }
         }
     }
     let rejected: usize = by_reason.values().sum();
     let mut wrong = |what: &str, got: String, expected: String| {
         let msg = format!("summary.{what} is {got}, the plan adds up to {expected}");
-        out.push(v(Rule::Accounting, "", "", None, None, msg));
+        out.push(Violation::new(Rule::Accounting, msg));
     };
     let counts = [
         ("orders", s.orders, plan.outcomes.len()),
@@ -88,35 +88,22 @@ pub(super) fn check_accounting(plan: &Plan, out: &mut Vec<Violation>) {
     }
     for order in &plan.mission.orders {
         match seen.get(order.id.as_str()) {
-            None => out.push(v(
-                Rule::Accounting,
-                &order.id,
-                "",
-                None,
-                None,
-                "order has no outcome".into(),
-            )),
-            Some(n) if *n > 1 => out.push(v(
-                Rule::Accounting,
-                &order.id,
-                "",
-                None,
-                None,
-                format!("order has {n} outcomes"),
-            )),
+            None => {
+                out.push(Violation::new(Rule::Accounting, "order has no outcome").order(&order.id))
+            }
+            Some(n) if *n > 1 => out.push(
+                Violation::new(Rule::Accounting, format!("order has {n} outcomes"))
+                    .order(&order.id),
+            ),
             _ => {}
         }
     }
     for o in &plan.outcomes {
         if !plan.mission.orders.iter().any(|m| m.id == o.order_id) {
-            out.push(v(
-                Rule::Accounting,
-                &o.order_id,
-                "",
-                None,
-                None,
-                "outcome for an order not in the mission".into(),
-            ));
+            out.push(
+                Violation::new(Rule::Accounting, "outcome for an order not in the mission")
+                    .order(&o.order_id),
+            );
         }
     }
     for o in &plan.outcomes {
@@ -129,7 +116,7 @@ pub(super) fn check_accounting(plan: &Plan, out: &mut Vec<Violation>) {
                 crate::energy::spec::shown(o.placed_s),
                 order.placed_at.seconds()
             );
-            out.push(v(Rule::Accounting, &o.order_id, "", None, None, msg));
+            out.push(Violation::new(Rule::Accounting, msg).order(&o.order_id));
         }
     }
     let mut flight_refs = vec![0usize; plan.flights.len()];
@@ -137,44 +124,35 @@ pub(super) fn check_accounting(plan: &Plan, out: &mut Vec<Violation>) {
         match &o.outcome {
             Outcome::Drone { flight } => match plan.flights.get(*flight) {
                 Some(f) if f.order_id == o.order_id => flight_refs[*flight] += 1,
-                Some(f) => out.push(v(
-                    Rule::Accounting,
-                    &o.order_id,
-                    &f.drone_id,
-                    None,
-                    None,
-                    format!("points to flight {flight}, which serves order {}", f.order_id),
-                )),
-                None => out.push(v(
-                    Rule::Accounting,
-                    &o.order_id,
-                    "",
-                    None,
-                    None,
-                    format!("points to missing flight {flight}"),
-                )),
+                Some(f) => out.push(
+                    Violation::new(
+                        Rule::Accounting,
+                        format!("points to flight {flight}, which serves order {}", f.order_id),
+                    )
+                    .order(&o.order_id)
+                    .vehicle(&f.drone_id),
+                ),
+                None => out.push(
+                    Violation::new(Rule::Accounting, format!("points to missing flight {flight}"))
+                        .order(&o.order_id),
+                ),
             },
             Outcome::Van { route, .. } => match plan.van_routes.get(*route) {
                 Some(r) if r.stops.iter().any(|s| s.order_id == o.order_id) => {}
-                _ => out.push(v(
-                    Rule::Accounting,
-                    &o.order_id,
-                    "",
-                    None,
-                    None,
-                    format!("van route {route} does not stop for this order"),
-                )),
+                _ => out.push(
+                    Violation::new(
+                        Rule::Accounting,
+                        format!("van route {route} does not stop for this order"),
+                    )
+                    .order(&o.order_id),
+                ),
             },
             Outcome::Rejected { reason } => {
-                if reason.trim().is_empty() {
-                    out.push(v(
-                        Rule::Accounting,
-                        &o.order_id,
-                        "",
-                        None,
-                        None,
-                        "rejected without a reason".into(),
-                    ));
+                if reason.is_empty() {
+                    out.push(
+                        Violation::new(Rule::Accounting, "rejected without a reason")
+                            .order(&o.order_id),
+                    );
                 }
             }
         }
@@ -185,14 +163,14 @@ pub(super) fn check_accounting(plan: &Plan, out: &mut Vec<Violation>) {
         // may point at it.
         let expected = usize::from(f.delivers());
         if *n != expected {
-            out.push(v(
-                Rule::Accounting,
-                &f.order_id,
-                &f.drone_id,
-                None,
-                None,
-                format!("flight {i} is referenced by {n} outcomes, expected {expected}"),
-            ));
+            out.push(
+                Violation::new(
+                    Rule::Accounting,
+                    format!("flight {i} is referenced by {n} outcomes, expected {expected}"),
+                )
+                .order(&f.order_id)
+                .vehicle(&f.drone_id),
+            );
         }
     }
 }
@@ -212,14 +190,12 @@ pub(super) fn check_grounded_after_spot_landing(plan: &Plan, out: &mut Vec<Viola
                     f.order_id,
                     crate::mission::ClockTime(f.landed_s)
                 );
-                out.push(v(
-                    Rule::Vehicle,
-                    &later.order_id,
-                    &later.drone_id,
-                    Some(later.takeoff_s),
-                    None,
-                    msg,
-                ));
+                out.push(
+                    Violation::new(Rule::Vehicle, msg)
+                        .order(&later.order_id)
+                        .vehicle(&later.drone_id)
+                        .at_time(later.takeoff_s),
+                );
             }
         }
     }
@@ -238,14 +214,18 @@ pub(super) fn check_vehicle_overlap(plan: &Plan, out: &mut Vec<Violation>) {
         spans.sort_by(|a, b| a.0.total_cmp(&b.0));
         for w in spans.windows(2) {
             if w[1].0 < w[0].1 - 1e-6 {
-                out.push(v(
-                    Rule::Vehicle,
-                    w[1].2,
-                    drone,
-                    Some(w[1].0),
-                    None,
-                    format!("takes off before its previous flight (order {}) has landed", w[0].2),
-                ));
+                out.push(
+                    Violation::new(
+                        Rule::Vehicle,
+                        format!(
+                            "takes off before its previous flight (order {}) has landed",
+                            w[0].2
+                        ),
+                    )
+                    .order(w[1].2)
+                    .vehicle(drone)
+                    .at_time(w[1].0),
+                );
             }
         }
     }

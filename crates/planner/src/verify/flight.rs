@@ -466,17 +466,13 @@ fn check_delivery(c: &mut FlightCheck, order: &Order) {
 }
 
 /// When a drone may put the order down: the promise for express orders, the window for
-/// windowed ones, the end of the day's van shifts (or midnight) for same-day ones.
+/// windowed ones, the end of the delivery day for same-day ones.
 fn delivery_window(m: &Mission, order: &Order) -> (f64, f64) {
     let placed = order.placed_at.seconds();
     match order.service {
-        Service::Express => (placed, order.due_s()),
+        Service::Express => (placed, placed + 60.0 * order.promise_min),
         Service::Window(w) => (w.from.seconds(), w.to.seconds()),
-        Service::SameDay => {
-            let end =
-                m.fleet.vans.iter().map(|v| v.shift_end.seconds()).fold(24.0 * 3600.0, f64::max);
-            (placed, end)
-        }
+        Service::SameDay => (placed, super::promise::day_end_s(m)),
     }
 }
 

@@ -20,14 +20,16 @@
 //! it did not deliver it must land with the whole package and no outcome may point at it.
 //!
 //! Modules by kind: `flight` (one flight alone), `separation` (pairs of flights),
-//! `pads` (nest pads), `accounting` (orders and vehicles), `vans` (van routes),
-//! `clearance` (the dense clearance test).
+//! `pads` (nest pads), `accounting` (orders and vehicles), `promise` (each order's
+//! recorded promise and the summary's late count), `vans` (van routes), `clearance`
+//! (the dense clearance test).
 
 mod accounting;
 mod clearance;
 mod fleet;
 mod flight;
 mod pads;
+mod promise;
 mod separation;
 mod vans;
 
@@ -112,19 +114,13 @@ pub fn verify(plan: &Plan, world: &World) -> Vec<Violation> {
     let problems = plan.mission.problems(None);
     if !problems.is_empty() {
         for p in problems {
-            out.push(v(
-                Rule::Mission,
-                "",
-                "",
-                None,
-                None,
-                format!("mission.{}: {}", p.field, p.message),
-            ));
+            out.push(Violation::new(Rule::Mission, format!("mission.{}: {}", p.field, p.message)));
         }
         return out;
     }
     accounting::check_accounting(plan, &mut out);
     accounting::check_summary(plan, &mut out);
+    promise::check_promises(plan, &mut out);
     let nests = pads::nest_pads(plan, world, &mut out);
     let fleet = fleet::drone_ids(&plan.mission);
     for i in 0..plan.flights.len() {
@@ -154,20 +150,47 @@ pub fn fleet_conflicts(plan: &Plan, world: &World) -> Vec<Violation> {
     out
 }
 
-fn v(
-    rule: Rule,
-    order: &str,
-    vehicle: &str,
-    t: Option<f64>,
-    p: Option<[f64; 3]>,
-    msg: String,
-) -> Violation {
-    Violation {
-        rule,
-        order_id: order.to_string(),
-        vehicle: vehicle.to_string(),
-        t_s: t,
-        pos_m: p,
-        message: msg,
+impl Violation {
+    /// A violation of `rule`, saying `message`; name what it concerns with the builder
+    /// methods ([`Violation::order`], [`Violation::vehicle`], [`Violation::at_time`],
+    /// [`Violation::at_pos`]).
+    pub fn new(rule: Rule, message: impl Into<String>) -> Violation {
+        Violation {
+            rule,
+            order_id: String::new(),
+            vehicle: String::new(),
+            t_s: None,
+            pos_m: None,
+            message: message.into(),
+        }
+    }
+
+    /// The order concerned.
+    pub fn order(mut self, order_id: &str) -> Violation {
+        self.order_id = order_id.to_string();
+        self
+    }
+
+    /// The drone or van concerned.
+    pub fn vehicle(mut self, vehicle: &str) -> Violation {
+        self.vehicle = vehicle.to_string();
+        self
+    }
+
+    /// When, s since midnight.
+    pub fn at_time(self, t_s: f64) -> Violation {
+        self.at_time_opt(Some(t_s))
+    }
+
+    /// When, if known.
+    pub fn at_time_opt(mut self, t_s: Option<f64>) -> Violation {
+        self.t_s = t_s;
+        self
+    }
+
+    /// Where, local metres.
+    pub fn at_pos(mut self, pos_m: [f64; 3]) -> Violation {
+        self.pos_m = Some(pos_m);
+        self
     }
 }
