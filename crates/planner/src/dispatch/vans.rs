@@ -10,11 +10,10 @@
 //!
 //! A wave of more than [`MAX_AREA_CUSTOMERS`] customers is cut into sectors by bearing
 //! from the depot, each solved on its own with a share of the vans in proportion to its
-//! customers: the solver's cost grows faster than its size (at 5,000 orders the van side
-//! took 110 s of CPU instead of 200 s, for longer routes; BENCHMARKS.md, "Any city,
-//! fast"). A wave's solves share one wall-clock budget that grows with the wave, at most
-//! 30 s. Warm-starting a wave from the previous wave's routes does not apply:
-//! consecutive waves serve disjoint customers.
+//! customers, because the solver's cost grows faster than its size (the measurements
+//! are in BENCHMARKS.md, "Any city, fast"). A wave's solves share one wall-clock budget
+//! that grows with the wave, at most 30 s. Warm-starting a wave from the previous wave's
+//! routes does not apply: consecutive waves serve disjoint customers.
 
 use std::f64::consts::TAU;
 use std::time::Duration;

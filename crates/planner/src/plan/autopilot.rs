@@ -288,17 +288,7 @@ pub fn flight_mission(plan: &Plan, index: usize, release: Release) -> FlightMiss
         let (lat, lon) = frame.to_geodetic([p[0], p[1]]);
         (lat, lon, p[2] - s[0].pos_m[2])
     };
-    let spec = plan
-        .mission
-        .fleet
-        .drones
-        .iter()
-        .filter_map(|g| plan.mission.drone_spec(g))
-        .find(|spec| spec.name == f.drone_type);
-    let (vehicle_type, cruise_speed_mps) = match &spec {
-        Some(spec) => (mav_type_for_rotors(spec.rotor_count), spec.cruise_speed_mps),
-        None => (43, s.iter().map(horizontal_speed).fold(0.0, f64::max)),
-    };
+    let (vehicle_type, cruise_speed_mps) = vehicle_of(plan, f);
     let (home_lat, home_lon, _) = geo(s[0].pos_m);
     let nan = f64::NAN;
     let mut items = Vec::new();
@@ -348,34 +338,7 @@ pub fn flight_mission(plan: &Plan, index: usize, release: Release) -> FlightMiss
             Phase::Lowering => {
                 let hold = s[b].t_s - s[a].t_s;
                 let height = s[a].pos_m[2] - s[0].pos_m[2];
-                let (hlat, hlon, halt) = geo(s[a].pos_m);
-                let loiter = |t: f64| {
-                    MissionItem::at(mav_cmd::NAV_LOITER_TIME, [t, 0.0, 0.0, nan], hlat, hlon, halt)
-                };
-                let release_item = MissionItem::command_only(
-                    mav_cmd::DO_GRIPPER,
-                    [1.0, GRIPPER_ACTION_RELEASE, 0.0, 0.0],
-                );
-                match release {
-                    Release::Gripper => {
-                        items.push(release_item);
-                        items.push(loiter(hold));
-                    }
-                    Release::Winch => {
-                        let rate = if hold > 0.0 { 2.0 * height / hold } else { nan };
-                        let winch = |len: f64| {
-                            MissionItem::command_only(
-                                mav_cmd::DO_WINCH,
-                                [1.0, WINCH_RELATIVE_LENGTH_CONTROL, len, rate],
-                            )
-                        };
-                        items.push(winch(height));
-                        items.push(loiter(hold / 2.0));
-                        items.push(release_item);
-                        items.push(winch(-height));
-                        items.push(loiter(hold / 2.0));
-                    }
-                }
+                items.extend(release_items(release, hold, height, geo(s[a].pos_m)));
                 if moved {
                     // The trajectory drifts while hovering (never in planner output):
                     // follow it to where the climb starts.
@@ -409,6 +372,58 @@ pub fn flight_mission(plan: &Plan, index: usize, release: Release) -> FlightMiss
         vehicle_type,
         cruise_speed_mps,
         items,
+    }
+}
+
+/// The MAVLink vehicle type and cruise speed of flight `f`'s drone type (a generic
+/// rotorcraft at the flight's top speed when the mission does not name the type).
+fn vehicle_of(plan: &Plan, f: &Flight) -> (u32, f64) {
+    let spec = plan
+        .mission
+        .fleet
+        .drones
+        .iter()
+        .filter_map(|g| plan.mission.drone_spec(g))
+        .find(|spec| spec.name == f.drone_type);
+    match &spec {
+        Some(spec) => (mav_type_for_rotors(spec.rotor_count), spec.cruise_speed_mps),
+        None => (43, f.samples.iter().map(horizontal_speed).fold(0.0, f64::max)),
+    }
+}
+
+/// The items that put the package down during a hover of `hold_s` seconds at `hover`
+/// (latitude, longitude, height above home), `height_m` above the ground: release
+/// and wait with a gripper; or lower on the winch, release, wind up, each half the hold.
+fn release_items(
+    release: Release,
+    hold_s: f64,
+    height_m: f64,
+    hover: (f64, f64, f64),
+) -> Vec<MissionItem> {
+    let nan = f64::NAN;
+    let (hlat, hlon, halt) = hover;
+    let loiter =
+        |t: f64| MissionItem::at(mav_cmd::NAV_LOITER_TIME, [t, 0.0, 0.0, nan], hlat, hlon, halt);
+    let release_item =
+        MissionItem::command_only(mav_cmd::DO_GRIPPER, [1.0, GRIPPER_ACTION_RELEASE, 0.0, 0.0]);
+    match release {
+        Release::Gripper => vec![release_item, loiter(hold_s)],
+        Release::Winch => {
+            let rate = if hold_s > 0.0 { 2.0 * height_m / hold_s } else { nan };
+            let winch = |len: f64| {
+                MissionItem::command_only(
+                    mav_cmd::DO_WINCH,
+                    [1.0, WINCH_RELATIVE_LENGTH_CONTROL, len, rate],
+                )
+            };
+            vec![
+                winch(height_m),
+                loiter(hold_s / 2.0),
+                release_item,
+                winch(-height_m),
+                loiter(hold_s / 2.0),
+            ]
+        }
     }
 }
 
