@@ -87,7 +87,7 @@ impl CityPlanner<'_> {
 }
 
 /// Largest coordinate step of a grid move, in cells.
-const MOVE_REACH: isize = 5;
+pub(super) const MOVE_REACH: isize = 5;
 
 /// One grid move: offset, length in cells, and every cell its centre-to-centre segment
 /// touches besides the start (the target last).

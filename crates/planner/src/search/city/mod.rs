@@ -18,8 +18,8 @@
 //! for the whole segment (it is never closer to a point than its ends less a known
 //! amount), which opens streets narrower than the cells alone allow.
 //! A shortest-path tree per depot and layer over 80 grid directions (moves of up to 5
-//! cells whose segments cross only free cells; A* when the tree cache is full) finds a
-//! grid path, which is then shortened by string pulling, corner pulling and corner
+//! cells whose segments cross only free cells; A* when the tree cache is full), grown
+//! only as far as the queries from that depot need, finds a grid path, which is then shortened by string pulling, corner pulling and corner
 //! cutting with exact line-of-sight checks against the world ([`World::segment_clear`]). Layers are tried from the lowest up; a layer is skipped
 //! when its climb alone costs more than the best path found so far. A tower taller
 //! than the ceiling blocks every layer, so paths go around it.
@@ -36,7 +36,7 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 
 use crate::world::{ObstacleRef, Rect, TimeSpan, World};
-use grid::endpoint_clearances;
+use grid::{endpoint_clearances, grid_moves};
 use raster::Layer;
 use tree::TreeCache;
 
@@ -136,6 +136,8 @@ pub struct CityPlanner<'w> {
     /// for the move to keep the string pulling margin, m; infinite for moves too long
     /// for the rule to say more than the cells do.
     endpoint_clearance_m: Vec<f32>,
+    /// Per grid move (the order of [`grid_moves`]): the change of cell index it makes.
+    move_offsets: Vec<isize>,
     trees: TreeCache,
 }
 
@@ -186,6 +188,7 @@ impl<'w> CityPlanner<'w> {
             ny,
             layers,
             endpoint_clearance_m,
+            move_offsets: grid_moves().iter().map(|mv| mv.dy * nx as isize + mv.dx).collect(),
             trees: Mutex::new(HashMap::new()),
         }
     }
@@ -270,16 +273,15 @@ impl<'w> CityPlanner<'w> {
         self.plan_in_layer(layer, depot_m, dest_m, rules)
     }
 
-    /// Builds the shortest-path trees from `depot_m` on every cruise layer now, so that
-    /// no later query pays for them (a live dispatcher warms up before its first quote).
+    /// Builds the shortest-path trees from `depot_m` on every cruise layer now, complete,
+    /// so that no later query pays for them (a live dispatcher warms up before its first
+    /// quote). Without it, each tree grows on demand, as far as its queries need.
     pub fn prepare_depot(&self, depot_m: [f64; 2]) {
         let Some(start) = self.cell_of(depot_m) else { return };
         // One tree per layer, independent of each other: build them in parallel.
         self.layers.par_iter().for_each(|layer| {
             if !layer.blocked[start] {
-                if let Some(slot) = self.tree_slot(layer, start) {
-                    slot.get_or_init(|| self.dijkstra_tree(layer, start));
-                }
+                self.complete_tree(layer, start);
             }
         });
     }
@@ -345,6 +347,7 @@ fn dist(a: [f64; 2], b: [f64; 2]) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    use super::raster::free_reach;
     use super::*;
     use crate::geo::LocalFrame;
     use crate::world::{HeightSource, MapBuilding, Polygon};
@@ -458,6 +461,36 @@ mod tests {
         let knight = moves.iter().find(|m| (m.dx, m.dy) == (1, 2)).unwrap();
         assert!(knight.cells.contains(&(0, 1)) && knight.cells.contains(&(1, 1)));
         assert!(!knight.cells.contains(&(1, 0)));
+    }
+
+    #[test]
+    fn trees_grown_on_demand_give_the_paths_of_complete_trees() {
+        // A 5 x 5 field of 40 m towers 100 m apart: most lines from a corner are blocked.
+        let towers = (0..5)
+            .flat_map(|i| (0..5).map(move |j| (i, j)))
+            .map(|(i, j)| {
+                let c = [-200.0 + 100.0 * f64::from(i), -200.0 + 100.0 * f64::from(j)];
+                tall_box(
+                    i64::from(i * 5 + j),
+                    [c[0] - 20.0, c[1] - 20.0],
+                    [c[0] + 20.0, c[1] + 20.0],
+                )
+            })
+            .collect();
+        let world = world_of(towers);
+        let (on_demand, complete) = (tower_planner(&world), tower_planner(&world));
+        let depot = [-250.0, -250.0];
+        complete.prepare_depot(depot);
+        // Near and far goals interleaved: the tree stops and resumes many times.
+        let goals =
+            [[150.0, 150.0], [-150.0, -50.0], [250.0, -150.0], [-50.0, 50.0], [50.0, 250.0]];
+        let mut searched = 0;
+        for dest in goals.iter().chain(goals.iter().rev()) {
+            let got = on_demand.plan_delivery(depot, *dest, &rules());
+            assert_eq!(got, complete.plan_delivery(depot, *dest, &rules()), "to {dest:?}");
+            searched += usize::from(got.is_ok_and(|p| p.cruise_path_m.len() > 2));
+        }
+        assert!(searched >= 6, "only {searched} paths needed the grid");
     }
 
     #[test]
