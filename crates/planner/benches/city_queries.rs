@@ -5,15 +5,22 @@
 //! Prints per-query time (median, p99, max), the path length over the straight-line
 //! length, and as the in-process baseline the time of one straight-line clearance check
 //! of the same depot-to-door segment (the cheapest possible "query").
+//!
+//! Then the tree baseline: a second planner builds every depot's shortest-path trees
+//! complete before its first query (`CityPlanner::prepare_depot`, on one thread, as every
+//! tree was built before trees grew on demand), answers the same queries, and must give
+//! the same answers as the planner whose trees grew only as far as the queries needed.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use skylane_planner::load::load_mission;
+use skylane_planner::mission::Mission;
 use skylane_planner::scene::{clearances, CityBenchmark, CITY_QUERY_COUNT, CITY_QUERY_SEED};
+use skylane_planner::search::city::{DeliveryPath, NoPath};
 use skylane_planner::stats::percentile;
 use skylane_planner::verify::closest_approach;
-use skylane_planner::world::TimeSpan;
+use skylane_planner::world::{TimeSpan, World};
 
 fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -28,11 +35,13 @@ fn main() {
     let rules = clearances(m);
     let (mut times, mut base_times, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     let (mut failures, mut violations) = (0, 0);
+    let mut answers = Vec::new();
     for q in &bench.queries {
         let (depot, dest) = (q.depot_m, q.dest_m);
         let t = Instant::now();
         let r = planner.plan_delivery(depot, dest, &rules);
         times.push(t.elapsed().as_secs_f64() * 1e3);
+        answers.push(r.clone());
         let t = Instant::now();
         let alt = m.policy.cruise_alt_min_m;
         std::hint::black_box(w.segment_clear(
@@ -98,5 +107,41 @@ fn main() {
         percentile(&ratios, 0.99),
         ratios[ratios.len() - 1],
         ratios.iter().sum::<f64>() / ratios.len() as f64
+    );
+    complete_trees_baseline(&bench, m, w, &answers, times.iter().sum());
+}
+
+/// Times every depot's complete trees (one thread) and the queries on them; checks that
+/// they answer as `on_demand` did, in `on_demand_ms` of query time in all.
+fn complete_trees_baseline(
+    bench: &CityBenchmark,
+    m: &Mission,
+    w: &World,
+    on_demand: &[Result<DeliveryPath, NoPath>],
+    on_demand_ms: f64,
+) {
+    let rules = clearances(m);
+    let full = bench.planner(m, w);
+    let one_thread = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a pool");
+    let layers = full.layer_altitudes_m().len();
+    let mut build_ms = 0.0;
+    for (d, depot) in bench.depots_m.iter().enumerate() {
+        let t = Instant::now();
+        one_thread.install(|| full.prepare_depot(*depot));
+        let ms = t.elapsed().as_secs_f64() * 1e3;
+        build_ms += ms;
+        println!("complete trees of depot {d} ({layers} layers, 1 thread): {ms:.0} ms, {:.0} ms per tree", ms / layers as f64);
+    }
+    let t = Instant::now();
+    let answers: Vec<_> =
+        bench.queries.iter().map(|q| full.plan_delivery(q.depot_m, q.dest_m, &rules)).collect();
+    let query_ms = t.elapsed().as_secs_f64() * 1e3;
+    let same = answers.iter().zip(on_demand).filter(|(a, b)| a == b).count();
+    println!("answers equal to the trees grown on demand: {same} of {}", answers.len());
+    assert_eq!(same, answers.len(), "trees grown on demand must answer as complete trees do");
+    let baseline_ms = build_ms + query_ms;
+    println!(
+        "all queries: trees grown on demand {on_demand_ms:.0} ms; complete trees first {baseline_ms:.0} ms (build {build_ms:.0} + queries {query_ms:.0}); ratio {:.2}",
+        on_demand_ms / baseline_ms
     );
 }

@@ -1,0 +1,126 @@
+//! Occupancy layers: the world rasterised at one cruise altitude ([`Layer::rasterise`]),
+//! with each cell's centre clearance and free square ([`free_reach`]).
+
+use crate::world::{Rect, TimeSpan, World};
+
+/// The grid every layer of a planner shares.
+pub(super) struct Grid {
+    pub area: Rect,
+    pub nx: usize,
+    pub ny: usize,
+    pub cell_m: f64,
+}
+
+pub(super) struct Layer {
+    pub index: usize,
+    pub alt_m: f64,
+    pub blocked: Vec<bool>,
+    /// Per cell, the clearance of its centre (m) where that is below the blocking
+    /// distance, the blocking distance elsewhere (a lower bound): blocked cells, closed
+    /// to moves that cross them, may still be joined by short moves whose ends are clear
+    /// enough (see [`CityPlanner::step`]).
+    pub centre_clearance: Vec<f32>,
+    /// Per cell, the largest r such that the (2r + 1)² square around it is free and in
+    /// the grid (capped at 255): a move reaching no further than that from the cell is
+    /// legal without checking the cells it crosses (most of the sky).
+    pub free_reach: Vec<u8>,
+}
+
+impl Layer {
+    /// Layer `index` at `alt_m`: a cell is blocked when its centre is closer than
+    /// `inflate` to a building or to a zone active during `span`. Centre clearances are
+    /// recorded down to `narrowest` (the least any move's endpoint rule asks for).
+    pub fn rasterise(
+        world: &World,
+        span: TimeSpan,
+        grid: &Grid,
+        index: usize,
+        alt_m: f64,
+        inflate: f64,
+        narrowest: f32,
+    ) -> Layer {
+        let Grid { area, nx, ny, cell_m: cell } = *grid;
+        let mut blocked = vec![false; nx * ny];
+        // Free cells keep at least the blocking distance: their lower bound.
+        let mut centre_clearance = vec![inflate as f32; nx * ny];
+        let mut mark = |footprint: &crate::world::Polygon, base: f64, top: f64| {
+            let dz = if alt_m < base {
+                base - alt_m
+            } else if alt_m > top {
+                alt_m - top
+            } else {
+                0.0
+            };
+            if dz >= inflate {
+                return;
+            }
+            let reach = (inflate * inflate - dz * dz).sqrt();
+            let b = footprint.bounds();
+            let i0 = (((b.min[0] - reach - area.min[0]) / cell).floor().max(0.0)) as usize;
+            let j0 = (((b.min[1] - reach - area.min[1]) / cell).floor().max(0.0)) as usize;
+            let i1 = ((((b.max[0] + reach - area.min[0]) / cell).ceil()) as isize)
+                .clamp(0, nx as isize) as usize;
+            let j1 = ((((b.max[1] + reach - area.min[1]) / cell).ceil()) as isize)
+                .clamp(0, ny as isize) as usize;
+            for j in j0..j1 {
+                for i in i0..i1 {
+                    let k = j * nx + i;
+                    if centre_clearance[k] < narrowest {
+                        continue; // no use for any move already
+                    }
+                    let c = [
+                        area.min[0] + (i as f64 + 0.5) * cell,
+                        area.min[1] + (j as f64 + 0.5) * cell,
+                    ];
+                    let d = footprint.distance(c);
+                    if d < reach {
+                        blocked[k] = true;
+                        let clearance = d.hypot(dz) as f32;
+                        centre_clearance[k] = centre_clearance[k].min(clearance);
+                    }
+                }
+            }
+        };
+        for b in &world.buildings {
+            mark(&b.footprint, b.base_m, b.top_m);
+        }
+        for z in world.zones.iter().filter(|z| z.active_during(span)) {
+            mark(&z.footprint, z.floor_m, z.ceiling_m);
+        }
+        let free_reach = free_reach(&blocked, nx, ny);
+        Layer { index, alt_m, blocked, centre_clearance, free_reach }
+    }
+}
+
+/// [`Layer::free_reach`] of every cell: the chessboard distance to the nearest blocked
+/// cell (cells outside the grid count as blocked) minus one, by the classic two-pass
+/// distance transform (exact for the chessboard metric with unit steps).
+pub(super) fn free_reach(blocked: &[bool], nx: usize, ny: usize) -> Vec<u8> {
+    let mut d = vec![0u32; nx * ny];
+    let at = |d: &[u32], x: isize, y: isize| -> u32 {
+        if x < 0 || y < 0 || x >= nx as isize || y >= ny as isize {
+            0
+        } else {
+            d[y as usize * nx + x as usize]
+        }
+    };
+    for y in 0..ny as isize {
+        for x in 0..nx as isize {
+            let i = y as usize * nx + x as usize;
+            if !blocked[i] {
+                let m = at(&d, x - 1, y).min(at(&d, x - 1, y - 1)).min(at(&d, x, y - 1));
+                d[i] = m.min(at(&d, x + 1, y - 1)) + 1;
+            }
+        }
+    }
+    for y in (0..ny as isize).rev() {
+        for x in (0..nx as isize).rev() {
+            let i = y as usize * nx + x as usize;
+            if !blocked[i] {
+                let m = at(&d, x + 1, y).min(at(&d, x + 1, y + 1)).min(at(&d, x, y + 1));
+                d[i] = d[i].min(m.min(at(&d, x - 1, y + 1)) + 1);
+            }
+        }
+    }
+    d.iter().map(|&v| v.saturating_sub(1).min(255) as u8).collect()
+}

@@ -1,0 +1,310 @@
+//! Grid search: a shortest-path tree per (layer, depot cell), cached and grown only as
+//! far as the queries need ([`CityPlanner::grid_path`] walks it), and A* per query when
+//! the cache is full.
+
+use std::cell::RefCell;
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use super::grid::{grid_moves, MOVE_REACH};
+use super::raster::Layer;
+use super::CityPlanner;
+use crate::search::radix::RadixHeap;
+
+/// Memory the cached trees may take together, bytes (a growing tree takes
+/// [`TREE_BYTES_PER_CELL`]): a city with many nests keeps every nest's trees on every
+/// layer, a huge map fewer.
+const TREE_BUDGET_BYTES: usize = 3 << 30;
+/// Memory of a tree per grid cell while it grows, bytes: parent (4), distance (8) and
+/// the settled bit; a complete tree keeps only the parents.
+const TREE_BYTES_PER_CELL: usize = 13;
+/// Trees kept whatever the grid size.
+const MIN_TREES: usize = 8;
+/// `parent` value of a cell the tree does not reach.
+const UNREACHED: u32 = u32::MAX;
+
+/// Shortest-path trees kept per (layer, start cell): depots are few and fixed, so every
+/// query from a depot walks up its tree, which grows only as far as the queries need.
+pub(super) type TreeCache = Mutex<HashMap<(usize, usize), Arc<Mutex<Tree>>>>;
+
+/// A shortest-path tree over [`grid_moves`] from one start cell, grown on demand: a
+/// Dijkstra search that stops once a query's goal is settled and resumes from where it
+/// stopped for the next goal. The pops and relaxations are those of one uninterrupted
+/// search, in the same order, so a goal's path is the same as in the complete tree,
+/// whatever the order of the queries.
+pub(super) struct Tree {
+    start: usize,
+    /// Parent of each cell on its shortest path from `start`, [`UNREACHED`] where
+    /// none is known yet (or, once complete, none exists).
+    parent: Vec<u32>,
+    /// The search state while cells remain to settle; `None` once the tree is complete.
+    growth: Option<Growth>,
+}
+
+/// The resumable part of a [`Tree`]'s Dijkstra search.
+struct Growth {
+    /// Best distance found so far, cells.
+    g: Vec<f64>,
+    /// One bit per cell: popped with its final distance.
+    settled: Vec<u64>,
+    /// Keys are g in fixed point (2^-20 cells): Dijkstra pops in non-decreasing g, the
+    /// monotone use a radix heap is made for.
+    open: RadixHeap,
+}
+
+impl Growth {
+    fn is_settled(&self, cell: usize) -> bool {
+        self.settled[cell / 64] >> (cell % 64) & 1 == 1
+    }
+}
+
+fn tree_key(g: f64) -> u64 {
+    (g * TREE_KEY_SCALE) as u64
+}
+
+impl Tree {
+    fn new(start: usize, cells: usize) -> Tree {
+        let mut g = vec![f64::INFINITY; cells];
+        let mut parent = vec![UNREACHED; cells];
+        let mut open = RadixHeap::new();
+        g[start] = 0.0;
+        parent[start] = start as u32;
+        open.push(0, start as u32);
+        let settled = vec![0; cells.div_ceil(64)];
+        Tree { start, parent, growth: Some(Growth { g, settled, open }) }
+    }
+
+    /// Whether `goal`'s path from the start is final (or known not to exist).
+    fn knows(&self, goal: usize) -> bool {
+        self.growth.as_ref().is_none_or(|s| s.is_settled(goal))
+    }
+
+    /// The cells from the start to `goal` (both included), `None` when the complete
+    /// tree does not reach it. Call only when [`Tree::knows`] `goal`.
+    fn path_to(&self, goal: usize) -> Option<Vec<usize>> {
+        if self.parent[goal] == UNREACHED {
+            return None;
+        }
+        let mut out = vec![goal];
+        let mut c = goal;
+        while c != self.start {
+            c = self.parent[c] as usize;
+            out.push(c);
+        }
+        out.reverse();
+        Some(out)
+    }
+}
+
+impl CityPlanner<'_> {
+    /// Shortest grid path from `start` to `goal`: from the cached shortest-path tree of
+    /// `start` (grown as far as `goal` first) when there is, or there is room for, one;
+    /// else by A*.
+    pub(super) fn grid_path(&self, layer: &Layer, start: usize, goal: usize) -> Option<Vec<usize>> {
+        let Some(slot) = self.tree_slot(layer, start) else {
+            return self.astar(layer, start, goal);
+        };
+        let mut tree = slot.lock().unwrap_or_else(|p| p.into_inner());
+        self.grow(&mut tree, layer, Some(goal));
+        tree.path_to(goal)
+    }
+
+    /// Grows the tree from `start` on `layer` to completion (a live dispatcher warms up
+    /// before its first quote); nothing when the cache is full.
+    pub(super) fn complete_tree(&self, layer: &Layer, start: usize) {
+        if let Some(slot) = self.tree_slot(layer, start) {
+            let mut tree = slot.lock().unwrap_or_else(|p| p.into_inner());
+            self.grow(&mut tree, layer, None);
+        }
+    }
+
+    /// The cache slot of the tree from `start` on `layer`, made on first use; `None`
+    /// when the cache is full.
+    fn tree_slot(&self, layer: &Layer, start: usize) -> Option<Arc<Mutex<Tree>>> {
+        let mut trees = self.trees.lock().unwrap_or_else(|p| p.into_inner());
+        let key = (layer.index, start);
+        let cells = self.nx * self.ny;
+        if let Some(slot) = trees.get(&key) {
+            Some(slot.clone())
+        } else if trees.len()
+            < (TREE_BUDGET_BYTES / (TREE_BYTES_PER_CELL * cells).max(1)).max(MIN_TREES)
+        {
+            let slot = Arc::new(Mutex::new(Tree::new(start, cells)));
+            trees.insert(key, slot.clone());
+            Some(slot)
+        } else {
+            None
+        }
+    }
+
+    /// Runs `tree`'s Dijkstra search until `goal` is settled (to the end for `None`, or
+    /// when no cell is left to reach), then frees the search state of a complete tree.
+    fn grow(&self, tree: &mut Tree, layer: &Layer, goal: Option<usize>) {
+        if goal.is_some_and(|goal| tree.knows(goal)) {
+            return;
+        }
+        let Some(s) = tree.growth.as_mut() else { return };
+        let parent = &mut tree.parent;
+        let moves = grid_moves();
+        loop {
+            let Some((k, cell)) = s.open.pop() else {
+                tree.growth = None;
+                return;
+            };
+            let cell = cell as usize;
+            let gc = s.g[cell];
+            if k > tree_key(gc) {
+                continue; // a stale entry: the cell was reached more cheaply since
+            }
+            s.settled[cell / 64] |= 1 << (cell % 64);
+            let mut relax = |n: usize, cost: f64| {
+                let g2 = gc + cost;
+                if g2 < s.g[n] {
+                    s.g[n] = g2;
+                    parent[n] = cell as u32;
+                    s.open.push(tree_key(g2), n as u32);
+                }
+            };
+            if isize::from(layer.free_reach[cell]) >= MOVE_REACH {
+                // Open air: every move stays in the free square, so all are legal.
+                for (mv, &offset) in moves.iter().zip(&self.move_offsets) {
+                    relax(cell.wrapping_add_signed(offset), mv.cost);
+                }
+            } else {
+                let (x, y) = ((cell % self.nx) as isize, (cell / self.nx) as isize);
+                for mv in moves {
+                    if let Some(n) = self.step(layer, x, y, mv) {
+                        relax(n, mv.cost);
+                    }
+                }
+            }
+            if goal == Some(cell) {
+                return;
+            }
+        }
+    }
+
+    fn astar(&self, layer: &Layer, start: usize, goal: usize) -> Option<Vec<usize>> {
+        thread_local! {
+            static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+        }
+        SCRATCH.with(|s| {
+            let mut s = s.borrow_mut();
+            s.reset(self.nx * self.ny);
+            self.astar_with(layer, start, goal, &mut s)
+        })
+    }
+
+    fn astar_with(
+        &self,
+        layer: &Layer,
+        start: usize,
+        goal: usize,
+        s: &mut Scratch,
+    ) -> Option<Vec<usize>> {
+        let (gx, gy) = ((goal % self.nx) as isize, (goal / self.nx) as isize);
+        // Straight-line distance: admissible for moves that cost their Euclidean length.
+        let h = |c: usize| {
+            let dx = ((c % self.nx) as isize - gx) as f64;
+            let dy = ((c / self.nx) as isize - gy) as f64;
+            dx.hypot(dy)
+        };
+        s.set_g(start, 0.0, u32::MAX);
+        s.open.push(Node { f: h(start), g: 0.0, cell: start as u32 });
+
+        while let Some(Node { g, cell, .. }) = s.open.pop() {
+            let cell = cell as usize;
+            if g > s.g(cell) {
+                continue;
+            }
+            if cell == goal {
+                let mut out = vec![goal];
+                let mut c = goal;
+                while s.parent[c] != u32::MAX {
+                    c = s.parent[c] as usize;
+                    out.push(c);
+                }
+                out.reverse();
+                return Some(out);
+            }
+            let (x, y) = ((cell % self.nx) as isize, (cell / self.nx) as isize);
+            for mv in grid_moves() {
+                let Some(n) = self.step(layer, x, y, mv) else { continue };
+                let g2 = g + mv.cost;
+                if g2 < s.g(n) {
+                    s.set_g(n, g2, cell as u32);
+                    s.open.push(Node { f: g2 + h(n) * 1.0001, g: g2, cell: n as u32 });
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Fixed-point scale of shortest-path-tree keys (keys are g · 2^20, g in cells).
+const TREE_KEY_SCALE: f64 = (1u64 << 20) as f64;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Node {
+    f: f64,
+    g: f64,
+    cell: u32,
+}
+
+impl Eq for Node {}
+
+impl Ord for Node {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // Min-heap on f, ties broken towards larger g (deeper nodes reach the goal sooner).
+        other.f.total_cmp(&self.f).then(self.g.total_cmp(&other.g))
+    }
+}
+
+impl PartialOrd for Node {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Per-thread search memory, reused across queries: a generation stamp per cell replaces
+/// clearing the arrays.
+#[derive(Default)]
+struct Scratch {
+    g: Vec<f64>,
+    parent: Vec<u32>,
+    stamp: Vec<u32>,
+    generation: u32,
+    open: BinaryHeap<Node>,
+}
+
+impl Scratch {
+    fn reset(&mut self, cells: usize) {
+        if self.g.len() != cells {
+            self.g = vec![f64::INFINITY; cells];
+            self.parent = vec![u32::MAX; cells];
+            self.stamp = vec![0; cells];
+            self.generation = 0;
+        }
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            self.stamp.iter_mut().for_each(|s| *s = 0);
+            self.generation = 1;
+        }
+        self.open.clear();
+    }
+
+    fn g(&self, c: usize) -> f64 {
+        if self.stamp[c] == self.generation {
+            self.g[c]
+        } else {
+            f64::INFINITY
+        }
+    }
+
+    fn set_g(&mut self, c: usize, g: f64, parent: u32) {
+        self.stamp[c] = self.generation;
+        self.g[c] = g;
+        self.parent[c] = parent;
+    }
+}
