@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use super::booking::PadFlights;
 use super::options::TemplateOption;
-use super::{service_by_van, vans, Dispatcher};
+use super::{service_by_van, vans, Dispatcher, SeparationStats};
 use crate::ground::roads::RoadGraph;
 use crate::mission::{Mission, Service};
 use crate::plan::{
@@ -54,11 +54,7 @@ pub fn plan_mission_with(
     drop(options);
     let (van_routes, van_of) = route_van_orders(&d, mission, world, &drones.flight_of);
     let (outcomes, flights) = collect_outcomes(&d, mission, drones, van_of);
-    let mut summary = summarise(&outcomes, &flights, &van_routes);
-    let sep = d.separation();
-    summary.separation_delays = sep.delayed;
-    summary.separation_delay_s = sep.delay_s;
-    summary.separation_other_layer = sep.other_layer;
+    let summary = summarise(&outcomes, &flights, &van_routes, d.separation());
     Plan {
         format: PLAN_FORMAT.to_string(),
         mission: mission.clone(),
@@ -274,14 +270,22 @@ fn collect_outcomes(
     (outcomes, flights)
 }
 
-/// The plan's summary of `outcomes`, `flights` and `vans` (separation delays left at 0);
-/// an order is late when it is delivered after the promise its outcome records.
+/// The plan's summary of `outcomes`, `flights` and `vans`, with what keeping the fleet
+/// apart changed (`sep`); an order is late when it is delivered after the promise its
+/// outcome records.
 pub(crate) fn summarise(
     outcomes: &[OrderOutcome],
     flights: &[Flight],
     vans: &[crate::plan::VanRoute],
+    sep: SeparationStats,
 ) -> Summary {
-    let mut s = Summary { orders: outcomes.len(), ..Summary::default() };
+    let mut s = Summary {
+        orders: outcomes.len(),
+        separation_delays: sep.delayed,
+        separation_delay_s: sep.delay_s,
+        separation_other_layer: sep.other_layer,
+        ..Summary::default()
+    };
     let mut by_reason: BTreeMap<String, usize> = BTreeMap::new();
     for o in outcomes {
         let delivered_s = match &o.outcome {

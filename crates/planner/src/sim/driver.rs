@@ -711,11 +711,7 @@ impl<'a, 'w> Day<'a, 'w> {
                 outcome,
             });
         }
-        let mut summary = summarise(&outcomes, &flights, &van_routes);
-        let sep = self.d.separation();
-        summary.separation_delays = sep.delayed;
-        summary.separation_delay_s = sep.delay_s;
-        summary.separation_other_layer = sep.other_layer;
+        let summary = summarise(&outcomes, &flights, &van_routes, self.d.separation());
         Plan {
             format: PLAN_FORMAT.to_string(),
             mission: self.mission_flown(),

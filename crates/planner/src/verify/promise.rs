@@ -104,6 +104,18 @@ mod tests {
         Mission::from_ron_str(text, "unit.ron").unwrap()
     }
 
+    /// One van working from 08:00 to `end_h` o'clock.
+    fn vans_until(end_h: f64) -> VanGroup {
+        VanGroup {
+            depot: "nest".into(),
+            count: 1,
+            capacity_kg: 100.0,
+            capacity_m3: 1.0,
+            shift_start: ClockTime(8.0 * 3600.0),
+            shift_end: ClockTime(end_h * 3600.0),
+        }
+    }
+
     #[test]
     fn promises_by_service_and_carrier() {
         let mut m = mission();
@@ -113,14 +125,7 @@ mod tests {
         assert_eq!(expected_promise_s(&m, &order, &drone), Some(10.5 * 3600.0));
         // No vans: the day ends at midnight.
         assert_eq!(expected_promise_s(&m, &order, &van), Some(86_400.0));
-        m.fleet.vans.push(VanGroup {
-            depot: "nest".into(),
-            count: 1,
-            capacity_kg: 100.0,
-            capacity_m3: 1.0,
-            shift_start: ClockTime(8.0 * 3600.0),
-            shift_end: ClockTime(19.0 * 3600.0),
-        });
+        m.fleet.vans.push(vans_until(19.0));
         assert_eq!(expected_promise_s(&m, &order, &van), Some(19.0 * 3600.0));
         let mut windowed = order.clone();
         let w = TimeWindow { from: ClockTime(14.0 * 3600.0), to: ClockTime(16.0 * 3600.0) };
@@ -133,14 +138,7 @@ mod tests {
     #[test]
     fn the_engine_and_the_verifier_agree_on_every_promise() {
         let mut m = mission();
-        m.fleet.vans.push(VanGroup {
-            depot: "nest".into(),
-            count: 1,
-            capacity_kg: 100.0,
-            capacity_m3: 1.0,
-            shift_start: ClockTime(8.0 * 3600.0),
-            shift_end: ClockTime(21.0 * 3600.0),
-        });
+        m.fleet.vans.push(vans_until(21.0));
         let w = TimeWindow { from: ClockTime(11.0 * 3600.0), to: ClockTime(13.0 * 3600.0) };
         for service in [Service::Express, Service::SameDay, Service::Window(w)] {
             let mut order = m.orders[0].clone();
