@@ -643,7 +643,7 @@ pub fn usable_energy_wh(spec: &DroneSpec, temperature_c: f64) -> Result<f64, Ene
 /// The model's validated error band: the smallest `b` such that every point of
 /// `assets/energy-validation/`, predicted with the constants fitted without its own
 /// airframe (leave one out), costs no more than `(1 + b)` times the prediction; 0.284,
-/// rounded up (BENCHMARKS.md, "Energy model"; `tests/energy_validation.rs` recomputes it).
+/// rounded up (BENCHMARKS.md, "Energy model"; `crates/planner/tests/energy_validation.rs` recomputes it).
 /// It is set by the Freefly Alta X at its two heaviest payloads (-22 %); the worst point
 /// of any other airframe needs 0.159 (DJI Mavic 3 hover, -13.7 %). A plan should assume a
 /// flight may cost this much more than the model says.
