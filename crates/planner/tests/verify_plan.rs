@@ -228,3 +228,32 @@ fn turning_back_with_the_package_must_keep_the_reserve() {
     let (pct, message) = first_energy_violation.expect("some reserve is too high for it");
     assert!(message.contains("turning back here with the package"), "at {pct} %: {message}");
 }
+
+#[test]
+fn edited_promises_and_late_counts_are_caught() {
+    let served = |p: &Plan| p.outcomes.iter().position(|o| o.promised_s.is_some()).unwrap();
+    // A promise moved later (to hide a late delivery), a NaN and a missing one.
+    for edit in [Some(3600.0), Some(f64::NAN), None] {
+        let mut plan = monaco_plan().clone();
+        let i = served(&plan);
+        plan.outcomes[i].promised_s = edit.map(|d| plan.outcomes[i].promised_s.unwrap() + d);
+        let violations = verify(&plan, &monaco().world);
+        assert!(
+            violations.iter().any(|v| v.rule == Rule::Promise && v.message.contains("promised_s")),
+            "{edit:?}: {violations:#?}"
+        );
+    }
+    // A promise on a rejected order, where there is none to keep.
+    let mut plan = monaco_plan().clone();
+    if let Some(r) =
+        plan.outcomes.iter_mut().find(|o| matches!(o.outcome, Outcome::Rejected { .. }))
+    {
+        r.promised_s = Some(r.placed_s + 1800.0);
+        assert!(rules(&plan).contains(&Rule::Promise));
+    }
+    // A summary that hides a late order.
+    let mut plan = monaco_plan().clone();
+    plan.summary.late += 1;
+    let violations = verify(&plan, &monaco().world);
+    assert!(violations.iter().any(|v| v.rule == Rule::Accounting && v.message.contains("late")));
+}

@@ -98,7 +98,7 @@ pub(super) struct Booking {
 }
 
 /// Why no drone at all could be tried.
-fn no_drones() -> Reason {
+pub(super) fn no_drones() -> Reason {
     Reason::new(ReasonKind::NoDrones, "the fleet has no drones")
 }
 

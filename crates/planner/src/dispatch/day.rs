@@ -6,13 +6,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
-use super::booking::PadFlights;
+use super::booking::{no_drones, PadFlights};
 use super::options::TemplateOption;
 use super::{service_by_van, vans, Dispatcher, SeparationStats};
 use crate::ground::roads::RoadGraph;
 use crate::mission::{Mission, Service};
 use crate::plan::{
-    promised_s, Flight, MapRef, OrderOutcome, Outcome, Plan, Reason, ReasonKind, Reasons, Summary,
+    promised_s, Flight, MapRef, OrderOutcome, Outcome, Plan, ReasonKind, Reasons, Summary,
     VanRoute, PLAN_FORMAT,
 };
 use crate::world::World;
@@ -156,7 +156,7 @@ fn most_regret(
         let Some(c) = best.best else {
             let mut reasons = best.reasons;
             if reasons.is_empty() {
-                reasons.push(Reason::new(ReasonKind::NoDrones, "the fleet has no drones"));
+                reasons.push(no_drones());
             }
             why_not[i] = Some(Reasons::ranked(reasons));
             continue;
