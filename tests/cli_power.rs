@@ -163,7 +163,9 @@ fn cli_plots_every_validation_airframe() {
         dir.path().to_str().unwrap(),
     ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    for curve in skylane_planner::energy::validation::curves() {
+    let validation = skylane_planner::energy::validation::curves();
+    let left_out = skylane_planner::energy::validation::excluded_curves();
+    for curve in validation.iter().chain(&left_out) {
         let svg = std::fs::read_to_string(dir.path().join(format!("{}.svg", curve.name))).unwrap();
         assert!(
             svg.starts_with("<svg") && svg.contains("polyline"),

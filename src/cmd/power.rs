@@ -193,12 +193,17 @@ fn plot(spec: &DroneSpec, args: &PowerArgs, path: &Path) -> Result<(), Box<dyn s
 
 /// One SVG per validation airframe in `dir` (created if missing): measured points and
 /// the model's line against airspeed (speed sweeps) or payload (hover against payload).
+/// The published curves left out of the set are drawn too, their caption saying so.
 /// Returns the files written.
 fn plot_validation(dir: &Path) -> Result<Vec<PathBuf>, Box<dyn std::error::Error>> {
     std::fs::create_dir_all(dir)?;
     let constants = ModelConstants::FITTED;
     let mut written = Vec::new();
-    for curve in validation::curves() {
+    let in_set = validation::curves().into_iter().map(|c| (c, ""));
+    let left_out = validation::excluded_curves()
+        .into_iter()
+        .map(|c| (c, ", left out of the set: see SOURCE.md"));
+    for (curve, note) in in_set.chain(left_out) {
         let by_speed = curve.is_speed_sweep();
         // The swept quantity of each point and the model along it.
         let x_of =
@@ -231,7 +236,7 @@ fn plot_validation(dir: &Path) -> Result<Vec<PathBuf>, Box<dyn std::error::Error
             let mut chart = ChartBuilder::on(&root)
                 .caption(
                     format!(
-                        "{}: model vs measured (mean error {:.1} %)",
+                        "{}: model vs measured (mean error {:.1} %{note})",
                         curve.name,
                         100.0 * error
                     ),

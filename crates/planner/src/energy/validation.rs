@@ -39,8 +39,10 @@ const FILES: [(&str, &str); 4] = [
 /// Published data kept beside the set but left out of the fit and the error band, for a
 /// reason stated in SOURCE.md: the Freefly Alta X brochure table, whose power per
 /// kilogram is not physical for any rotor model (its own-efficiency floor is 17 %).
-const EXCLUDED_FILES: [(&str, &str); 1] =
-    [("freefly-alta-x.ron", include_str!("../../../../assets/energy-validation/freefly-alta-x.ron"))];
+const EXCLUDED_FILES: [(&str, &str); 1] = [(
+    "freefly-alta-x.ron",
+    include_str!("../../../../assets/energy-validation/freefly-alta-x.ron"),
+)];
 
 /// What was measured at a point.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
