@@ -151,6 +151,7 @@ fn a_whole_monaco_day_is_accounted_for_and_verified() {
     assert_eq!(s.by_drone + s.by_van + s.rejected, s.orders);
     assert!(s.by_drone > 0 && s.by_van > 0);
     assert_eq!(s.late, 0);
+    assert_one_answer(&day.mission, &day.world, &plan);
     // Every van order says why it is not flown, with a reason on the drone side (the
     // van side's kinds would mean a van order that no van took).
     let van_side =
@@ -165,4 +166,60 @@ fn a_whole_monaco_day_is_accounted_for_and_verified() {
             );
         }
     }
+}
+
+/// One engine, one answer: the live `Dispatcher`, quoting each order of the day alone
+/// (nothing booked, so no other flight competes), applies the day plan's rules. An order
+/// the plan flies is a drone quote. An order the plan does not fly for a reason of its own
+/// (its service, weight, path, energy, wind, the nest's pads) gets that same reason. Only
+/// the reasons that come from other flights (late behind the queue, airspace held) may
+/// turn into a drone quote when the order is alone.
+fn assert_one_answer(
+    mission: &Mission,
+    world: &skylane_planner::world::World,
+    plan: &skylane_planner::plan::Plan,
+) {
+    let contention = [ReasonKind::Late, ReasonKind::Airspace];
+    let van_side = [
+        ReasonKind::NoRoad,
+        ReasonKind::NoVans,
+        ReasonKind::NoVehicle,
+        ReasonKind::TooBigForVan,
+        ReasonKind::Van,
+    ];
+    let d = Dispatcher::new(mission, world);
+    let (mut same, mut freed) = (0, 0);
+    for o in &mission.orders {
+        let outcome = &plan.outcomes.iter().find(|x| x.order_id == o.id).unwrap().outcome;
+        let quote = d.quote(o).mode;
+        let quoted_kind = match &quote {
+            QuoteMode::Drone { .. } => None,
+            QuoteMode::Van { reason } | QuoteMode::Refused { reason } => reason.main_kind(),
+        };
+        // The plan's drone-side reason: a rejected order's reasons may hold only the
+        // vans' (a windowed order no wave could take), whose drone side is its service.
+        let planned_kind = match outcome {
+            Outcome::Drone { .. } => None,
+            Outcome::Van { reason, .. } | Outcome::Rejected { reason } => Some(
+                reason
+                    .iter()
+                    .map(|r| r.kind)
+                    .find(|k| !van_side.contains(k))
+                    .unwrap_or(ReasonKind::Service),
+            ),
+        };
+        match planned_kind {
+            Some(k) if contention.contains(&k) && quoted_kind.is_none() => freed += 1,
+            _ => {
+                assert_eq!(
+                    quoted_kind, planned_kind,
+                    "order {}: quote {quote:?}, plan {outcome:?}",
+                    o.id
+                );
+                same += 1;
+            }
+        }
+    }
+    eprintln!("one answer: {same} orders decided alike, {freed} flyable alone but not in the day");
+    assert_eq!(same + freed, mission.orders.len());
 }
