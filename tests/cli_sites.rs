@@ -69,4 +69,19 @@ fn add_one_nest_and_coverage_confirms_the_gain() {
     assert!(report.contains("nest-new-1/dji-m100"), "{report}");
     assert_eq!(number_after(&report, "addresses"), after, "{report}\n---\n{text}");
     assert!(Path::new(&out.join("sites.geojson")).exists());
+
+    // The file reads back (as the replay's coverage layer reads it): 50 m squares in the
+    // mission's frame, every one within the promise.
+    let m = skylane_planner::mission::Mission::load(&mission).unwrap();
+    let frame = skylane_planner::geo::LocalFrame::new(m.origin.lat_deg, m.origin.lon_deg);
+    let text = std::fs::read_to_string(tmp.path().join("coverage.geojson")).unwrap();
+    let areas = skylane_planner::coverage::read_union_geojson(&text, &frame).unwrap();
+    assert!(!areas.is_empty());
+    for a in &areas {
+        assert!(a.minutes > 0.0 && a.minutes <= 30.0, "{}", a.minutes);
+        let side = ((a.ring_m[1][0] - a.ring_m[0][0]).powi(2)
+            + (a.ring_m[1][1] - a.ring_m[0][1]).powi(2))
+        .sqrt();
+        approx::assert_abs_diff_eq!(side, 50.0, epsilon = 0.05);
+    }
 }

@@ -19,6 +19,7 @@ use rayon::prelude::*;
 use serde_json::{json, Value};
 
 use crate::dispatch::Dispatcher;
+use crate::geo::LocalFrame;
 use crate::mission::{ClockTime, Depot, DepotKind, DroneGroup, Mission, Order, Service};
 use crate::world::{Rect, World};
 
@@ -159,6 +160,72 @@ impl Coverage {
         }
         json!({"type": "FeatureCollection", "cell_m": self.cell_m, "features": features})
     }
+}
+
+/// One covered cell read back from a coverage file: its outline and its minutes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoverageArea {
+    /// The cell's outline in local metres `[east_m, north_m]`, closed (last = first).
+    pub ring_m: Vec<[f64; 2]>,
+    /// Minutes from the order to the package on the ground.
+    pub minutes: f64,
+}
+
+/// The union's cells (`depot: "all"`) of a coverage GeoJSON written by
+/// [`Coverage::to_geojson`], in the local metres of `frame`; for the replay's coverage
+/// layer. The error names the feature and the field that is wrong.
+pub fn read_union_geojson(text: &str, frame: &LocalFrame) -> Result<Vec<CoverageArea>, String> {
+    let doc: Value = serde_json::from_str(text)
+        .map_err(|e| format!("not JSON ({e}); expected the GeoJSON `skylane coverage` writes"))?;
+    let features = doc
+        .get("features")
+        .and_then(Value::as_array)
+        .ok_or("no `features` array: expected the GeoJSON `skylane coverage` writes")?;
+    let mut areas = Vec::new();
+    for (i, f) in features.iter().enumerate() {
+        let props = &f["properties"];
+        if props["depot"] != "all" {
+            continue;
+        }
+        let minutes =
+            props["minutes"].as_f64().filter(|m| m.is_finite() && *m >= 0.0).ok_or_else(|| {
+                format!(
+                    "feature {i}: properties.minutes: expected a number >= 0, got {}",
+                    props["minutes"]
+                )
+            })?;
+        let ring_m = polygon_ring(&f["geometry"], frame)
+            .map_err(|e| format!("feature {i}: geometry: {e}"))?;
+        areas.push(CoverageArea { ring_m, minutes });
+    }
+    if areas.is_empty() {
+        return Err("no covered cell (no feature with properties.depot \"all\")".into());
+    }
+    Ok(areas)
+}
+
+/// The outer ring of a GeoJSON `Polygon` in local metres.
+fn polygon_ring(geometry: &Value, frame: &LocalFrame) -> Result<Vec<[f64; 2]>, String> {
+    if geometry["type"] != "Polygon" {
+        return Err(format!("type: expected \"Polygon\", got {}", geometry["type"]));
+    }
+    let ring =
+        geometry["coordinates"][0].as_array().ok_or("coordinates: expected a list of rings")?;
+    let points = ring
+        .iter()
+        .map(|p| match (p[0].as_f64(), p[1].as_f64()) {
+            (Some(lon), Some(lat))
+                if (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) =>
+            {
+                Ok(frame.to_local(lat, lon))
+            }
+            _ => Err(format!("coordinates: expected [lon, lat] in degrees, got {p}")),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if points.len() < 4 {
+        return Err(format!("coordinates: a ring needs at least 4 points, got {}", points.len()));
+    }
+    Ok(points)
 }
 
 fn round7(v: f64) -> f64 {
@@ -376,4 +443,72 @@ fn quote_points(
         })
         .collect();
     (minutes, quotes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame() -> LocalFrame {
+        LocalFrame::new(43.73, 7.42)
+    }
+
+    fn file(features: Value) -> String {
+        json!({"type": "FeatureCollection", "cell_m": 50.0, "features": features}).to_string()
+    }
+
+    fn square(frame: &LocalFrame, c: [f64; 2], h: f64) -> Value {
+        let ring: Vec<[f64; 2]> = [[-h, -h], [h, -h], [h, h], [-h, h], [-h, -h]]
+            .iter()
+            .map(|d| {
+                let (lat, lon) = frame.to_geodetic([c[0] + d[0], c[1] + d[1]]);
+                [lon, lat]
+            })
+            .collect();
+        json!({"type": "Polygon", "coordinates": [ring]})
+    }
+
+    #[test]
+    fn union_cells_read_back_in_local_metres() {
+        let f = frame();
+        let text = file(json!([
+            {"type": "Feature", "geometry": square(&f, [100.0, -50.0], 25.0),
+             "properties": {"depot": "N1", "drone_type": "m", "minutes": 9.0}},
+            {"type": "Feature", "geometry": square(&f, [100.0, -50.0], 25.0),
+             "properties": {"depot": "all", "drone_type": "all", "minutes": 7.5}},
+        ]));
+        let areas = read_union_geojson(&text, &f).unwrap();
+        assert_eq!(areas.len(), 1, "only the union's cells");
+        assert_eq!(areas[0].minutes, 7.5);
+        assert_eq!(areas[0].ring_m.len(), 5);
+        approx::assert_abs_diff_eq!(areas[0].ring_m[0][0], 75.0, epsilon = 1e-6);
+        approx::assert_abs_diff_eq!(areas[0].ring_m[2][1], -25.0, epsilon = 1e-6);
+    }
+
+    #[test]
+    fn bad_files_name_the_feature_and_field() {
+        let f = frame();
+        let all = |geometry: Value, minutes: Value| {
+            file(json!([{"type": "Feature", "geometry": geometry,
+                         "properties": {"depot": "all", "minutes": minutes}}]))
+        };
+        let e = read_union_geojson("{", &f).unwrap_err();
+        assert!(e.contains("not JSON"), "{e}");
+        let e = read_union_geojson(&file(json!([])), &f).unwrap_err();
+        assert!(e.contains("no covered cell"), "{e}");
+        let e =
+            read_union_geojson(&all(square(&f, [0.0, 0.0], 25.0), json!(-1.0)), &f).unwrap_err();
+        assert!(e.contains("feature 0: properties.minutes"), "{e}");
+        let e = read_union_geojson(&all(square(&f, [0.0, 0.0], 25.0), json!("x")), &f).unwrap_err();
+        assert!(e.contains("properties.minutes"), "{e}");
+        let point = json!({"type": "Point", "coordinates": [7.42, 43.73]});
+        let e = read_union_geojson(&all(point, json!(3.0)), &f).unwrap_err();
+        assert!(e.contains("feature 0: geometry: type"), "{e}");
+        let bad = json!({"type": "Polygon", "coordinates": [[[7.42, 43.73], [7.42, 95.0], [7.43, 43.73], [7.42, 43.73]]]});
+        let e = read_union_geojson(&all(bad, json!(3.0)), &f).unwrap_err();
+        assert!(e.contains("[lon, lat]"), "{e}");
+        let short = json!({"type": "Polygon", "coordinates": [[[7.42, 43.73], [7.43, 43.73]]]});
+        let e = read_union_geojson(&all(short, json!(3.0)), &f).unwrap_err();
+        assert!(e.contains("at least 4 points"), "{e}");
+    }
 }
