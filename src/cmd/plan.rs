@@ -55,7 +55,10 @@ pub fn run(args: PlanArgs) -> ExitCode {
     let started = std::time::Instant::now();
     let plan = pool.install(|| {
         let deconflict = if args.no_deconfliction { Deconfliction::Off } else { Deconfliction::On };
-        let progress = |done, _| bar.set_position(done as u64);
+        let progress = |done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        };
         plan_mission_with(&loaded.mission, &loaded.world, loaded.map.clone(), &progress, deconflict)
     });
     bar.finish_and_clear();

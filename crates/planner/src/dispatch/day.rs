@@ -1,5 +1,6 @@
-//! The whole day at once: flight options for every order in parallel, look-ahead regret
-//! assignment of drones (see the parent module's docs), then van waves for the rest.
+//! The whole day at once: look-ahead regret assignment of drones (see the parent
+//! module's docs) over flight options computed in parallel a window ahead of it, then
+//! van waves for the rest.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -29,8 +30,8 @@ pub enum Deconfliction {
 }
 
 /// Plans every order of `mission` over `world`: drones with look-ahead dispatch, vans in
-/// waves for the rest. `progress(done, total)` is called as orders' flights are computed
-/// (from worker threads).
+/// waves for the rest. `progress(done, total)` is called as express orders' flights are
+/// computed (from worker threads; `total` is the number of express orders).
 pub fn plan_mission(
     mission: &Mission,
     world: &World,
@@ -49,8 +50,8 @@ pub fn plan_mission_with(
     deconflict: Deconfliction,
 ) -> Plan {
     let mut d = Dispatcher::new(mission, world).with_deconfliction(deconflict);
-    let options = flight_options(&d, mission, progress);
-    let drones = assign_drones(&mut d, mission, &options);
+    let mut options = FlightOptions::new(&d, mission, progress);
+    let drones = assign_drones(&mut d, mission, &mut options);
     drop(options);
     let (van_routes, van_of) = route_van_orders(&d, mission, world, &drones.flight_of);
     let (outcomes, flights) = collect_outcomes(&d, mission, drones, van_of);
@@ -66,29 +67,87 @@ pub fn plan_mission_with(
     }
 }
 
-/// Every order's ways of flying (none for same-day and windowed orders, which go by
-/// van): the planners first (one per set of active windowed zones), then the orders,
-/// both in parallel; results are collected in order.
-fn flight_options(
-    d: &Dispatcher<'_>,
-    mission: &Mission,
-    progress: &(dyn Fn(usize, usize) + Sync),
-) -> Vec<Vec<TemplateOption>> {
-    d.zone_sets().par_iter().for_each(|o| {
-        d.planner_for(o);
-    });
-    let n = mission.orders.len();
-    let done = AtomicUsize::new(0);
-    mission
-        .orders
-        .par_iter()
-        .map(|o| {
-            let express = matches!(o.service, Service::Express);
-            let t = if express { d.options(o) } else { Vec::new() };
-            progress(done.fetch_add(1, Ordering::Relaxed) + 1, n);
-            t
-        })
-        .collect()
+/// How many undecided express orders get their flight options computed at once, ahead
+/// of the assignment: enough to keep every core busy, few enough that memory stays
+/// bounded whatever the day's size (options hold whole trajectories).
+const OPTIONS_AHEAD: usize = 256;
+
+/// Express orders' ways of flying, computed in parallel a window at a time just ahead of
+/// the assignment and dropped once their order is decided, so the day plan never holds
+/// more than about [`OPTIONS_AHEAD`] orders' options. An order's options depend only on
+/// the order and the planners, never on what is booked, so when they are computed does
+/// not change the plan.
+struct FlightOptions<'p> {
+    by_order: Vec<Option<Vec<TemplateOption>>>,
+    progress: &'p (dyn Fn(usize, usize) + Sync),
+    done: AtomicUsize,
+    express: usize,
+}
+
+impl<'p> FlightOptions<'p> {
+    /// No options yet; the planners (one per set of active windowed zones) are built
+    /// first, in parallel.
+    fn new(
+        d: &Dispatcher<'_>,
+        mission: &Mission,
+        progress: &'p (dyn Fn(usize, usize) + Sync),
+    ) -> Self {
+        d.zone_sets().par_iter().for_each(|o| {
+            d.planner_for(o);
+        });
+        let express =
+            mission.orders.iter().filter(|o| matches!(o.service, Service::Express)).count();
+        FlightOptions {
+            by_order: mission.orders.iter().map(|_| None).collect(),
+            progress,
+            done: AtomicUsize::new(0),
+            express,
+        }
+    }
+
+    /// Computes the options of every order in `needed`, and of the orders after them in
+    /// `upcoming` up to [`OPTIONS_AHEAD`] in all, in parallel.
+    fn ensure(
+        &mut self,
+        d: &Dispatcher<'_>,
+        mission: &Mission,
+        needed: &[usize],
+        upcoming: &[usize],
+    ) {
+        if needed.iter().all(|&i| self.by_order[i].is_some()) {
+            return;
+        }
+        let missing: Vec<usize> = upcoming
+            .iter()
+            .copied()
+            .filter(|&i| self.by_order[i].is_none())
+            .take(OPTIONS_AHEAD.max(needed.len()))
+            .chain(needed.iter().copied().filter(|&i| self.by_order[i].is_none()))
+            .collect::<std::collections::BTreeSet<usize>>()
+            .into_iter()
+            .collect();
+        let computed: Vec<(usize, Vec<TemplateOption>)> = missing
+            .par_iter()
+            .map(|&i| {
+                let t = d.options(&mission.orders[i]);
+                (self.progress)(self.done.fetch_add(1, Ordering::Relaxed) + 1, self.express);
+                (i, t)
+            })
+            .collect();
+        for (i, t) in computed {
+            self.by_order[i] = Some(t);
+        }
+    }
+
+    /// The options of order `i` (computed by [`Self::ensure`]).
+    fn of(&self, i: usize) -> &[TemplateOption] {
+        self.by_order[i].as_deref().unwrap_or(&[])
+    }
+
+    /// Order `i` is decided: its options are no longer needed.
+    fn forget(&mut self, i: usize) {
+        self.by_order[i] = None;
+    }
 }
 
 /// What the drone assignment decided for each order (by mission index).
@@ -105,7 +164,7 @@ struct DroneDecisions {
 fn assign_drones(
     d: &mut Dispatcher<'_>,
     mission: &Mission,
-    options: &[Vec<TemplateOption>],
+    options: &mut FlightOptions<'_>,
 ) -> DroneDecisions {
     let n = mission.orders.len();
     let orders = &mission.orders;
@@ -122,17 +181,22 @@ fn assign_drones(
             .copied()
             .take_while(|&i| orders[i].placed_at.seconds() <= decide_at)
             .collect();
+        options.ensure(d, mission, &batch, &pending);
         let chosen = most_regret(d, mission, options, &batch, &mut out.why_not);
+        for &i in batch.iter().filter(|&&i| out.why_not[i].is_some()) {
+            options.forget(i);
+        }
         pending.retain(|i| out.why_not[*i].is_none());
         if let Some(i) = chosen {
             let o = &orders[i];
-            match d.deconflicted(o, &options[i], &mut PadFlights::default()) {
+            match d.deconflicted(o, options.of(i), &mut PadFlights::default()) {
                 Ok(b) => {
                     d.book(o, b);
                     out.flight_of[i] = Some(d.flights.len() - 1);
                 }
                 Err(reasons) => out.why_not[i] = Some(reasons),
             }
+            options.forget(i);
             pending.retain(|&p| p != i);
         }
     }
@@ -145,14 +209,14 @@ fn assign_drones(
 fn most_regret(
     d: &Dispatcher<'_>,
     mission: &Mission,
-    options: &[Vec<TemplateOption>],
+    options: &FlightOptions<'_>,
     batch: &[usize],
     why_not: &mut [Option<Reasons>],
 ) -> Option<usize> {
     let mut chosen: Option<(f64, f64, usize)> = None; // (regret, -due, order)
     for &i in batch {
         let o = &mission.orders[i];
-        let best = d.best_drone(o, &options[i]);
+        let best = d.best_drone(o, options.of(i));
         let Some(c) = best.best else {
             let mut reasons = best.reasons;
             if reasons.is_empty() {
