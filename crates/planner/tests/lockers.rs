@@ -79,3 +79,28 @@ fn a_vans_only_locker_is_never_flown_to_and_a_drones_only_one_never_driven_to() 
     let Outcome::Rejected { reason } = outcome(&plan, "L02") else { panic!("L02 served") };
     assert!(reason.to_string().contains("takes no delivery by vans"), "{reason}");
 }
+
+#[test]
+fn a_locker_against_a_wall_is_refused_for_drones() {
+    let loaded = lockers();
+    let world = &loaded.world;
+    let mut m = loaded.mission.clone();
+    // Step east out of the building at 1 Rue des Genêts: the first spot outside it is
+    // under 0.25 m from its wall, well inside the 2 m delivery margin.
+    let inside = world.frame.to_local(43.7408958, 7.4236191);
+    assert!(world.building_at(inside).is_some());
+    let outside = (1..4000)
+        .map(|k| [inside[0] + 0.25 * k as f64, inside[1]])
+        .find(|&p| world.building_at(p).is_none())
+        .unwrap();
+    let (lat, lon) = world.frame.to_geodetic(outside);
+    let l = m.lockers.iter_mut().find(|l| l.id == "locker-place-d-armes").unwrap();
+    (l.lat_deg, l.lon_deg) = (lat, lon);
+    m.resolve_lockers();
+    let problems = world.mission_problems(&m);
+    let p = problems.iter().find(|p| p.field == "lockers[0]").expect("the locker is refused");
+    assert!(p.message.contains("a drone cannot land on its pad"), "{}", p.message);
+    // A vans-only locker there is fine: no drone lands on it.
+    m.lockers[0].kind = skylane_planner::mission::LockerKind::Van;
+    assert!(world.mission_problems(&m).iter().all(|p| p.field != "lockers[0]"));
+}
