@@ -45,7 +45,7 @@ pub(super) fn check_lockers(
                 continue;
             };
             let off = (stop.pos_m[0] - node[0]).hypot(stop.pos_m[1] - node[1]);
-            if !(off <= 0.01) {
+            if off.is_nan() || off > 0.01 {
                 out.push(broken(format!(
                     "the van stops {off:.1} m from the road point nearest locker {}",
                     locker.id
