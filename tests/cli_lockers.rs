@@ -29,14 +29,17 @@ fn outcome<'p>(plan: &'p Plan, id: &str) -> &'p Outcome {
     &plan.outcomes.iter().find(|o| o.order_id == id).unwrap().outcome
 }
 
-fn plan_lockers(tmp: &Path) -> PathBuf {
-    let out = tmp.join("out");
+/// Plans `missions/monaco-lockers.ron` into `tmp/<threads>` with `threads` workers.
+fn plan_lockers(tmp: &Path, threads: &str) -> PathBuf {
+    let out = tmp.join(threads);
     let mission = Path::new("missions/monaco-lockers.ron");
     let run = skylane(&[
         "plan".as_ref(),
         mission.as_os_str(),
         "-o".as_ref(),
         out.as_os_str(),
+        "--threads".as_ref(),
+        threads.as_ref(),
         "-q".as_ref(),
     ]);
     let stdout = String::from_utf8_lossy(&run.stdout);
@@ -47,7 +50,12 @@ fn plan_lockers(tmp: &Path) -> PathBuf {
 #[test]
 fn locker_orders_go_by_drone_and_van_and_edits_are_caught() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = plan_lockers(tmp.path());
+    let out = plan_lockers(tmp.path(), "1");
+    let again = plan_lockers(tmp.path(), "2");
+    for name in ["plan.ron", "timeline.csv", "flights.geojson", "tracking.json"] {
+        let read = |dir: &Path| std::fs::read(dir.join(name)).unwrap();
+        assert!(read(&out) == read(&again), "{name} differs between --threads 1 and 2");
+    }
     let plan_path = out.join("plan.ron");
     let run = skylane(&["check".as_ref(), plan_path.as_os_str()]);
     let text = String::from_utf8_lossy(&run.stdout);
@@ -103,6 +111,10 @@ fn locker_orders_go_by_drone_and_van_and_edits_are_caught() {
     assert_eq!(flown["properties"]["locker"], "locker-place-d-armes");
     let van = features.iter().find(|x| x["properties"]["kind"] == "van").unwrap();
     assert_eq!(van["properties"]["lockers"]["L03"], "locker-port");
+    let tracking: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("tracking.json")).unwrap()).unwrap();
+    let l04 = tracking["orders"].as_array().unwrap().iter().find(|o| o["order_id"] == "L04");
+    assert_eq!(l04.unwrap()["locker"], "locker-port");
 
     // Hand-edited: locker-port has one compartment, but two parcels arrive for the day.
     let mut edited = plan.clone();

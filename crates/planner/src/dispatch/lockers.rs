@@ -50,6 +50,17 @@ impl LockerLedger {
         Ok(())
     }
 
+    /// Records a parcel delivered into `order`'s locker (if it names one) at
+    /// `delivered_s`, room or not: the ledger holds what was delivered.
+    pub fn record(&mut self, mission: &Mission, order: &Order, delivered_s: f64) {
+        let Some(index) = mission.lockers.iter().position(|l| Some(&l.id) == order.locker.as_ref())
+        else {
+            return;
+        };
+        let hold = mission.lockers[index].hold_s();
+        self.occupied[index].push((delivered_s, delivered_s + hold));
+    }
+
     /// As [`LockerLedger::book`] without booking: the interval a booking would hold
     /// (locker index, from, to), `None` for an order without a locker.
     pub fn room(
@@ -132,6 +143,12 @@ mod tests {
         assert!(ledger.book(&m, a, t - 1800.0, t - 1800.0).is_err());
         // Orders without a locker never touch the ledger.
         ledger.book(&m, &m.orders[1], t, t).unwrap();
+        // A recorded delivery counts, room or not.
+        let mut ledger = LockerLedger::new(&m);
+        ledger.record(&m, a, t);
+        ledger.record(&m, a, t);
+        assert!(ledger.room(&m, a, t + 60.0, t + 60.0).is_err());
+        assert!(ledger.room(&m, a, t + 3600.0, t + 3600.0).is_ok());
     }
 
     #[test]

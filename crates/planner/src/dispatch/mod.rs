@@ -378,9 +378,8 @@ impl<'w> Dispatcher<'w> {
             pad_m: pad,
         };
         let f = instantiate(t, b.takeoff_s, order, dest, &by);
-        // `deconflicted` checked the room; a failure here would be a planner bug that
-        // the verifier reports as an overfilled locker.
-        let _ = self.lockers.book(&self.mission, order, f.delivered_s, f.delivered_s);
+        // `deconflicted` checked the room.
+        self.lockers.record(&self.mission, order, f.delivered_s);
         let shifted: Vec<Volume4> = b.volumes.iter().map(|v| v.shifted(b.takeoff_s)).collect();
         self.reservations.insert(&shifted);
         if b.delay_s > 1e-6 {
