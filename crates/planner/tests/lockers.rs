@@ -104,3 +104,33 @@ fn a_locker_against_a_wall_is_refused_for_drones() {
     m.lockers[0].kind = skylane_planner::mission::LockerKind::Van;
     assert!(world.mission_problems(&m).iter().all(|p| p.field != "lockers[0]"));
 }
+
+#[test]
+fn drones_take_the_locker_pad_one_at_a_time() {
+    let loaded = lockers();
+    let mut m = loaded.mission.clone();
+    // Both drones of the nest are free and four parcels for one locker come in at once.
+    let template = m.orders.iter().find(|o| o.id == "L01").unwrap().clone();
+    m.orders = (0..4)
+        .map(|k| skylane_planner::mission::Order { id: format!("P{k}"), ..template.clone() })
+        .collect();
+    let plan = planned(&loaded, &m);
+    let mut on_pad: Vec<(f64, f64)> = plan
+        .flights
+        .iter()
+        .map(|f| {
+            let release: Vec<f64> = f
+                .samples
+                .iter()
+                .filter(|s| s.phase == skylane_planner::plan::Phase::Lowering)
+                .map(|s| s.t_s)
+                .collect();
+            (release[0], release[release.len() - 1])
+        })
+        .collect();
+    assert!(on_pad.len() >= 2, "{} flights", on_pad.len());
+    on_pad.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for w in on_pad.windows(2) {
+        assert!(w[0].1 < w[1].0, "two drones on the pad at once: {w:?}");
+    }
+}
