@@ -512,6 +512,47 @@ fn zone_of_2001_points() {
 }
 
 #[test]
+fn locker_problems_are_located() {
+    check(
+        "locker-problems.ron",
+        &[
+            at(21, 10, "lockers[1].id", "duplicate locker id \"port\"", "id: \"port\""),
+            at(
+                21,
+                59,
+                "lockers[1].compartments",
+                "must be within 1..=10000, got 0",
+                "compartments: 0",
+            ),
+            at(
+                21,
+                89,
+                "lockers[1].hold_h",
+                "must be within 0 < x <= 168 hours, got 0",
+                "hold_h: 0",
+            ),
+            at(29, 40, "orders[1].locker", "unknown locker \"harbour\"", "locker: \"harbour\""),
+        ],
+    );
+}
+
+#[test]
+fn locker_inside_a_building() {
+    check(
+        "locker-in-building.ron",
+        &[at(20, 9, "lockers[0]", "lies inside building osm 94399978", "(id: \"port\"")],
+    );
+}
+
+#[test]
+fn order_to_a_locker_and_coordinates() {
+    check(
+        "locker-and-coordinates.ron",
+        &[at(28, 9, "orders[1]", "give exactly one of the two", "(id: \"A2\"")],
+    );
+}
+
+#[test]
 fn every_bad_file_has_a_test() {
     // A fixture added without an expectation would silently test nothing.
     let tested = include_str!("bad_missions.rs");

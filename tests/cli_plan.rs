@@ -80,7 +80,7 @@ fn plan_monaco_writes_consistent_deterministic_outputs() {
     let mut rows = timeline.lines();
     assert_eq!(
         rows.next(),
-        Some("order_id,placed_s,dispatched_s,delivered_s,promised_s,mode,vehicle,reason")
+        Some("order_id,placed_s,dispatched_s,delivered_s,promised_s,mode,vehicle,reason,locker")
     );
     let rows: Vec<Vec<&str>> = rows.map(|r| r.split(',').collect()).collect();
     let ids: Vec<&str> = rows.iter().map(|r| r[0]).collect();

@@ -204,6 +204,7 @@ fn main() {
             order_id: o.id.clone(),
             placed_s: o.placed_at.seconds(),
             promised_s: skylane_planner::plan::promised_s(&mission, o, &outcome),
+            locker: skylane_planner::plan::delivered_locker(o, &outcome),
             outcome,
         });
     }

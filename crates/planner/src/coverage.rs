@@ -402,6 +402,7 @@ fn point_order(world: &World, k: usize, p: [f64; 2], config: &CoverageConfig) ->
         placed_at: ClockTime(config.placed_at_s),
         lat_deg,
         lon_deg,
+        locker: None,
         payload_kg: config.payload_kg,
         volume_l: 1.0,
         promise_min: config.promise_min,

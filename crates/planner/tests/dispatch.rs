@@ -23,6 +23,7 @@ fn order(id: &str, t_s: f64, lat: f64, lon: f64, kg: f64) -> Order {
         placed_at: ClockTime(t_s),
         lat_deg: lat,
         lon_deg: lon,
+        locker: None,
         payload_kg: kg,
         volume_l: 4.0,
         promise_min: 30.0,

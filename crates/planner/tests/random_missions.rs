@@ -37,6 +37,7 @@ proptest! {
                 placed_at: ClockTime(t.round()),
                 lat_deg: lat,
                 lon_deg: lon,
+                locker: None,
                 payload_kg: (payload * 100.0).round() / 100.0 + 0.01,
                 volume_l: 3.0,
                 promise_min: 30.0,

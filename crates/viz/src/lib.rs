@@ -123,6 +123,7 @@ pub(crate) mod testutil {
                 placed_s: o.placed_at.seconds(),
                 promised_s: promised_s(&mission, o, &outcome(k)),
                 outcome: outcome(k),
+                locker: None,
             })
             .collect();
         Plan {

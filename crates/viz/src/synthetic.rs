@@ -241,7 +241,13 @@ pub fn synthetic_plan(map: &Path) -> Result<Plan, MissionError> {
             },
         };
         let promised_s = promised_s(&mission, o, &outcome);
-        outcomes.push(OrderOutcome { order_id: o.id.clone(), placed_s, promised_s, outcome });
+        outcomes.push(OrderOutcome {
+            order_id: o.id.clone(),
+            placed_s,
+            promised_s,
+            outcome,
+            locker: None,
+        });
     }
     let van_routes =
         vec![synthetic_van_route("van-1", van_depot, &van_stops, 9.0 * 3600.0 + 420.0)];

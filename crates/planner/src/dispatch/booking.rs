@@ -195,7 +195,10 @@ impl<'w> Dispatcher<'w> {
             }
         }
         if let Some(b) = best {
-            return Ok(b);
+            match self.lockers.room(&self.mission, order, b.delivered_s, b.delivered_s) {
+                Ok(_) => return Ok(b),
+                Err(full) => reasons.push(full),
+            }
         }
         if blocked > 0 {
             let sep = &self.mission.airspace.separation;
@@ -295,7 +298,12 @@ impl<'w> Dispatcher<'w> {
             }
             let path = flown.path_or((d.depot, layer), || {
                 planner
-                    .plan_delivery_in_layer(self.depot_xy[d.depot], dest, &self.rules, layer)
+                    .plan_delivery_in_layer(
+                        self.depot_xy[d.depot],
+                        dest,
+                        &self.rules_for(order),
+                        layer,
+                    )
                     .map_err(|e| e.to_string())
             });
             let Ok(path) = path else { continue };

@@ -9,12 +9,12 @@ use rayon::prelude::*;
 
 use super::booking::{no_drones, PadFlights};
 use super::options::TemplateOption;
-use super::{service_by_van, vans, Dispatcher, SeparationStats};
+use super::{lockers, service_by_van, vans, Dispatcher, SeparationStats};
 use crate::ground::roads::RoadGraph;
 use crate::mission::{Mission, Service};
 use crate::plan::{
-    promised_s, Flight, MapRef, OrderOutcome, Outcome, Plan, ReasonKind, Reasons, Summary,
-    VanRoute, PLAN_FORMAT,
+    delivered_locker, promised_s, Flight, MapRef, OrderOutcome, Outcome, Plan, ReasonKind, Reasons,
+    Summary, VanRoute, PLAN_FORMAT,
 };
 use crate::world::World;
 
@@ -256,23 +256,33 @@ fn route_van_orders(
     let dests: Vec<[f64; 2]> =
         mission.orders.iter().map(|o| frame.to_local(o.lat_deg, o.lon_deg)).collect();
     let shift_end = mission.fleet.vans.iter().map(|v| v.shift_end.seconds()).fold(0.0, f64::max);
-    let van_orders: Vec<vans::VanOrder> = (0..n)
-        .filter(|&i| flight_of[i].is_none())
-        .map(|i| {
-            let o = &mission.orders[i];
-            let ready = o.placed_at.seconds() + mission.policy.pick_load_s;
-            let (from, to) = vans::window(mission, i, ready, shift_end);
-            vans::VanOrder {
-                order: i,
-                ready_s: ready,
-                window_from_s: from,
-                window_to_s: to,
-                demand: [o.payload_kg, o.volume_l / 1000.0],
-            }
-        })
-        .collect();
     let mut van_of: Vec<Option<VanResult>> = vec![None; n];
-    if !mission.fleet.vans.iter().any(|v| v.count > 0) || van_orders.is_empty() {
+    let has_vans = mission.fleet.vans.iter().any(|v| v.count > 0);
+    // The flights' compartments are booked; a van parcel books its compartment from the
+    // earliest to the latest time a van could bring it, so any delivery time fits.
+    let mut compartments = d.lockers.clone();
+    let mut van_orders: Vec<vans::VanOrder> = Vec::new();
+    for i in (0..n).filter(|&i| flight_of[i].is_none()) {
+        let o = &mission.orders[i];
+        let ready = o.placed_at.seconds() + mission.policy.pick_load_s;
+        let (from, to) = vans::window(mission, i, ready, shift_end);
+        if has_vans {
+            let refused = lockers::kind_refuses(mission, o, false)
+                .map_or_else(|| compartments.book(mission, o, from, to).err(), Some);
+            if let Some(why) = refused {
+                van_of[i] = Some(Err(Reasons::from(why)));
+                continue;
+            }
+        }
+        van_orders.push(vans::VanOrder {
+            order: i,
+            ready_s: ready,
+            window_from_s: from,
+            window_to_s: to,
+            demand: [o.payload_kg, o.volume_l / 1000.0],
+        });
+    }
+    if !has_vans || van_orders.is_empty() {
         for v in &van_orders {
             van_of[v.order] = Some(Err(Reasons::none()));
         }
@@ -328,6 +338,7 @@ fn collect_outcomes(
             order_id: o.id.clone(),
             placed_s: o.placed_at.seconds(),
             promised_s: promised_s(mission, o, &outcome),
+            locker: delivered_locker(o, &outcome),
             outcome,
         });
     }

@@ -46,6 +46,16 @@ fn total_wh(spec: &DroneSpec, atm: &Atmosphere, samples: &[Sample]) -> Result<f6
     Ok(cum.last().copied().unwrap_or(0.0))
 }
 
+/// Height at which `order`'s parcel is released: the policy's hover height over an
+/// address; on the pad (0 m: landed) at a locker.
+fn delivery_hover_m(mission: &Mission, order: &Order) -> f64 {
+    if order.locker.is_some() {
+        0.0
+    } else {
+        mission.policy.delivery_hover_m
+    }
+}
+
 /// Trajectory + energy + reserve + abort contingency of one delivery.
 pub(crate) fn flight_template(
     spec: &DroneSpec,
@@ -61,7 +71,7 @@ pub(crate) fn flight_template(
         deck_m: path.deck_m,
         cruise_path_m: &path.cruise_path_m,
         cruise_alt_m: path.cruise_alt_m,
-        hover_m: policy.delivery_hover_m,
+        hover_m: delivery_hover_m(mission, order),
         lowering_s: policy.lowering_s,
         payload_kg: order.payload_kg,
         wind_mps: atm.wind_mps,
@@ -99,7 +109,7 @@ pub(crate) fn flight_template(
         energy_wh: total,
         usable_wh: usable,
         point_of_no_return_s: pnr,
-        hover_m: policy.delivery_hover_m,
+        hover_m: legs.hover_m,
     })
 }
 

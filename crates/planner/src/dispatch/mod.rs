@@ -48,6 +48,7 @@ mod day;
 mod divert;
 mod faults;
 mod flight;
+mod lockers;
 mod options;
 mod planners;
 pub mod vans;
@@ -163,6 +164,8 @@ pub struct Dispatcher<'w> {
     separation: SeparationStats,
     /// Drones held on the ground by faults (see `faults`).
     holds: faults::Holds,
+    /// Locker compartments booked by the flights so far.
+    lockers: lockers::LockerLedger,
 }
 
 /// What keeping the fleet's flights apart changed: take-offs held on the ground, and
@@ -256,6 +259,16 @@ impl<'w> Dispatcher<'w> {
             deconflict: Deconfliction::On,
             separation: SeparationStats::default(),
             holds: faults::Holds::default(),
+            lockers: lockers::LockerLedger::new(mission),
+        }
+    }
+
+    /// The clearance rules of `order`'s delivery: a locker order lands on its locker's
+    /// pad (no drop radius, no hover: the parcel goes into the locker on the ground).
+    fn rules_for(&self, order: &Order) -> Clearances {
+        match order.locker {
+            Some(_) => Clearances { drop_radius_m: 0.0, hover_m: 0.0, ..self.rules },
+            None => self.rules,
         }
     }
 
@@ -365,6 +378,8 @@ impl<'w> Dispatcher<'w> {
             pad_m: pad,
         };
         let f = instantiate(t, b.takeoff_s, order, dest, &by);
+        // `deconflicted` checked the room.
+        self.lockers.record(&self.mission, order, f.delivered_s);
         let shifted: Vec<Volume4> = b.volumes.iter().map(|v| v.shifted(b.takeoff_s)).collect();
         self.reservations.insert(&shifted);
         if b.delay_s > 1e-6 {

@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 
 use super::flight::{dist, flight_template, FlightTemplate};
-use super::Dispatcher;
+use super::{lockers, Dispatcher};
 use crate::energy::DroneSpec;
 use crate::mission::Order;
 use crate::plan::{Reason, ReasonKind};
@@ -73,7 +73,10 @@ impl<'w> Dispatcher<'w> {
         if kinds.is_empty() || order.payload_kg > heaviest {
             return kinds.iter().map(|k| option(k, Err(too_heavy(k)))).collect();
         }
-        let path = planner.plan_delivery(self.depot_xy[n], dest, &self.rules);
+        if let Some(why) = lockers::kind_refuses(&self.mission, order, true) {
+            return kinds.iter().map(|k| option(k, Err(why.clone()))).collect();
+        }
+        let path = planner.plan_delivery(self.depot_xy[n], dest, &self.rules_for(order));
         kinds
             .par_iter()
             .map(|spec| {

@@ -189,18 +189,14 @@ impl Fleet<'_> {
             if now.is_empty() {
                 break;
             }
+            let customers = customers(mission, &now, (wave_start, wave_end));
             let mut stops = vec![self.depot_node];
-            stops.extend(now.iter().map(|(_, n)| *n));
+            stops.extend(customers.iter().map(|c| now[c.members[0]].1));
             let m = graph.travel_matrix(&stops);
             let n = stops.len();
             let mut nodes =
                 vec![Node { demand: [0.0; 2], ready: wave_start, due: wave_end, service: 0.0 }];
-            nodes.extend(now.iter().map(|(o, _)| Node {
-                demand: o.demand,
-                ready: o.window_from_s.max(wave_start),
-                due: o.window_to_s.min(wave_end).max(o.window_from_s.max(wave_start)),
-                service: VAN_SERVICE_S,
-            }));
+            nodes.extend(customers.iter().map(|c| c.node.clone()));
             let dist = Matrix::from_fn(n, |i, j| m.distance(i, j));
             let time = Matrix::from_fn(n, |i, j| m.time(i, j));
             let capacity = [group.capacity_kg, group.capacity_m3];
@@ -226,19 +222,29 @@ impl Fleet<'_> {
                     for r in &solution.routes {
                         let k = routes_in_wave(routes, wave_start, depot_id) + 1;
                         let van_id = format!("{depot_id}/van#{k}");
+                        let solved =
+                            Solved { problem: &problem, stops: &stops, customers: &customers };
                         let route = build_route(
-                            graph, &problem, &stops, r, &now, &ids, van_id, depot_id, wave_start,
+                            graph, &solved, r, &now, &ids, van_id, depot_id, wave_start,
                         );
                         for &c in r {
-                            outcomes.push((now[c - 1].0.order, Ok(routes.len())));
+                            for &k in &customers[c - 1].members {
+                                outcomes.push((now[k].0.order, Ok(routes.len())));
+                            }
                         }
                         routes.push(route);
                     }
                     now.clear();
                 }
                 Err(violations) => {
-                    for c in breaking_customers(&violations, &solution, now.len()) {
-                        deferred.push(now.remove(c - 1));
+                    let mut out: Vec<usize> =
+                        breaking_customers(&violations, &solution, customers.len())
+                            .into_iter()
+                            .flat_map(|c| customers[c - 1].members.iter().copied())
+                            .collect();
+                    out.sort_unstable_by(|a, b| b.cmp(a));
+                    for k in out {
+                        deferred.push(now.remove(k));
                     }
                 }
             }
@@ -246,6 +252,57 @@ impl Fleet<'_> {
         deferred.extend(now);
         deferred
     }
+}
+
+/// One VRPTW customer of a wave: one order at its address, or every order of the wave
+/// to one locker whose windows overlap, served at one stop with one service time.
+struct Customer {
+    /// Indices of its orders in the wave's list.
+    members: Vec<usize>,
+    /// The stop as the solver sees it.
+    node: Node,
+}
+
+/// The customers of one wave's orders `now`: a locker's orders share one stop (their
+/// demands add up, their windows intersect, one service time), others have their own.
+fn customers(
+    mission: &Mission,
+    now: &[(VanOrder, NodeId)],
+    (wave_start, wave_end): (f64, f64),
+) -> Vec<Customer> {
+    let mut out: Vec<Customer> = Vec::new();
+    for (k, (o, _)) in now.iter().enumerate() {
+        let ready = o.window_from_s.max(wave_start);
+        let due = o.window_to_s.min(wave_end).max(ready);
+        let locker = mission.orders[o.order].locker.as_deref();
+        let shared = locker.and_then(|id| {
+            out.iter_mut().find(|c| {
+                let first = &mission.orders[now[c.members[0]].0.order];
+                first.locker.as_deref() == Some(id)
+                    && ready.max(c.node.ready) <= due.min(c.node.due)
+            })
+        });
+        match shared {
+            Some(c) => {
+                c.members.push(k);
+                c.node.demand = [c.node.demand[0] + o.demand[0], c.node.demand[1] + o.demand[1]];
+                c.node.ready = c.node.ready.max(ready);
+                c.node.due = c.node.due.min(due);
+            }
+            None => out.push(Customer {
+                members: vec![k],
+                node: Node { demand: o.demand, ready, due, service: VAN_SERVICE_S },
+            }),
+        }
+    }
+    out
+}
+
+/// A solved wave area: the problem, its stops' road nodes (depot first) and customers.
+struct Solved<'a> {
+    problem: &'a VrptwProblem,
+    stops: &'a [NodeId],
+    customers: &'a [Customer],
 }
 
 /// The customers (1-based, descending) to move out of a solution that breaks the
@@ -352,15 +409,15 @@ fn routes_in_wave(routes: &[VanRoute], wave_start: f64, depot: &str) -> usize {
     routes.iter().filter(|r| r.depot_id == depot && r.times_s.first() == Some(&wave_start)).count()
 }
 
-/// The road polyline and timetable of one solved route.
+/// The road polyline and timetable of one solved route. The orders of a shared
+/// locker stop are listed as consecutive stops with one and the same timetable.
 #[expect(
     clippy::too_many_arguments,
     reason = "one route's solver output, problem and road data, all needed to lay it on the roads"
 )]
 fn build_route(
     graph: &RoadGraph,
-    problem: &VrptwProblem,
-    stops: &[NodeId],
+    solved: &Solved,
     route: &[usize],
     orders: &[(VanOrder, NodeId)],
     order_ids: &[&str],
@@ -368,6 +425,7 @@ fn build_route(
     depot_id: &str,
     depart_s: f64,
 ) -> VanRoute {
+    let (problem, stops) = (solved.problem, solved.stops);
     let mut r = VanRoute {
         van_id,
         depot_id: depot_id.to_string(),
@@ -394,7 +452,6 @@ fn build_route(
         }
         if next != 0 {
             let node = &problem.nodes()[next];
-            let (o, _) = &orders[next - 1];
             let start = t.max(node.ready);
             if start > t {
                 r.path_m.push(graph.point(stops[next]));
@@ -405,15 +462,17 @@ fn build_route(
             r.path_m.push(graph.point(stops[next]));
             r.times_s.push(depart);
             r.node_ids.push(graph.osm_id(stops[next]));
-            r.stops.push(VanStop {
-                order_id: order_ids[next - 1].to_string(),
-                pos_m: graph.point(stops[next]),
-                arrive_s: t,
-                service_start_s: start,
-                depart_s: depart,
-            });
-            r.load_kg += o.demand[0];
-            r.load_m3 += o.demand[1];
+            for &k in &solved.customers[next - 1].members {
+                r.stops.push(VanStop {
+                    order_id: order_ids[k].to_string(),
+                    pos_m: graph.point(stops[next]),
+                    arrive_s: t,
+                    service_start_s: start,
+                    depart_s: depart,
+                });
+                r.load_kg += orders[k].0.demand[0];
+                r.load_m3 += orders[k].0.demand[1];
+            }
             t = depart;
         }
         at = next;

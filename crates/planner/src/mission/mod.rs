@@ -23,6 +23,7 @@
 //! ```
 
 mod clock;
+mod lockers;
 mod read;
 mod validate;
 
@@ -32,6 +33,7 @@ use crate::airspace::time::CivilDate;
 use crate::energy::presets;
 use crate::energy::DroneSpec;
 pub use clock::{ClockTime, MAX_CLOCK_S};
+pub use lockers::{Locker, LockerKind, MAX_COMPARTMENTS, MAX_HOLD_H};
 pub use read::{locate_all, MissionError, Problem};
 
 /// A whole mission: one city, one day.
@@ -52,6 +54,10 @@ pub struct Mission {
     pub weather: Weather,
     /// Drone nests and van depots.
     pub depots: Vec<Depot>,
+    /// Self-service parcel lockers that orders may name instead of an address (see
+    /// [`Locker`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lockers: Vec<Locker>,
     /// Vehicles.
     pub fleet: Fleet,
     /// The day's orders.
@@ -349,28 +355,30 @@ pub enum Service {
     Window(TimeWindow),
 }
 
-/// One customer order.
+/// One customer order. In the file it names either its address (`lat_deg`, `lon_deg`)
+/// or a locker of the mission (`locker: "id"`), never both; a locker order's position is
+/// the locker's, filled in when the mission is read ([`Mission::resolve_lockers`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "lockers::OrderFile", into = "lockers::OrderFile")]
 pub struct Order {
     /// Unique order id.
     pub id: String,
     /// When the customer placed the order.
     pub placed_at: ClockTime,
-    /// Destination latitude, degrees.
+    /// Destination latitude, degrees (a locker order's: its locker's; NaN until
+    /// resolved).
     pub lat_deg: f64,
-    /// Destination longitude, degrees.
+    /// Destination longitude, degrees (as `lat_deg`).
     pub lon_deg: f64,
+    /// The locker the parcel is delivered to, instead of an address.
+    pub locker: Option<String>,
     /// Package mass, kg.
     pub payload_kg: f64,
     /// Package volume, litres.
-    #[serde(default = "default_volume_l")]
     pub volume_l: f64,
     /// Delivery promise from `placed_at`, minutes (express orders).
-    #[serde(default = "default_promise_min")]
     pub promise_min: f64,
     /// Requested service.
-    #[serde(default)]
     pub service: Service,
 }
 

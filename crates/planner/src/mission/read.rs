@@ -146,7 +146,8 @@ impl Mission {
         })?;
         let result: Result<Mission, _> = serde_path_to_error::deserialize(&mut de);
         match result {
-            Ok(m) => {
+            Ok(mut m) => {
+                m.resolve_lockers();
                 if let Err(code) = de.end() {
                     // The span starts where the top-level value ended, one past its `)`;
                     // it ends at the stray text, after the whitespace ron skipped.

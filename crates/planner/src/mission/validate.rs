@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use super::{
-    DepotKind, DroneModel, LatLon, Mission, Problem, Service, MAX_GROUP_COUNT, MAX_PADS,
-    MAX_ZONE_POINTS,
+    DepotKind, DroneModel, LatLon, Mission, Problem, Service, MAX_COMPARTMENTS, MAX_GROUP_COUNT,
+    MAX_HOLD_H, MAX_PADS, MAX_ZONE_POINTS,
 };
 use crate::energy::presets;
 use crate::energy::spec::shown;
@@ -26,6 +26,7 @@ impl Mission {
         crate::airspace::airspace_problems(&self.airspace, base_dir, &mut push);
         self.check_weather(&mut push);
         self.check_depots(&mut push);
+        self.check_lockers(&mut push);
         self.check_drone_groups(&mut push);
         self.check_van_groups(&mut push);
         if self.fleet.drones.is_empty() && self.fleet.vans.is_empty() {
@@ -183,6 +184,33 @@ impl Mission {
         }
     }
 
+    /// Locker ids, positions, compartments and hold times.
+    fn check_lockers(&self, push: &mut impl FnMut(String, String)) {
+        let mut ids = HashSet::new();
+        for (i, l) in self.lockers.iter().enumerate() {
+            let f = format!("lockers[{i}]");
+            if !ids.insert(l.id.as_str()) {
+                push(format!("{f}.id"), format!("duplicate locker id {:?}", l.id));
+            }
+            if l.id.trim().is_empty() {
+                push(format!("{f}.id"), "must not be empty".into());
+            }
+            check_latlon(push, &f, LatLon { lat_deg: l.lat_deg, lon_deg: l.lon_deg });
+            if !(1..=MAX_COMPARTMENTS).contains(&l.compartments) {
+                push(
+                    format!("{f}.compartments"),
+                    format!("must be within 1..={MAX_COMPARTMENTS}, got {}", l.compartments),
+                );
+            }
+            if !(l.hold_h.is_finite() && l.hold_h > 0.0 && l.hold_h <= MAX_HOLD_H) {
+                push(
+                    format!("{f}.hold_h"),
+                    format!("must be within 0 < x <= {MAX_HOLD_H} hours, got {}", shown(l.hold_h)),
+                );
+            }
+        }
+    }
+
     /// Drone groups: their nest, count and drone type.
     fn check_drone_groups(&self, push: &mut impl FnMut(String, String)) {
         for (i, g) in self.fleet.drones.iter().enumerate() {
@@ -272,7 +300,20 @@ impl Mission {
             if o.id.trim().is_empty() {
                 push(format!("{f}.id"), "must not be empty".into());
             }
-            check_latlon(push, &f, LatLon { lat_deg: o.lat_deg, lon_deg: o.lon_deg });
+            match &o.locker {
+                None => check_latlon(push, &f, LatLon { lat_deg: o.lat_deg, lon_deg: o.lon_deg }),
+                Some(id) if self.locker(id).is_none() => {
+                    let known: Vec<&str> = self.lockers.iter().map(|l| l.id.as_str()).collect();
+                    push(
+                        format!("{f}.locker"),
+                        format!(
+                            "unknown locker {id:?}; the mission's lockers: [{}]",
+                            known.join(", ")
+                        ),
+                    );
+                }
+                Some(_) => {}
+            }
             if !(o.payload_kg.is_finite() && o.payload_kg > 0.0 && o.payload_kg <= 10_000.0) {
                 push(
                     format!("{f}.payload_kg"),

@@ -75,6 +75,19 @@ pub struct OrderOutcome {
     pub promised_s: Option<f64>,
     /// Drone, van or rejected.
     pub outcome: Outcome,
+    /// The locker the parcel was delivered to (see [`delivered_locker`]); absent for
+    /// deliveries to an address, rejected orders and plans written before lockers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locker: Option<String>,
+}
+
+/// The locker an order served as `outcome` is delivered to: the one it names, unless
+/// it was rejected.
+pub fn delivered_locker(order: &Order, outcome: &Outcome) -> Option<String> {
+    match outcome {
+        Outcome::Rejected { .. } => None,
+        _ => order.locker.clone(),
+    }
 }
 
 /// What an order served as `outcome` is promised, s since midnight: the one definition
@@ -384,7 +397,7 @@ impl Plan {
 
     /// Parses plan text; `path` names it in errors.
     pub fn from_ron_str(text: &str, path: &Path) -> Result<Plan, PlanLoadError> {
-        let plan: Plan = ron::from_str(text).map_err(|e| PlanLoadError::Parse {
+        let mut plan: Plan = ron::from_str(text).map_err(|e| PlanLoadError::Parse {
             path: path.into(),
             line: e.span.start.line,
             column: e.span.start.col,
@@ -393,6 +406,7 @@ impl Plan {
         if plan.format != PLAN_FORMAT {
             return Err(PlanLoadError::Format { path: path.into(), found: plan.format });
         }
+        plan.mission.resolve_lockers();
         Ok(plan)
     }
 

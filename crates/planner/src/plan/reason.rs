@@ -32,6 +32,9 @@ pub enum ReasonKind {
     Energy,
     /// A drone could fly it, but would put it down after the promise.
     Late,
+    /// The order's locker takes no delivery by this vehicle, or has no free compartment
+    /// when the parcel would arrive.
+    Locker,
     /// Lost by the simulation's bookkeeping (an invariant names it).
     Lost,
     /// The fleet has no drones.
@@ -60,12 +63,13 @@ pub enum ReasonKind {
 
 impl ReasonKind {
     /// Every kind, in priority order.
-    pub const ALL: [ReasonKind; 17] = [
+    pub const ALL: [ReasonKind; 18] = [
         ReasonKind::Airspace,
         ReasonKind::Cancelled,
         ReasonKind::Contingency,
         ReasonKind::Energy,
         ReasonKind::Late,
+        ReasonKind::Locker,
         ReasonKind::Lost,
         ReasonKind::NoDrones,
         ReasonKind::NoPath,
@@ -88,6 +92,7 @@ impl ReasonKind {
             ReasonKind::Contingency => "contingency",
             ReasonKind::Energy => "energy",
             ReasonKind::Late => "late",
+            ReasonKind::Locker => "locker",
             ReasonKind::Lost => "lost",
             ReasonKind::NoDrones => "no drones",
             ReasonKind::NoPath => "no path",

@@ -122,6 +122,9 @@ fn order_tracking(plan: &Plan, frame: &LocalFrame, o: &OrderOutcome) -> Value {
     if let Some(order) = order {
         record["address"] = json!({"lat_deg": order.lat_deg, "lon_deg": order.lon_deg});
     }
+    if let Some(locker) = &o.locker {
+        record["locker"] = json!(locker);
+    }
     let served: Result<Journey, String> = match (&o.outcome, order) {
         (Outcome::Rejected { reason }, _) => Err(reason.to_string()),
         // A plan whose outcome names an order missing from its mission: report it

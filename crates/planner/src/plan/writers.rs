@@ -76,6 +76,9 @@ pub(super) fn geojson_value(plan: &Plan) -> Value {
                 "soc_end": round(f.soc_end, 4),
             }
         });
+        if let Some(locker) = locker_of(plan, &f.order_id).filter(|_| f.delivers()) {
+            feature["properties"]["locker"] = json!(locker);
+        }
         if let Some(d) = &f.diversion {
             let ending = match d.ending {
                 DiversionEnd::Pad => json!("pad"),
@@ -104,7 +107,11 @@ pub(super) fn geojson_value(plan: &Plan) -> Value {
             .collect();
         let times: Vec<f64> = r.times_s.iter().map(|t| round(*t, 3)).collect();
         let orders: Vec<&str> = r.stops.iter().map(|s| s.order_id.as_str()).collect();
-        features.push(json!({
+        let lockers: serde_json::Map<String, Value> = orders
+            .iter()
+            .filter_map(|o| Some((o.to_string(), json!(locker_of(plan, o)?))))
+            .collect();
+        let mut feature = json!({
             "type": "Feature",
             "geometry": {"type": "LineString", "coordinates": coords},
             "properties": {
@@ -114,7 +121,11 @@ pub(super) fn geojson_value(plan: &Plan) -> Value {
                 "times_s": times,
                 "distance_m": round(r.distance_m, 1),
             }
-        }));
+        });
+        if !lockers.is_empty() {
+            feature["properties"]["lockers"] = Value::Object(lockers);
+        }
+        features.push(feature);
     }
     json!({"type": "FeatureCollection", "features": features})
 }
@@ -127,15 +138,22 @@ fn csv_field(s: &str) -> String {
     }
 }
 
+/// The locker order `order_id` names in the plan's mission, if any.
+fn locker_of<'p>(plan: &'p Plan, order_id: &str) -> Option<&'p str> {
+    plan.mission.orders.iter().find(|o| o.id == order_id)?.locker.as_deref()
+}
+
 /// One row per order:
-/// `order_id,placed_s,dispatched_s,delivered_s,promised_s,mode,vehicle,reason` (times in
-/// seconds since midnight; empty where not applicable). `promised_s` is the delivery
-/// the order was promised (see [`super::promised_s`]): a row is late when `delivered_s`
-/// is after it. The reason says why a van order is not flown and why a rejected order
-/// is not served.
+/// `order_id,placed_s,dispatched_s,delivered_s,promised_s,mode,vehicle,reason,locker`
+/// (times in seconds since midnight; empty where not applicable). `promised_s` is the
+/// delivery the order was promised (see [`super::promised_s`]): a row is late when
+/// `delivered_s` is after it. The reason says why a van order is not flown and why a
+/// rejected order is not served. `locker` is the locker id of a delivery to a locker
+/// (the outcome's `locker`).
 pub fn timeline_csv(plan: &Plan) -> String {
-    let mut out =
-        String::from("order_id,placed_s,dispatched_s,delivered_s,promised_s,mode,vehicle,reason\n");
+    let mut out = String::from(
+        "order_id,placed_s,dispatched_s,delivered_s,promised_s,mode,vehicle,reason,locker\n",
+    );
     for o in &plan.outcomes {
         let (dispatched, delivered, mode, vehicle, reason) = match &o.outcome {
             Outcome::Drone { flight } => {
@@ -167,7 +185,7 @@ pub fn timeline_csv(plan: &Plan) -> String {
         };
         let promised = o.promised_s.map(|p| format!("{p:.1}")).unwrap_or_default();
         out.push_str(&format!(
-            "{},{:.1},{},{},{},{},{},{}\n",
+            "{},{:.1},{},{},{},{},{},{},{}\n",
             csv_field(&o.order_id),
             o.placed_s,
             dispatched,
@@ -175,7 +193,8 @@ pub fn timeline_csv(plan: &Plan) -> String {
             promised,
             mode,
             csv_field(&vehicle),
-            csv_field(&reason)
+            csv_field(&reason),
+            csv_field(o.locker.as_deref().unwrap_or_default())
         ));
     }
     out

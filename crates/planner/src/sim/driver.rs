@@ -708,6 +708,7 @@ impl<'a, 'w> Day<'a, 'w> {
                 order_id: o.id.clone(),
                 placed_s: o.placed_at.seconds(),
                 promised_s: promised_s(self.mission, o, &outcome),
+                locker: crate::plan::delivered_locker(o, &outcome),
                 outcome,
             });
         }

@@ -21,13 +21,14 @@
 //!
 //! Modules by kind: `flight` (one flight alone), `separation` (pairs of flights),
 //! `pads` (nest pads), `accounting` (orders and vehicles), `promise` (each order's
-//! recorded promise and the summary's late count), `vans` (van routes), `clearance`
-//! (the dense clearance test).
+//! recorded promise and the summary's late count), `vans` (van routes), `lockers`
+//! (locker deliveries and compartments), `clearance` (the dense clearance test).
 
 mod accounting;
 mod clearance;
 mod fleet;
 mod flight;
+mod lockers;
 mod pads;
 mod promise;
 mod separation;
@@ -37,6 +38,7 @@ use crate::ground::roads::RoadGraph;
 use crate::plan::Plan;
 use crate::world::World;
 pub use clearance::{closest_approach, ClearanceBreach, CHECK_STEP_M};
+pub use lockers::LOCKER_PAD_TOLERANCE_M;
 
 const TOL: f64 = 1e-6;
 
@@ -73,6 +75,10 @@ pub enum Rule {
     Finite,
     /// The plan's embedded mission fails the mission validation.
     Mission,
+    /// A locker delivery away from the locker's pad (drone) or road stop (van), by a
+    /// vehicle the locker does not admit, two drones on its pad at once, or more parcels
+    /// in it than it has compartments.
+    Locker,
 }
 
 /// One broken rule.
@@ -130,12 +136,13 @@ pub fn verify(plan: &Plan, world: &World) -> Vec<Violation> {
     accounting::check_grounded_after_spot_landing(plan, &mut out);
     pads::check_pad_occupancy(plan, &nests, &mut out);
     separation::check_separation(plan, &nests, &mut out);
-    if !plan.van_routes.is_empty() {
-        let graph = RoadGraph::from_roads(&world.roads);
+    let graph = (!plan.van_routes.is_empty()).then(|| RoadGraph::from_roads(&world.roads));
+    if let Some(graph) = &graph {
         for i in 0..plan.van_routes.len() {
-            vans::check_van_route(plan, world, &graph, i, &mut out);
+            vans::check_van_route(plan, world, graph, i, &mut out);
         }
     }
+    lockers::check_lockers(plan, world, graph.as_ref(), &mut out);
     out
 }
 

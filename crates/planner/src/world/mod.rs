@@ -13,6 +13,7 @@
 //! no terrain.
 
 pub mod cache;
+mod lockers;
 pub mod osm;
 pub mod pads;
 pub mod polygon;
@@ -613,9 +614,11 @@ impl World {
                 }
             }
         }
+        self.locker_problems(mission, &on_map, &mut push);
         for (i, o) in mission.orders.iter().enumerate() {
             let p = self.frame.to_local(o.lat_deg, o.lon_deg);
-            if !on_map(p) {
+            // A locker order is where its locker is, checked above.
+            if o.locker.is_none() && !on_map(p) {
                 let (la, lo) = self.frame.to_geodetic(covered.min);
                 let (ha, ho) = self.frame.to_geodetic(covered.max);
                 push(
