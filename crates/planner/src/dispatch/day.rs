@@ -10,7 +10,7 @@ use super::booking::{no_drones, PadFlights};
 use super::options::TemplateOption;
 use super::{service_by_van, vans, Dispatcher, SeparationStats};
 use crate::ground::roads::RoadGraph;
-use crate::mission::{Mission, Service};
+use crate::mission::{Mission, Order, Service};
 use crate::plan::{
     promised_s, Flight, MapRef, OrderOutcome, Outcome, Plan, ReasonKind, Reasons, Summary,
     VanRoute, PLAN_FORMAT,
@@ -77,6 +77,9 @@ fn flight_options(
     d.zone_sets().par_iter().for_each(|o| {
         d.planner_for(o);
     });
+    let express: Vec<&Order> =
+        mission.orders.iter().filter(|o| matches!(o.service, Service::Express)).collect();
+    d.grow_trees_for(&express);
     let n = mission.orders.len();
     let done = AtomicUsize::new(0);
     mission
