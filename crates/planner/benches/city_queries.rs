@@ -1,6 +1,8 @@
-//! 1,000 random depot-to-door path queries over Monaco.
+//! 1,000 random depot-to-door path queries over a city: Monaco, or the mission given.
 //!
-//! `cargo bench -p skylane-planner --bench city_queries`
+//! `cargo bench -p skylane-planner --bench city_queries [-- MISSION.ron]`
+//! (e.g. `$PWD/missions/chicago-day.ron`, the dense Chicago Loop; default
+//! `missions/monaco.ron`)
 //!
 //! Prints per-query time (median, p99, max), the path length over the straight-line
 //! length, and as the in-process baseline the time of one straight-line clearance check
@@ -23,8 +25,12 @@ use skylane_planner::verify::closest_approach;
 use skylane_planner::world::{TimeSpan, World};
 
 fn main() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let loaded = load_mission(&root.join("missions/monaco.ron")).expect("monaco loads");
+    let arg = std::env::args().skip(1).find(|a| a.ends_with(".ron"));
+    let path = arg.map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../missions/monaco.ron")
+    });
+    let loaded = load_mission(&path).expect("mission loads");
+    println!("{}", path.display());
     let (m, w) = (&loaded.mission, &loaded.world);
     // The same query set as `skylane export-scene` (peer comparisons).
     let bench = CityBenchmark::new(m, w, CITY_QUERY_COUNT, CITY_QUERY_SEED);

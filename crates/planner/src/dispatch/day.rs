@@ -11,7 +11,7 @@ use super::booking::{no_drones, PadFlights};
 use super::options::TemplateOption;
 use super::{lockers, service_by_van, vans, Dispatcher, SeparationStats};
 use crate::ground::roads::RoadGraph;
-use crate::mission::{Mission, Service};
+use crate::mission::{Mission, Order, Service};
 use crate::plan::{
     delivered_locker, promised_s, Flight, MapRef, OrderOutcome, Outcome, Plan, ReasonKind, Reasons,
     Summary, VanRoute, PLAN_FORMAT,
@@ -86,7 +86,8 @@ struct FlightOptions<'p> {
 
 impl<'p> FlightOptions<'p> {
     /// No options yet; the planners (one per set of active windowed zones) are built
-    /// first, in parallel.
+    /// first, in parallel, then the trees the express orders' options will walk
+    /// ([`Dispatcher::grow_trees_for`]).
     fn new(
         d: &Dispatcher<'_>,
         mission: &Mission,
@@ -95,13 +96,14 @@ impl<'p> FlightOptions<'p> {
         d.zone_sets().par_iter().for_each(|o| {
             d.planner_for(o);
         });
-        let express =
-            mission.orders.iter().filter(|o| matches!(o.service, Service::Express)).count();
+        let express: Vec<&Order> =
+            mission.orders.iter().filter(|o| matches!(o.service, Service::Express)).collect();
+        d.grow_trees_for(&express);
         FlightOptions {
             by_order: mission.orders.iter().map(|_| None).collect(),
             progress,
             done: AtomicUsize::new(0),
-            express,
+            express: express.len(),
         }
     }
 

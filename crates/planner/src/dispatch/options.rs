@@ -2,6 +2,8 @@
 //! from the nest point (path, trajectory, energy, contingency) or the reason it cannot
 //! be flown. Computed once per order and shifted in time when a drone is assigned.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 
 use super::flight::{dist, flight_template, FlightTemplate};
@@ -64,13 +66,8 @@ impl<'w> Dispatcher<'w> {
             type_name: spec.name.clone(),
             flight,
         };
-        let kinds: Vec<&DroneSpec> = self
-            .types
-            .iter()
-            .filter(|t| self.drones.iter().any(|d| d.depot == n && d.spec.name == t.name))
-            .collect();
-        let heaviest = kinds.iter().map(|k| k.max_payload_kg).fold(0.0, f64::max);
-        if kinds.is_empty() || order.payload_kg > heaviest {
+        let kinds = self.nest_types(n);
+        if !self.nest_lifts(n, order) {
             return kinds.iter().map(|k| option(k, Err(too_heavy(k)))).collect();
         }
         if let Some(why) = lockers::kind_refuses(&self.mission, order, true) {
@@ -90,6 +87,49 @@ impl<'w> Dispatcher<'w> {
                 option(spec, t)
             })
             .collect()
+    }
+
+    /// The drone types based at nest `n`, in fleet order.
+    fn nest_types(&self, n: usize) -> Vec<&DroneSpec> {
+        self.types
+            .iter()
+            .filter(|t| self.drones.iter().any(|d| d.depot == n && d.spec.name == t.name))
+            .collect()
+    }
+
+    /// Whether some drone type of nest `n` lifts `order`'s payload: only then does
+    /// [`Dispatcher::nest_options`] look for a path from `n`.
+    fn nest_lifts(&self, n: usize, order: &Order) -> bool {
+        let kinds = self.nest_types(n);
+        let heaviest = kinds.iter().map(|k| k.max_payload_kg).fold(0.0, f64::max);
+        !kinds.is_empty() && order.payload_kg <= heaviest
+    }
+
+    /// Grows now, in parallel, the shortest-path trees that [`Dispatcher::options`] of
+    /// `orders` will walk: one job per (planner, nest), which plans that nest's paths
+    /// to its orders one after the other. The options themselves are searched order by
+    /// order in parallel, and those searches would queue on the lock of the one tree
+    /// they all grow first (same nest, same layer); grown here, the trees are those
+    /// the options would have grown (a tree's path to a goal does not depend on when
+    /// it grew), so the plan is the same, on any number of threads.
+    pub(super) fn grow_trees_for(&self, orders: &[&Order]) {
+        let mut jobs: Vec<(Arc<CityPlanner<'w>>, usize, Vec<[f64; 2]>)> = Vec::new();
+        for order in orders {
+            let planner = self.planner_for(order);
+            let dest = self.world.frame.to_local(order.lat_deg, order.lon_deg);
+            for &n in self.nests.iter().filter(|&&n| self.nest_lifts(n, order)) {
+                match jobs.iter_mut().find(|(p, m, _)| Arc::ptr_eq(p, &planner) && *m == n) {
+                    Some((_, _, dests)) => dests.push(dest),
+                    None => jobs.push((planner.clone(), n, vec![dest])),
+                }
+            }
+        }
+        jobs.par_iter().for_each(|(planner, n, dests)| {
+            for dest in dests {
+                // Only the trees it grows matter here; the options plan the path again.
+                let _ = planner.plan_delivery(self.depot_xy[*n], *dest, &self.rules);
+            }
+        });
     }
 
     /// A lower bound on when a drone of nest `n` could put `order`'s package down: its

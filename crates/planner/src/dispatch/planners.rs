@@ -96,28 +96,44 @@ impl<'w> Dispatcher<'w> {
         [m.policy.cruise_alt_min_m, m.policy.cruise_alt_max_m, m.airspace.clearance_margin_m]
     }
 
-    /// The planner for the zones active around `order`, built on first use.
+    /// The planner for the zones active around `order`, built on first use. A planner
+    /// with time-windowed zones active searches first in the planner of an order of
+    /// the mission that meets none (when there is one): see [`CityPlanner::with_base`].
     pub(super) fn planner_for(&self, order: &Order) -> Arc<CityPlanner<'w>> {
-        let span = TimeSpan {
-            from_s: order.placed_at.seconds(),
-            to_s: order.placed_at.seconds() + ORDER_HORIZON_S,
-        };
         let sig = self.zone_signature(order);
+        {
+            let cache = self.planners.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((_, p)) = cache.iter().find(|(s, _)| *s == sig) {
+                return p.clone();
+            }
+        }
+        let base = if sig.contains(&true) {
+            let open = self.mission.orders.iter().find(|o| !self.zone_signature(o).contains(&true));
+            open.map(|o| self.planner_for(o))
+        } else {
+            None
+        };
         let mut cache = self.planners.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((_, p)) = cache.iter().find(|(s, _)| *s == sig) {
             return p.clone();
         }
-        // Zones that are active for this signature: all unwindowed ones plus the flagged.
-        let active_span = span;
-        let p = Arc::new(CityPlanner::new(
+        let span = TimeSpan {
+            from_s: order.placed_at.seconds(),
+            to_s: order.placed_at.seconds() + ORDER_HORIZON_S,
+        };
+        let mut p = CityPlanner::new(
             self.world,
             self.area,
             self.mission.policy.cruise_alt_min_m,
             self.mission.policy.cruise_alt_max_m,
             self.mission.airspace.clearance_margin_m,
-            active_span,
+            span,
             CityPlannerConfig::default(),
-        ));
+        );
+        if let Some(base) = base {
+            p = p.with_base(base);
+        }
+        let p = Arc::new(p);
         cache.push((sig, p.clone()));
         p
     }

@@ -31,7 +31,7 @@ mod smooth;
 mod tree;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
@@ -139,6 +139,10 @@ pub struct CityPlanner<'w> {
     /// Per grid move (the order of [`grid_moves`]): the change of cell index it makes.
     move_offsets: Vec<isize>,
     trees: TreeCache,
+    /// A planner over the same grid and layers that blocks a subset of what this one
+    /// blocks (fewer zones active): its grid paths are tried first
+    /// ([`CityPlanner::with_base`]).
+    base: Option<Arc<CityPlanner<'w>>>,
 }
 
 impl<'w> CityPlanner<'w> {
@@ -190,7 +194,31 @@ impl<'w> CityPlanner<'w> {
             endpoint_clearance_m,
             move_offsets: grid_moves().iter().map(|mv| mv.dy * nx as isize + mv.dx).collect(),
             trees: Mutex::new(HashMap::new()),
+            base: None,
         }
+    }
+
+    /// This planner, searching first in `base`: a planner of the same world over the
+    /// same area, layers and margin with fewer zones active (a day's planner without
+    /// its time-windowed zones). Every move legal here is legal there, so `base`'s
+    /// shortest grid path, when its every move is legal here too, is a shortest grid
+    /// path here as well, and a goal `base` cannot reach cannot be reached here; only
+    /// paths that cross what this planner adds need its own trees. Planners of a day
+    /// that differ by a small zone thus share most of their search. `base` is ignored
+    /// unless its grid and layers match and its cells block nothing this planner
+    /// leaves free (checked here, once).
+    pub fn with_base(mut self, base: Arc<CityPlanner<'w>>) -> CityPlanner<'w> {
+        let same_grid = std::ptr::eq(base.world, self.world)
+            && base.area == self.area
+            && base.config == self.config
+            && base.cruise_margin_m == self.cruise_margin_m
+            && base.layer_altitudes_m() == self.layer_altitudes_m();
+        let fewer_obstacles = same_grid
+            && self.layers.iter().zip(&base.layers).all(|(mine, theirs)| mine.covers(theirs));
+        if fewer_obstacles {
+            self.base = Some(base);
+        }
+        self
     }
 
     /// Cruise altitudes of the layers, m.
@@ -350,7 +378,7 @@ mod tests {
     use super::raster::free_reach;
     use super::*;
     use crate::geo::LocalFrame;
-    use crate::world::{HeightSource, MapBuilding, Polygon};
+    use crate::world::{HeightSource, MapBuilding, Polygon, Zone};
 
     /// A box building `[x0, y0]`..`[x1, y1]`, 300 m tall (far above the 120 m ceiling).
     fn tall_box(osm_id: i64, min: [f64; 2], max: [f64; 2]) -> MapBuilding {
@@ -461,6 +489,50 @@ mod tests {
         let knight = moves.iter().find(|m| (m.dx, m.dy) == (1, 2)).unwrap();
         assert!(knight.cells.contains(&(0, 1)) && knight.cells.contains(&(1, 1)));
         assert!(!knight.cells.contains(&(1, 0)));
+    }
+
+    /// A planner with a time-windowed zone active searches in the planner without it
+    /// first: a path the zone does not touch is the base's, one the zone cuts comes
+    /// from the planner's own trees and keeps out of the zone, both as short as the
+    /// planner alone finds them; a base that blocks more is refused.
+    #[test]
+    fn a_base_planner_answers_where_its_paths_stay_legal() {
+        let zone = Zone {
+            id: "event".into(),
+            footprint: Polygon::new(vec![[-60.0, 40.0], [60.0, 40.0], [60.0, 90.0], [-60.0, 90.0]]),
+            floor_m: 0.0,
+            ceiling_m: 150.0,
+            window_s: Some((3600.0, 7200.0)),
+        };
+        let bounds = Rect { min: [-500.0; 2], max: [500.0; 2] };
+        let tower = tall_box(7, [-20.0, -20.0], [20.0, 20.0]);
+        let world =
+            World::new(LocalFrame::new(43.7, 7.4), vec![tower], vec![zone], vec![], 120.0, bounds);
+        let area = Rect { min: [-300.0; 2], max: [300.0; 2] };
+        let make = |from_s: f64| {
+            let span = TimeSpan { from_s, to_s: from_s + 600.0 };
+            CityPlanner::new(&world, area, 40.0, 100.0, 5.0, span, CityPlannerConfig::default())
+        };
+        let (quiet, busy) = (0.0, 3600.0);
+        let refused = make(quiet).with_base(Arc::new(make(busy)));
+        assert!(refused.base.is_none(), "a base blocking the zone the planner leaves open");
+        let based = make(busy).with_base(Arc::new(make(quiet)));
+        assert!(based.base.is_some());
+        let alone = make(busy);
+        // West to east past the tower (the zone is aside), then south to north through
+        // the tower and the zone.
+        for (depot, dest) in [([-150.0, -12.0], [150.0, 7.0]), ([3.0, -150.0], [-4.0, 150.0])] {
+            let with = based.plan_delivery(depot, dest, &rules()).unwrap();
+            let without = alone.plan_delivery(depot, dest, &rules()).unwrap();
+            assert_keeps_margin(&world, &with);
+            assert!(
+                (with.cruise_length_m - without.cruise_length_m).abs() < 1e-6,
+                "{} m with the base, {} m without",
+                with.cruise_length_m,
+                without.cruise_length_m
+            );
+            assert!(with.cruise_length_m > 300.0, "went round the tower");
+        }
     }
 
     #[test]

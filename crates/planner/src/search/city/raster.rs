@@ -27,6 +27,16 @@ pub(super) struct Layer {
 }
 
 impl Layer {
+    /// Whether this layer blocks at least what `other` blocks, cell by cell (same
+    /// grid): every cell `other` blocks is blocked here, and no centre is clearer or
+    /// free square wider here. Then every move legal here is legal in `other`.
+    pub fn covers(&self, other: &Layer) -> bool {
+        self.blocked.len() == other.blocked.len()
+            && self.blocked.iter().zip(&other.blocked).all(|(&mine, &theirs)| mine || !theirs)
+            && self.centre_clearance.iter().zip(&other.centre_clearance).all(|(a, b)| a <= b)
+            && self.free_reach.iter().zip(&other.free_reach).all(|(a, b)| a <= b)
+    }
+
     /// Layer `index` at `alt_m`: a cell is blocked when its centre is closer than
     /// `inflate` to a building or to a zone active during `span`. Centre clearances are
     /// recorded down to `narrowest` (the least any move's endpoint rule asks for).

@@ -98,16 +98,38 @@ impl Tree {
 }
 
 impl CityPlanner<'_> {
-    /// Shortest grid path from `start` to `goal`: from the cached shortest-path tree of
+    /// Shortest grid path from `start` to `goal`: the base planner's when it has one
+    /// that is legal here, else from the cached shortest-path tree of
     /// `start` (grown as far as `goal` first) when there is, or there is room for, one;
     /// else by A*.
     pub(super) fn grid_path(&self, layer: &Layer, start: usize, goal: usize) -> Option<Vec<usize>> {
+        if let Some(base) = &self.base {
+            // The base blocks less: no path there, none here; its path, if legal here, is
+            // a shortest one here too (see `CityPlanner::with_base`).
+            let path = base.grid_path(&base.layers[layer.index], start, goal)?;
+            if self.path_is_legal(layer, &path) {
+                return Some(path);
+            }
+        }
         let Some(slot) = self.tree_slot(layer, start) else {
             return self.astar(layer, start, goal);
         };
         let mut tree = slot.lock().unwrap_or_else(|p| p.into_inner());
         self.grow(&mut tree, layer, Some(goal));
         tree.path_to(goal)
+    }
+
+    /// Whether every step of the cell path `path` is a legal grid move on `layer`.
+    fn path_is_legal(&self, layer: &Layer, path: &[usize]) -> bool {
+        let moves = grid_moves();
+        path.windows(2).all(|w| {
+            let (x, y) = ((w[0] % self.nx) as isize, (w[0] / self.nx) as isize);
+            let (dx, dy) = ((w[1] % self.nx) as isize - x, (w[1] / self.nx) as isize - y);
+            moves
+                .iter()
+                .find(|mv| mv.dx == dx && mv.dy == dy)
+                .is_some_and(|mv| self.step(layer, x, y, mv) == Some(w[1]))
+        })
     }
 
     /// Grows the tree from `start` on `layer` to completion (a live dispatcher warms up
