@@ -3,7 +3,7 @@
 //! frame times.
 //!
 //! ```text
-//! skylane-viz PLAN [--at TIME] [--size WxH]
+//! skylane-viz PLAN [--at TIME] [--size WxH] [--coverage COVERAGE.geojson]
 //! skylane-viz PLAN --screenshot OUT.png --at TIME [--size WxH]
 //! skylane-viz PLAN --proof ORDER_ID -o OUT.png [--size WxH]
 //! skylane-viz PLAN --bench-frames N [--at TIME] [--size WxH]
@@ -26,6 +26,7 @@ use skylane_planner::plan::Plan;
 
 use crate::camera::CameraPlugin;
 use crate::clock::{ClockPlugin, ClockStart};
+use crate::coverage::{load_coverage, CoverageLayerPlugin};
 use crate::proof::{proof_shot, ProofPlugin};
 use crate::replay::Replay;
 use crate::scene::ScenePlugin;
@@ -69,6 +70,10 @@ pub struct Args {
     /// Where `--proof` writes its PNG.
     #[arg(short = 'o', long, value_name = "OUT.png", requires = "proof")]
     pub output: Option<PathBuf>,
+    /// Show a service area on the ground: the GeoJSON `skylane coverage` writes, its
+    /// cells coloured by the minutes from order to doorstep (green quick, red at 30).
+    #[arg(long, value_name = "COVERAGE.geojson")]
+    pub coverage: Option<PathBuf>,
 }
 
 /// A mission time given on the command line.
@@ -131,6 +136,8 @@ pub fn load_replay(path: &Path) -> Result<Replay, String> {
 /// `--proof` names an order with no drone delivery.
 pub fn build_app(replay: Replay, args: &Args) -> Result<App, String> {
     let proof = args.proof.as_deref().map(|id| proof_shot(&replay.plan, id)).transpose()?;
+    let coverage =
+        args.coverage.as_deref().map(|p| load_coverage(p, &replay.world.frame)).transpose()?;
     // The PNG to write: the proof photo's, or the screenshot's.
     let capture = match &proof {
         Some(_) => args.output.clone(),
@@ -168,7 +175,11 @@ pub fn build_app(replay: Replay, args: &Args) -> Result<App, String> {
         ),
     )
     .insert_resource(replay)
-    .insert_resource(start);
+    .insert_resource(start)
+    .add_plugins(CoverageLayerPlugin);
+    if let Some(layer) = coverage {
+        app.insert_resource(layer);
+    }
     match proof {
         // The drone's camera view: no HUD, a caption instead.
         Some(shot) => app.add_plugins((
@@ -255,6 +266,14 @@ mod tests {
         assert_eq!(a.at, Some(MissionTime::AfterStart(600.0)));
         assert_eq!(a.size, (800, 600));
         assert!(Args::try_parse_from(["skylane-viz"]).is_err());
+    }
+
+    #[test]
+    fn coverage_argument() {
+        let a =
+            Args::try_parse_from(["skylane-viz", "plan.ron", "--coverage", "cov.geojson"]).unwrap();
+        assert_eq!(a.coverage, Some(PathBuf::from("cov.geojson")));
+        assert_eq!(Args::try_parse_from(["skylane-viz", "plan.ron"]).unwrap().coverage, None);
     }
 
     #[test]

@@ -169,11 +169,18 @@ pub fn drone_panel_text(plan: &Plan, marker: &DroneMarker, now: &DroneNow, t_s: 
     match (now.flight, now.state) {
         (Some(f), Some(s)) => {
             let flight = &plan.flights[f];
+            let to_locker = plan
+                .outcomes
+                .iter()
+                .find(|o| o.order_id == flight.order_id)
+                .and_then(|o| o.locker.as_deref())
+                .map_or(String::new(), |l| format!(" to locker {l}"));
             out.push_str(&format!(
-                "\norder {} ({} kg) from {}\n{}\naltitude {:.0} m  |  speed {:.1} m/s  |  SoC {:.0} %",
+                "\norder {} ({} kg) from {}{}\n{}\naltitude {:.0} m  |  speed {:.1} m/s  |  SoC {:.0} %",
                 flight.order_id,
                 flight.payload_kg,
                 flight.depot_id,
+                to_locker,
                 phase_name(s.phase),
                 s.pos_m[2],
                 s.speed_mps(),
@@ -372,6 +379,20 @@ mod tests {
         let idle = DroneNow::default();
         let text = drone_panel_text(&plan, &marker, &idle, 0.0);
         assert!(text.contains("next take-off 00:01:40"), "{text}");
+        assert!(!text.contains("locker"), "{text}");
+    }
+
+    #[test]
+    fn drone_panel_names_the_locker_of_a_locker_order() {
+        let mut plan = plan_with(vec![flight("d1", "o1", 100.0, 300.0)], vec![]);
+        let o = plan.outcomes.iter_mut().find(|o| o.order_id == "o1").unwrap();
+        o.locker = Some("L7".into());
+        let f = &plan.flights[0];
+        let t = f.takeoff_s + 30.0;
+        let marker = DroneMarker { id: "d1".into(), flights: vec![0] };
+        let now = DroneNow { flight: Some(0), state: flight_state(f, t) };
+        let text = drone_panel_text(&plan, &marker, &now, t);
+        assert!(text.contains("order o1 (") && text.contains("to locker L7"), "{text}");
     }
 
     #[test]

@@ -21,7 +21,9 @@
 //!   of separation or pad conflict;
 //! - [`screenshot::ScreenshotPlugin`] and [`screenshot::BenchPlugin`]: one-shot runs;
 //! - [`proof::ProofPlugin`]: the drone camera's view of a drop, in place of the HUD and
-//!   the orbit view ([`proof::proof_shot`] resolves the order).
+//!   the orbit view ([`proof::proof_shot`] resolves the order);
+//! - [`coverage::CoverageLayerPlugin`]: a service area from `skylane coverage` as a
+//!   translucent layer on the ground (`--coverage`).
 //!
 //! [`ReplayPlugin`] adds the first six; [`cli::build_app`] assembles the whole app.
 //!
@@ -36,6 +38,7 @@ pub mod camera;
 pub mod cli;
 pub mod clock;
 pub mod coords;
+pub mod coverage;
 pub mod fleet;
 pub mod geometry;
 pub mod hud;

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use bevy::light::{NotShadowCaster, NotShadowReceiver};
 use bevy::prelude::*;
-use skylane_planner::mission::DepotKind;
+use skylane_planner::mission::{DepotKind, LockerKind, Mission};
 use skylane_planner::plan::Plan;
 use skylane_planner::world::{Rect, World};
 
@@ -37,6 +37,7 @@ impl Plugin for ScenePlugin {
                 spawn_buildings,
                 spawn_zones,
                 spawn_depots,
+                spawn_lockers,
                 spawn_drop_points,
             ),
         );
@@ -146,6 +147,32 @@ pub fn depot_mesh(depots: &[DepotSite]) -> MeshData {
             DepotKind::Van => [0.1, 0.3, 0.95, 1.0],
         };
         push_prism(&mut m, &regular_polygon(d.pos_m, 12.0, 8), 0.0, 3.0, color);
+    }
+    m
+}
+
+/// Footprint half-width of a drawn parcel locker, m (a bank of compartments with its pad).
+pub const LOCKER_HALF_WIDTH_M: f64 = 1.5;
+/// Height of a drawn parcel locker, m.
+pub const LOCKER_HEIGHT_M: f64 = 2.2;
+
+/// The colour of a locker by the vehicles it takes: green for drones, sky blue for vans,
+/// teal for both (apart from the depots' orange and blue and the drop points' cyan).
+pub fn locker_color(kind: LockerKind) -> [f32; 4] {
+    match kind {
+        LockerKind::Drone => [0.15, 0.8, 0.2, 1.0],
+        LockerKind::Van => [0.35, 0.6, 1.0, 1.0],
+        LockerKind::Both => [0.0, 0.65, 0.6, 1.0],
+    }
+}
+
+/// One square kiosk per parcel locker of the mission, at its position.
+pub fn locker_mesh(mission: &Mission, world: &World) -> MeshData {
+    let mut m = MeshData::default();
+    for l in &mission.lockers {
+        let p = world.frame.to_local(l.lat_deg, l.lon_deg);
+        let square = regular_polygon(p, LOCKER_HALF_WIDTH_M * std::f64::consts::SQRT_2, 4);
+        push_prism(&mut m, &square, 0.0, LOCKER_HEIGHT_M, locker_color(l.kind));
     }
     m
 }
@@ -278,6 +305,23 @@ fn spawn_depots(
     ));
 }
 
+fn spawn_lockers(
+    mut commands: Commands,
+    replay: Res<Replay>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
+    let m = locker_mesh(&replay.plan.mission, &replay.world);
+    if m.is_empty() {
+        return;
+    }
+    commands.spawn((
+        Name::new("parcel lockers"),
+        Mesh3d(meshes.add(m.into_mesh())),
+        MeshMaterial3d(vertex_color_material(&mut materials)),
+    ));
+}
+
 fn spawn_drop_points(
     mut commands: Commands,
     replay: Res<Replay>,
@@ -355,6 +399,48 @@ mod tests {
         assert_eq!(top, 150.0);
         assert_eq!(zone_top_m(80.0, 120.0), 80.0);
         assert!(m.colors.iter().all(|c| c[3] < 0.5));
+    }
+
+    #[test]
+    fn each_locker_is_a_kiosk_coloured_by_kind() {
+        use skylane_planner::mission::Locker;
+        let w = world();
+        let mut mission = Mission::from_ron_str(
+            "Mission(name: \"lockers\", origin: (lat_deg: 43.7, lon_deg: 7.4), map: \"m.osm\",\n\
+             depots: [(id: \"nest\", lat_deg: 43.7, lon_deg: 7.4, kind: Drone, pads: 1)],\n\
+             fleet: (drones: [(model: Preset(\"dji-m100\"), depot: \"nest\", count: 1)]),\n\
+             orders: [(id: \"o1\", placed_at: \"09:00\", lat_deg: 43.7, lon_deg: 7.4, payload_kg: 1.0)])",
+            "lockers.ron",
+        )
+        .unwrap();
+        let at = |x: f64, y: f64| w.frame.to_geodetic([x, y]);
+        let locker = |id: &str, (lat_deg, lon_deg): (f64, f64), kind| Locker {
+            id: id.into(),
+            lat_deg,
+            lon_deg,
+            compartments: 4,
+            kind,
+            hold_h: 24.0,
+        };
+        mission.lockers = vec![
+            locker("a", at(100.0, 100.0), LockerKind::Drone),
+            locker("b", at(200.0, 100.0), LockerKind::Van),
+        ];
+        let m = locker_mesh(&mission, &w);
+        // A square prism standing on the ground: 2 roof + 8 wall triangles each.
+        assert_eq!(m.triangle_count(), 20);
+        let top = m.positions.iter().map(|p| p[1]).fold(f32::MIN, f32::max);
+        assert!((top - LOCKER_HEIGHT_M as f32).abs() < 1e-4);
+        assert!(m.colors.contains(&locker_color(LockerKind::Drone)));
+        assert!(m.colors.contains(&locker_color(LockerKind::Van)));
+        // Centred on the locker: the first kiosk's vertices within its half-diagonal.
+        let first = &m.positions[..m.positions.len() / 2];
+        for p in first {
+            let map = crate::coords::bevy_to_map(Vec3::from(*p));
+            assert!((map[0] - 100.0).hypot(map[1] - 100.0) <= LOCKER_HALF_WIDTH_M * 1.5);
+        }
+        mission.lockers.clear();
+        assert!(locker_mesh(&mission, &w).is_empty());
     }
 
     #[test]

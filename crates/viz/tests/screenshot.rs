@@ -175,6 +175,54 @@ fn monaco_screenshot_shows_city_and_drones() {
     let magenta = |p: &[u8; 3]| p[0] > 190 && p[2] > 190 && p[1] < 80;
     let drones = px.iter().filter(|p| magenta(p)).count();
     assert!(drones >= 20, "no drone visible: {drones} magenta pixels");
+
+    // The same moment with a coverage layer (quick cells, so green) around the first
+    // nest: many more green pixels than without it.
+    let coverage = dir.path().join("coverage.geojson");
+    write_green_coverage(&plan, &coverage);
+    let layered = dir.path().join("coverage.png");
+    let mut args = args.clone();
+    args[2] = layered.as_os_str();
+    args.extend(["--coverage".as_ref(), coverage.as_os_str()]);
+    let out = render(&args).expect("rendered once, renders again");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let green = |p: &&[u8; 3]| p[1] as i32 > p[0] as i32 + 25 && p[1] as i32 > p[2] as i32 + 25;
+    let before = px.iter().filter(green).count();
+    let (_, _, with_layer) = decode_png(&layered);
+    let after = with_layer.iter().filter(green).count();
+    eprintln!("green pixels: {before} without the coverage layer, {after} with it");
+    assert!(
+        after > before + px.len() / 20,
+        "coverage layer not visible: {before} green pixels without it, {after} with it"
+    );
+}
+
+/// A coverage file in the format `skylane coverage` writes: 100 m cells, 2 minutes each,
+/// over 2 km round the plan's first depot; the union's features only.
+fn write_green_coverage(plan: &Plan, path: &Path) {
+    let m = &plan.mission;
+    let frame = skylane_planner::geo::LocalFrame::new(m.origin.lat_deg, m.origin.lon_deg);
+    let depot = frame.to_local(m.depots[0].lat_deg, m.depots[0].lon_deg);
+    let mut features = Vec::new();
+    for i in -10..10 {
+        for j in -10..10 {
+            let corner = |di: i32, dj: i32| {
+                let p = [depot[0] + 100.0 * (i + di) as f64, depot[1] + 100.0 * (j + dj) as f64];
+                let (lat, lon) = frame.to_geodetic(p);
+                format!("[{lon},{lat}]")
+            };
+            let ring = [(0, 0), (1, 0), (1, 1), (0, 1), (0, 0)].map(|(a, b)| corner(a, b));
+            features.push(format!(
+                r#"{{"type":"Feature","geometry":{{"type":"Polygon","coordinates":[[{}]]}},"properties":{{"depot":"all","drone_type":"all","minutes":2.0}}}}"#,
+                ring.join(",")
+            ));
+        }
+    }
+    let text = format!(
+        r#"{{"type":"FeatureCollection","cell_m":100.0,"features":[{}]}}"#,
+        features.join(",")
+    );
+    std::fs::write(path, text).unwrap();
 }
 
 #[test]
