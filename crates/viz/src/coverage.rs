@@ -57,7 +57,10 @@ pub fn coverage_mesh(layer: &CoverageLayer) -> MeshData {
     let mut mesh = MeshData::default();
     for area in &layer.areas {
         // The ring is closed: its last point repeats the first.
-        let ring = &area.ring_m[..area.ring_m.len() - 1];
+        let ring = &area.ring_m[..area.ring_m.len().saturating_sub(1)];
+        if ring.len() < 3 {
+            continue;
+        }
         let color = minutes_color(area.minutes, full);
         let corner = |p: [f64; 2]| ground_to_bevy(p, LAYER_HEIGHT_M);
         for pair in ring[1..].windows(2) {
@@ -117,6 +120,11 @@ mod tests {
             CoverageLayer { areas: vec![square([0.0, 0.0], 5.0), square([50.0, 0.0], 25.0)] };
         let mesh = coverage_mesh(&layer);
         assert_eq!(mesh.triangle_count(), 4);
+        // A degenerate outline (not from the reader, which refuses it) draws nothing.
+        let mut with_degenerate = layer.clone();
+        let line = CoverageArea { ring_m: vec![[0.0, 0.0], [1.0, 1.0]], minutes: 1.0 };
+        with_degenerate.areas.push(line);
+        assert_eq!(coverage_mesh(&with_degenerate).triangle_count(), 4);
         assert!(mesh.positions.iter().all(|p| (p[1] - LAYER_HEIGHT_M as f32).abs() < 1e-5));
         assert!(mesh.normals.iter().all(|n| *n == [0.0, 1.0, 0.0]));
         // Counter-clockwise seen from above: every triangle's geometric normal is up.
