@@ -4,6 +4,8 @@
 //! the outcome records the locker, and no locker ever holds more parcels than it has
 //! compartments (a parcel occupies one from its delivery until `hold_h` later).
 
+use std::collections::HashMap;
+
 use super::{Rule, Violation};
 use crate::ground::roads::RoadGraph;
 use crate::mission::{Locker, Mission, Order};
@@ -23,14 +25,15 @@ pub(super) fn check_lockers(
     out: &mut Vec<Violation>,
 ) {
     let m = &plan.mission;
-    check_recorded_lockers(plan, out);
+    let orders = OrdersById::new(m);
+    check_recorded_lockers(plan, &orders, out);
     for f in plan.flights.iter().filter(|f| f.delivers()) {
-        let Some((order, locker)) = order_and_locker(m, &f.order_id) else { continue };
+        let Some((order, locker)) = orders.with_locker(&f.order_id) else { continue };
         check_drone_delivery(world, f, order, locker, out);
     }
     for r in &plan.van_routes {
         for stop in &r.stops {
-            let Some((_, locker)) = order_and_locker(m, &stop.order_id) else { continue };
+            let Some((_, locker)) = orders.with_locker(&stop.order_id) else { continue };
             let broken = |msg: String| {
                 Violation::new(Rule::Locker, msg)
                     .order(&stop.order_id)
@@ -54,21 +57,45 @@ pub(super) fn check_lockers(
         }
     }
     for locker in &m.lockers {
-        check_occupancy(plan, locker, out);
-        check_pad(plan, locker, out);
+        check_occupancy(plan, &orders, locker, out);
+        check_pad(plan, &orders, locker, out);
     }
 }
 
-/// The order `order_id` and its locker, when it names one of the mission's.
-fn order_and_locker<'m>(m: &'m Mission, order_id: &str) -> Option<(&'m Order, &'m Locker)> {
-    let order = m.orders.iter().find(|o| o.id == order_id)?;
-    Some((order, m.locker_of(order)?))
+/// The mission's orders by id, built once so that every flight, stop and outcome finds
+/// its order without a scan of the mission (ids are unique: the mission's own checks run
+/// before these).
+struct OrdersById<'m> {
+    mission: &'m Mission,
+    by_id: HashMap<&'m str, &'m Order>,
+}
+
+impl<'m> OrdersById<'m> {
+    fn new(mission: &'m Mission) -> Self {
+        OrdersById { mission, by_id: mission.orders.iter().map(|o| (o.id.as_str(), o)).collect() }
+    }
+
+    /// The order `order_id`, if the mission has it.
+    fn get(&self, order_id: &str) -> Option<&'m Order> {
+        self.by_id.get(order_id).copied()
+    }
+
+    /// The order `order_id` and its locker, when it names one of the mission's.
+    fn with_locker(&self, order_id: &str) -> Option<(&'m Order, &'m Locker)> {
+        let order = self.get(order_id)?;
+        Some((order, self.mission.locker_of(order)?))
+    }
+
+    /// Whether order `order_id` goes to `locker`.
+    fn goes_to(&self, order_id: &str, locker: &Locker) -> bool {
+        self.with_locker(order_id).is_some_and(|(_, l)| l.id == locker.id)
+    }
 }
 
 /// Each outcome records the locker of a delivered locker order, and no other.
-fn check_recorded_lockers(plan: &Plan, out: &mut Vec<Violation>) {
+fn check_recorded_lockers(plan: &Plan, orders: &OrdersById<'_>, out: &mut Vec<Violation>) {
     for o in &plan.outcomes {
-        let Some(order) = plan.mission.orders.iter().find(|m| m.id == o.order_id) else {
+        let Some(order) = orders.get(&o.order_id) else {
             continue;
         };
         let expected = match o.outcome {
@@ -126,9 +153,8 @@ fn on_pad_interval(f: &Flight) -> Option<(f64, f64)> {
 
 /// Every delivery into `locker`: (time, order id), from the flights that release their
 /// parcel there and the van stops that serve its orders.
-fn deliveries<'p>(plan: &'p Plan, locker: &Locker) -> Vec<(f64, &'p str)> {
-    let to_here =
-        |id: &str| order_and_locker(&plan.mission, id).is_some_and(|(_, l)| l.id == locker.id);
+fn deliveries<'p>(plan: &'p Plan, orders: &OrdersById<'_>, locker: &Locker) -> Vec<(f64, &'p str)> {
+    let to_here = |id: &str| orders.goes_to(id, locker);
     let mut out: Vec<(f64, &str)> = Vec::new();
     for f in plan.flights.iter().filter(|f| f.delivers() && to_here(&f.order_id)) {
         if let Some((_, end)) = on_pad_interval(f) {
@@ -146,8 +172,13 @@ fn deliveries<'p>(plan: &'p Plan, locker: &Locker) -> Vec<(f64, &'p str)> {
 
 /// The parcels in `locker` never outnumber its compartments: each occupies one
 /// from its delivery for the locker's hold time.
-fn check_occupancy(plan: &Plan, locker: &Locker, out: &mut Vec<Violation>) {
-    let parcels = deliveries(plan, locker);
+fn check_occupancy(
+    plan: &Plan,
+    orders: &OrdersById<'_>,
+    locker: &Locker,
+    out: &mut Vec<Violation>,
+) {
+    let parcels = deliveries(plan, orders, locker);
     let hold = locker.hold_s();
     for (k, &(t, order_id)) in parcels.iter().enumerate() {
         // Occupancy rises only at a delivery: count the parcels still in at each one.
@@ -164,13 +195,11 @@ fn check_occupancy(plan: &Plan, locker: &Locker, out: &mut Vec<Violation>) {
 }
 
 /// One drone at a time on `locker`'s pad.
-fn check_pad(plan: &Plan, locker: &Locker, out: &mut Vec<Violation>) {
+fn check_pad(plan: &Plan, orders: &OrdersById<'_>, locker: &Locker, out: &mut Vec<Violation>) {
     let on_pad: Vec<(&Flight, (f64, f64))> = plan
         .flights
         .iter()
-        .filter(|f| {
-            order_and_locker(&plan.mission, &f.order_id).is_some_and(|(_, l)| l.id == locker.id)
-        })
+        .filter(|f| orders.goes_to(&f.order_id, locker))
         .filter_map(|f| Some((f, on_pad_interval(f)?)))
         .collect();
     for (i, (a, ta)) in on_pad.iter().enumerate() {
