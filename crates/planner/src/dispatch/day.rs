@@ -107,26 +107,19 @@ impl<'p> FlightOptions<'p> {
         }
     }
 
-    /// Computes the options of every order in `needed`, and of the orders after them in
-    /// `upcoming` up to [`OPTIONS_AHEAD`] in all, in parallel.
-    fn ensure(
-        &mut self,
-        d: &Dispatcher<'_>,
-        mission: &Mission,
-        needed: &[usize],
-        upcoming: &[usize],
-    ) {
-        if needed.iter().all(|&i| self.by_order[i].is_some()) {
+    /// Computes the options of the first `batch` orders of `pending` (the orders being
+    /// decided), and of the pending orders after them up to [`OPTIONS_AHEAD`] in all, in
+    /// parallel.
+    fn ensure(&mut self, d: &Dispatcher<'_>, mission: &Mission, pending: &[usize], batch: usize) {
+        if pending[..batch].iter().all(|&i| self.by_order[i].is_some()) {
             return;
         }
-        let missing: Vec<usize> = upcoming
+        // The batch's missing orders come first, so the window always holds them.
+        let missing: Vec<usize> = pending
             .iter()
             .copied()
             .filter(|&i| self.by_order[i].is_none())
-            .take(OPTIONS_AHEAD.max(needed.len()))
-            .chain(needed.iter().copied().filter(|&i| self.by_order[i].is_none()))
-            .collect::<std::collections::BTreeSet<usize>>()
-            .into_iter()
+            .take(OPTIONS_AHEAD.max(batch))
             .collect();
         let computed: Vec<(usize, Vec<TemplateOption>)> = missing
             .par_iter()
@@ -183,7 +176,7 @@ fn assign_drones(
             .copied()
             .take_while(|&i| orders[i].placed_at.seconds() <= decide_at)
             .collect();
-        options.ensure(d, mission, &batch, &pending);
+        options.ensure(d, mission, &pending, batch.len());
         let chosen = most_regret(d, mission, options, &batch, &mut out.why_not);
         for &i in batch.iter().filter(|&&i| out.why_not[i].is_some()) {
             options.forget(i);
