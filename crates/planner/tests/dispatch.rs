@@ -139,6 +139,16 @@ fn an_order_too_heavy_for_every_drone_goes_by_van() {
     assert!(route.distance_m > 0.0 && route.times_s.windows(2).all(|w| w[1] >= w[0]));
 }
 
+/// The reasons the van side gives (no road, no vans, too big, no wave, nothing at all):
+/// never why an order is not flown.
+const VAN_SIDE: [ReasonKind; 5] = [
+    ReasonKind::NoRoad,
+    ReasonKind::NoVans,
+    ReasonKind::NoVehicle,
+    ReasonKind::TooBigForVan,
+    ReasonKind::Van,
+];
+
 #[test]
 fn a_whole_monaco_day_is_accounted_for_and_verified() {
     let day =
@@ -155,13 +165,11 @@ fn a_whole_monaco_day_is_accounted_for_and_verified() {
     assert_one_answer(&day.mission, &day.world, &plan);
     // Every van order says why it is not flown, with a reason on the drone side (the
     // van side's kinds would mean a van order that no van took).
-    let van_side =
-        [ReasonKind::NoRoad, ReasonKind::NoVans, ReasonKind::TooBigForVan, ReasonKind::Van];
     for o in &plan.outcomes {
         if let Outcome::Van { reason, .. } = &o.outcome {
             let kind = reason.main_kind();
             assert!(
-                kind.is_some_and(|k| !van_side.contains(&k)),
+                kind.is_some_and(|k| !VAN_SIDE.contains(&k)),
                 "order {}: van reason {reason:?}",
                 o.order_id
             );
@@ -181,13 +189,6 @@ fn assert_one_answer(
     plan: &skylane_planner::plan::Plan,
 ) {
     let contention = [ReasonKind::Late, ReasonKind::Airspace];
-    let van_side = [
-        ReasonKind::NoRoad,
-        ReasonKind::NoVans,
-        ReasonKind::NoVehicle,
-        ReasonKind::TooBigForVan,
-        ReasonKind::Van,
-    ];
     let d = Dispatcher::new(mission, world);
     let (mut same, mut freed) = (0, 0);
     for o in &mission.orders {
@@ -205,7 +206,7 @@ fn assert_one_answer(
                 reason
                     .iter()
                     .map(|r| r.kind)
-                    .find(|k| !van_side.contains(k))
+                    .find(|k| !VAN_SIDE.contains(k))
                     .unwrap_or(ReasonKind::Service),
             ),
         };
