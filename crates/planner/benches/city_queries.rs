@@ -29,7 +29,11 @@ fn main() {
     let path = arg.map(PathBuf::from).unwrap_or_else(|| {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../missions/monaco.ron")
     });
-    let loaded = load_mission(&path).expect("mission loads");
+    // The mission is the user's argument: a bad one is an error message, not a panic.
+    let loaded = load_mission(&path).unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        std::process::exit(2)
+    });
     println!("{}", path.display());
     let (m, w) = (&loaded.mission, &loaded.world);
     // The same query set as `skylane export-scene` (peer comparisons).

@@ -36,7 +36,11 @@ fn main() {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../missions/monaco-day.ron")
     });
     let t = Instant::now();
-    let loaded = load_mission(&path).expect("day mission loads");
+    // The mission is the user's argument: a bad one is an error message, not a panic.
+    let loaded = load_mission(&path).unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        std::process::exit(2)
+    });
     let load_s = t.elapsed().as_secs_f64();
     let threads = rayon::current_num_threads();
     println!(
