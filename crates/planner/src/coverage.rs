@@ -303,38 +303,56 @@ fn coverage_of(
         .iter()
         .map(|(nest, g)| group_mission(mission, world, &cov, nest, g, config))
         .collect();
-    let dispatchers: Vec<Dispatcher> =
-        group_missions.iter().map(|m| Dispatcher::new(m, world)).collect();
-    // The per-nest shortest-path trees are most of the work: build them all at once, in
-    // parallel over nests and cruise layers, before any quote waits on one.
-    dispatchers.par_iter().for_each(Dispatcher::warm_up);
+    // Every group's planning area is the whole grid (see `group_mission`), so all share
+    // the first dispatcher's planners: the layers are rasterised once, and groups at the
+    // same nest share its trees.
+    let dispatchers: Vec<Dispatcher> = match group_missions.split_first() {
+        Some((first, rest)) => {
+            let lead = Dispatcher::new(first, world);
+            lead.build_planners();
+            let shared = lead.planners();
+            std::iter::once(lead)
+                .chain(rest.iter().map(|m| Dispatcher::new(m, world).with_planners(shared.clone())))
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    let centres: Vec<[f64; 2]> = cells.iter().map(|&c| cov.centre_m(c)).collect();
+    // Groups run in parallel, each growing its nest's trees only as far as its quotes
+    // need (the paths are those of the complete trees either way): higher cruise layers
+    // are searched only where the lower ones detour, so their trees stay partial.
+    let results: Vec<GroupResult> = groups
+        .par_iter()
+        .zip(&group_missions)
+        .zip(&dispatchers)
+        .map(|(((_, g), one), dispatcher)| {
+            let (cell_minutes, cell_quotes) =
+                quote_points(world, one, dispatcher, &centres, config);
+            let (door_minutes, door_quotes) =
+                quote_points(world, one, dispatcher, &addresses, config);
+            let spec = one.drone_spec(g).map(|s| s.name.clone());
+            GroupResult { spec, cell_minutes, door_minutes, quotes: cell_quotes + door_quotes }
+        })
+        .collect();
     let mut best: Vec<Option<f64>> = vec![None; cells.len()];
-    for (((nest, g), one), dispatcher) in groups.iter().zip(&group_missions).zip(&dispatchers) {
-        let Some(spec) = one.drone_spec(g) else { continue };
-        let centres: Vec<[f64; 2]> = cells.iter().map(|&c| cov.centre_m(c)).collect();
-        let (minutes, quotes) = quote_points(world, one, dispatcher, &centres, config);
-        cov.quotes += quotes;
-        let covered: Vec<CoveredCell> = cells
-            .iter()
-            .zip(&minutes)
-            .filter_map(|(&index, m)| m.map(|minutes| CoveredCell { index, minutes }))
-            .collect();
-        for (b, m) in best.iter_mut().zip(&minutes) {
+    for ((nest, _), r) in groups.iter().zip(results) {
+        let Some(drone_type) = r.spec else { continue };
+        cov.quotes += r.quotes;
+        for (b, m) in best.iter_mut().zip(&r.cell_minutes) {
             *b = faster(*b, *m);
         }
-        let (at_doors, quotes) = quote_points(world, one, dispatcher, &addresses, config);
-        cov.quotes += quotes;
-        for (b, m) in cov.address_minutes.iter_mut().zip(at_doors) {
+        for (b, m) in cov.address_minutes.iter_mut().zip(r.door_minutes) {
             *b = faster(*b, m);
         }
         if !with_cells {
             continue;
         }
-        cov.groups.push(GroupCoverage {
-            depot_id: nest.id.clone(),
-            drone_type: spec.name.clone(),
-            cells: covered,
-        });
+        let covered: Vec<CoveredCell> = cells
+            .iter()
+            .zip(&r.cell_minutes)
+            .filter_map(|(&index, m)| m.map(|minutes| CoveredCell { index, minutes }))
+            .collect();
+        cov.groups.push(GroupCoverage { depot_id: nest.id.clone(), drone_type, cells: covered });
     }
     cov.union = cells
         .iter()
@@ -360,6 +378,15 @@ pub fn nest_minutes(
     let one = group_mission(mission, world, cov, nest, group, config);
     let dispatcher = Dispatcher::new(&one, world);
     quote_points(world, &one, &dispatcher, points, config).0
+}
+
+/// One group's quotes: its drone type's name (`None` when the mission does not know the
+/// type), the minutes to each cell centre and to each address, and how many were quoted.
+struct GroupResult {
+    spec: Option<String>,
+    cell_minutes: Vec<Option<f64>>,
+    door_minutes: Vec<Option<f64>>,
+    quotes: usize,
 }
 
 fn faster(a: Option<f64>, b: Option<f64>) -> Option<f64> {

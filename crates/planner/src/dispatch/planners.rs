@@ -52,13 +52,19 @@ impl<'w> Dispatcher<'w> {
     /// trees on every cruise layer of each. A live dispatcher calls it once before its
     /// first quote, so that quotes pay for searches only.
     pub fn warm_up(&self) {
-        let planners: Vec<Arc<CityPlanner<'w>>> =
-            self.zone_sets().par_iter().map(|o| self.planner_for(o)).collect();
+        let planners = self.build_planners();
         let jobs: Vec<(&Arc<CityPlanner<'w>>, [f64; 2])> = planners
             .iter()
             .flat_map(|p| self.nests.iter().map(move |&n| (p, self.depot_xy[n])))
             .collect();
         jobs.par_iter().for_each(|(p, xy)| p.prepare_depot(*xy));
+    }
+
+    /// Builds the planner of every set of time-windowed zones the mission's orders meet
+    /// (the occupancy layers, no trees yet), so that [`Dispatcher::planners`] can share
+    /// them all; returns them.
+    pub fn build_planners(&self) -> Vec<Arc<CityPlanner<'w>>> {
+        self.zone_sets().par_iter().map(|o| self.planner_for(o)).collect()
     }
 
     /// The city planners built so far (one per set of active zones, each with the trees
