@@ -175,8 +175,9 @@ impl<'w> CityPlanner<'w> {
         let endpoint_clearance_m = endpoint_clearances(cruise_margin_m, &config, inflate);
         let narrowest = endpoint_clearance_m.iter().copied().fold(f32::INFINITY, f32::min);
         let grid = raster::Grid { area, nx, ny, cell_m: cell };
+        // Layers are independent of each other: rasterise them in parallel.
         let layers = alts
-            .iter()
+            .par_iter()
             .enumerate()
             .map(|(index, &alt_m)| {
                 Layer::rasterise(world, span, &grid, index, alt_m, inflate, narrowest)
