@@ -134,3 +134,37 @@ fn drones_take_the_locker_pad_one_at_a_time() {
         assert!(w[0].1 < w[1].0, "two drones on the pad at once: {w:?}");
     }
 }
+
+/// The live dispatcher answers locker orders as the day plan does: an order no drone
+/// takes is refused, not promised a van, when its locker takes no van or has no
+/// compartment left over the van's window, and a van it does promise holds one.
+#[test]
+fn the_dispatcher_never_promises_a_van_the_locker_refuses() {
+    use skylane_planner::dispatch::{Dispatcher, QuoteMode};
+    let loaded = lockers();
+    let mut m = loaded.mission.clone();
+    let l = m.lockers.iter_mut().find(|l| l.id == "locker-place-d-armes").unwrap();
+    l.kind = skylane_planner::mission::LockerKind::Drone;
+    set_locker(&mut m, "locker-port", 1, 24.0);
+    let order = |id: &str| m.orders.iter().find(|o| o.id == id).unwrap().clone();
+    let mut d = Dispatcher::new(&m, &loaded.world);
+    // L02 is same-day (vans only) to a drones-only locker.
+    let QuoteMode::Refused { reason } = d.quote(&order("L02")).mode else {
+        panic!("L02 promised a vehicle")
+    };
+    assert!(reason.to_string().contains("takes no delivery by vans"), "{reason}");
+    // L03 (same-day) takes locker-port's one compartment by van; L04 (express, vans-only
+    // locker) then finds none, as in the day plan.
+    assert!(matches!(d.commit(&order("L03")).mode, QuoteMode::Van { .. }));
+    let QuoteMode::Refused { reason } = d.quote(&order("L04")).mode else {
+        panic!("L04 promised a vehicle")
+    };
+    assert!(
+        reason.to_string().contains("locker-port has no free compartment of its 1"),
+        "{reason}"
+    );
+    let plan = planned(&loaded, &m);
+    assert!(matches!(outcome(&plan, "L02"), Outcome::Rejected { .. }));
+    assert!(matches!(outcome(&plan, "L03"), Outcome::Van { .. }));
+    assert!(matches!(outcome(&plan, "L04"), Outcome::Rejected { .. }));
+}

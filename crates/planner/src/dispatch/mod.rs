@@ -307,7 +307,7 @@ impl<'w> Dispatcher<'w> {
     fn quote_with(&self, order: &Order) -> (Quote, Option<Booking>) {
         let (mode, booking) = if !matches!(order.service, Service::Express) {
             // One engine, one answer: the day plan flies express orders only.
-            (self.not_by_drone(service_by_van()), None)
+            (self.not_by_drone(order, service_by_van()), None)
         } else {
             match self.nearest_first(order) {
                 Ok(b) => {
@@ -322,18 +322,35 @@ impl<'w> Dispatcher<'w> {
                     };
                     (mode, Some(b))
                 }
-                Err(reason) => (self.not_by_drone(reason), None),
+                Err(reason) => (self.not_by_drone(order, reason), None),
             }
         };
         (Quote { order_id: order.id.clone(), mode }, booking)
     }
 
-    fn not_by_drone(&self, reason: Reasons) -> QuoteMode {
-        if self.mission.fleet.vans.iter().any(|v| v.count > 0) {
-            QuoteMode::Van { reason }
-        } else {
-            QuoteMode::Refused { reason }
+    /// The answer for an order no drone takes (`reason`): a van, unless there are none
+    /// or the order's locker refuses vans or has no compartment over the van's window,
+    /// as the day plan's van stage decides.
+    fn not_by_drone(&self, order: &Order, reason: Reasons) -> QuoteMode {
+        if !self.mission.fleet.vans.iter().any(|v| v.count > 0) {
+            return QuoteMode::Refused { reason };
         }
+        let (from, to) = self.van_window(order);
+        let locker = lockers::kind_refuses(&self.mission, order, false)
+            .map_or_else(|| self.lockers.room(&self.mission, order, from, to).err(), Some);
+        match locker {
+            Some(why) => QuoteMode::Refused { reason: reason.then(Reasons::from(why)) },
+            None => QuoteMode::Van { reason },
+        }
+    }
+
+    /// When a van could bring `order`: from its pick-and-load time to its window's end
+    /// (the end of the van shifts without a window), as the day plan's van stage counts.
+    fn van_window(&self, order: &Order) -> (f64, f64) {
+        let vans = &self.mission.fleet.vans;
+        let shift_end = vans.iter().map(|v| v.shift_end.seconds()).fold(0.0, f64::max);
+        let ready = order.placed_at.seconds() + self.mission.policy.pick_load_s;
+        vans::window_of(order, ready, shift_end)
     }
 
     /// How `order` would be served now, without booking anything. A drone quote keeps
@@ -350,6 +367,10 @@ impl<'w> Dispatcher<'w> {
                 self.book(order, b);
             }
             None if matches!(quote.mode, QuoteMode::Van { .. }) => {
+                // The quote found the locker's room over the van's window: hold it.
+                let (from, to) = self.van_window(order);
+                let held = self.lockers.book(&self.mission, order, from, to);
+                debug_assert!(held.is_ok(), "a van quote checked the locker's room");
                 self.van_queue.push(order.id.clone());
             }
             None => {}

@@ -22,7 +22,7 @@ use crate::ground::roads::{NodeId, RoadGraph};
 use crate::ground::vrptw::{
     self, check_feasibility, Matrix, Node, SolverOptions, Violation, VrptwProblem,
 };
-use crate::mission::{Mission, Service};
+use crate::mission::{Mission, Order, Service};
 use crate::plan::{Reason, ReasonKind, VanRoute, VanStop};
 
 /// Time between van departures, s.
@@ -487,7 +487,12 @@ pub(crate) fn window(
     ready_s: f64,
     shift_end_s: f64,
 ) -> (f64, f64) {
-    match mission.orders[order].service {
+    window_of(&mission.orders[order], ready_s, shift_end_s)
+}
+
+/// [`window`] of an order that need not be one of the mission's (a live quote).
+pub(crate) fn window_of(order: &Order, ready_s: f64, shift_end_s: f64) -> (f64, f64) {
+    match order.service {
         Service::Window(w) => (w.from.seconds().max(ready_s), w.to.seconds()),
         Service::SameDay | Service::Express => (ready_s, shift_end_s),
     }
