@@ -155,3 +155,49 @@ fn locker_orders_go_by_drone_and_van_and_edits_are_caught() {
     assert_ne!(code, Some(0), "{text}");
     assert!(text.contains("locker locker-place-d-armes takes no drone deliveries"), "{text}");
 }
+
+/// `skylane export` writes a locker delivery as a payload place onto the locker's pad
+/// (`MAV_CMD_NAV_PAYLOAD_PLACE`, descending at most the planned descent plus 1 m), not
+/// as a winch lowered from hover height.
+#[test]
+fn a_locker_flight_exports_as_a_payload_place_on_the_pad() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = plan_lockers(tmp.path(), "2");
+    let plan_path = out.join("plan.ron");
+    let plan =
+        Plan::from_ron_str(&std::fs::read_to_string(&plan_path).unwrap(), &plan_path).unwrap();
+    let Outcome::Drone { flight } = *outcome(&plan, "L01") else { panic!("L01 not flown") };
+    let f = &plan.flights[flight];
+    // The descent starts at cruise altitude and ends on the pad, where the parcel is
+    // released.
+    let top = f.samples.iter().map(|s| s.pos_m[2]).fold(f64::MIN, f64::max);
+    let pad = f.samples.iter().find(|s| s.phase == Phase::Lowering).unwrap().pos_m[2];
+    let home = f.samples[0].pos_m[2];
+    let missions = tmp.path().join("missions");
+    let run = skylane(&[
+        "export".as_ref(),
+        plan_path.as_os_str(),
+        "-o".as_ref(),
+        missions.as_os_str(),
+        "--format".as_ref(),
+        "qgc-plan".as_ref(),
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    let file = std::fs::read_dir(&missions)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("L01"))
+        .expect("L01's mission file");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let items = doc["mission"]["items"].as_array().unwrap();
+    let commands: Vec<u64> = items.iter().map(|i| i["command"].as_u64().unwrap()).collect();
+    assert!(!commands.contains(&42600), "no winch at a locker: {commands:?}");
+    let place: Vec<&serde_json::Value> = items.iter().filter(|i| i["command"] == 94).collect();
+    assert_eq!(place.len(), 1, "{commands:?}");
+    let params = place[0]["params"].as_array().unwrap();
+    let max_descent = params[0].as_f64().unwrap();
+    approx::assert_abs_diff_eq!(max_descent, top - pad + 1.0, epsilon = 1e-3);
+    approx::assert_abs_diff_eq!(params[6].as_f64().unwrap(), top - home, epsilon = 1e-3);
+    assert!(!commands.contains(&211), "payload place releases by itself: {commands:?}");
+}

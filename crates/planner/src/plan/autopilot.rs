@@ -18,7 +18,12 @@
 //!    and at every phase boundary (top of the delivery descent, hover point, top of the
 //!    climb, above the pad);
 //! 5. the delivery at hover height (see [`Release`]), its hold time taken from the
-//!    samples as `MAV_CMD_NAV_LOITER_TIME` at the hover point;
+//!    samples as `MAV_CMD_NAV_LOITER_TIME` at the hover point; at a locker, where the
+//!    drone lands on the locker's pad instead of hovering, one
+//!    `MAV_CMD_NAV_PAYLOAD_PLACE` over the pad replaces the descent and the release
+//!    (the autopilot descends until it touches the pad, releases, and climbs back; how
+//!    long it waits on the pad is its own payload-place setting, the plan's hold is the
+//!    samples' `Lowering` time);
 //! 6. the climb, the return along the path's corners, and `MAV_CMD_NAV_LAND` on the pad.
 //!
 //! Every position item uses `MAV_FRAME_GLOBAL_RELATIVE_ALT` (altitudes in metres above
@@ -34,6 +39,7 @@
 //! - Command numbers, parameters and enum values: MAVLink `common.xml` as shipped in
 //!   pymavlink 2.4.50 (`pymavlink.dialects.v20.common`): `MAV_CMD_NAV_WAYPOINT` = 16,
 //!   `MAV_CMD_NAV_LOITER_TIME` = 19, `MAV_CMD_NAV_LAND` = 21, `MAV_CMD_NAV_TAKEOFF` = 22,
+//!   `MAV_CMD_NAV_PAYLOAD_PLACE` = 94 (param1: maximum descent, m),
 //!   `MAV_CMD_DO_CHANGE_SPEED` = 178 (`SPEED_TYPE_GROUNDSPEED` = 1),
 //!   `MAV_CMD_DO_GRIPPER` = 211 (`GRIPPER_ACTION_RELEASE` = 0), `MAV_CMD_DO_WINCH` =
 //!   42600 (`WINCH_RELATIVE_LENGTH_CONTROL` = 1), `MAV_FRAME_GLOBAL` = 0,
@@ -66,6 +72,10 @@ pub mod mav_cmd {
     pub const NAV_LAND: u16 = 21;
     /// `MAV_CMD_NAV_TAKEOFF`: climb vertically to an altitude.
     pub const NAV_TAKEOFF: u16 = 22;
+    /// `MAV_CMD_NAV_PAYLOAD_PLACE`: fly to a position, descend until the payload is on
+    /// the ground (param1: the most it may descend, m), release it, climb back to the
+    /// altitude the descent started from.
+    pub const NAV_PAYLOAD_PLACE: u16 = 94;
     /// `MAV_CMD_DO_CHANGE_SPEED`: param1 speed type, param2 speed (m/s), param3 throttle.
     pub const DO_CHANGE_SPEED: u16 = 178;
     /// `MAV_CMD_DO_GRIPPER`: param1 gripper id, param2 action.
@@ -295,6 +305,7 @@ pub fn flight_mission(plan: &Plan, index: usize, release: Release) -> FlightMiss
     let wps = waypoint_samples(s);
     let mut speed_set: Option<f64> = None;
     let mut took_off = false;
+    let at_locker = plan.outcomes.iter().any(|o| o.order_id == f.order_id && o.locker.is_some());
     for w in wps.windows(2) {
         let (a, b) = (w[0], w[1]);
         let phase = s[a].phase;
@@ -335,6 +346,22 @@ pub fn flight_mission(plan: &Plan, index: usize, release: Release) -> FlightMiss
                     alt,
                 ));
             }
+            Phase::DeliveryDescent if at_locker => {
+                // Onto the locker's pad: the autopilot finds the pad itself; 1 m more
+                // descent than planned absorbs the pad's height error.
+                let (_, _, top) = geo(s[a].pos_m);
+                let max_descent_m = s[a].pos_m[2] - s[b].pos_m[2] + 1.0;
+                items.push(MissionItem::at(
+                    mav_cmd::NAV_PAYLOAD_PLACE,
+                    [max_descent_m, 0.0, 0.0, nan],
+                    lat,
+                    lon,
+                    top,
+                ));
+            }
+            // Payload place released the parcel on the pad, and climbs back by itself
+            // to where the climb's waypoint is.
+            Phase::Lowering if at_locker => {}
             Phase::Lowering => {
                 let hold = s[b].t_s - s[a].t_s;
                 let height = s[a].pos_m[2] - s[0].pos_m[2];
