@@ -168,3 +168,35 @@ fn the_dispatcher_never_promises_a_van_the_locker_refuses() {
     assert!(matches!(outcome(&plan, "L03"), Outcome::Van { .. }));
     assert!(matches!(outcome(&plan, "L04"), Outcome::Rejected { .. }));
 }
+
+/// A locker vans must reach but no drivable road comes within 250 m of is refused at
+/// load with the distance; the same spot is fine for a drones-only locker.
+#[test]
+fn a_van_locker_far_from_any_road_is_refused() {
+    use skylane_planner::dispatch::vans::MAX_SNAP_M;
+    use skylane_planner::ground::roads::RoadGraph;
+    let loaded = lockers();
+    let world = &loaded.world;
+    let graph = RoadGraph::from_roads(&world.roads);
+    let mut m = loaded.mission.clone();
+    let port = m.lockers.iter().position(|l| l.id == "locker-port").unwrap();
+    // Out to sea from the port, 25 m at a time, until the nearest road is 300 m away.
+    let start = world.frame.to_local(m.lockers[port].lat_deg, m.lockers[port].lon_deg);
+    let far = (1..400)
+        .map(|k| [start[0] + 25.0 * k as f64, start[1]])
+        .find(|&p| graph.nearest_node(p).is_some_and(|(_, d)| d > MAX_SNAP_M + 50.0))
+        .expect("open water east of the port");
+    assert!(world.building_at(far).is_none());
+    let (lat, lon) = world.frame.to_geodetic(far);
+    (m.lockers[port].lat_deg, m.lockers[port].lon_deg) = (lat, lon);
+    m.resolve_lockers();
+    let field = format!("lockers[{port}]");
+    let problems = world.mission_problems(&m);
+    let p = problems.iter().find(|p| p.field == field).expect("the van locker is refused");
+    assert!(p.message.contains("m from the nearest drivable road"), "{}", p.message);
+    assert!(p.message.contains("at most 250 m away"), "{}", p.message);
+    // A drones-only locker there needs no road.
+    m.lockers[port].kind = skylane_planner::mission::LockerKind::Drone;
+    let problems = world.mission_problems(&m);
+    assert!(problems.iter().all(|p| p.field != field), "{problems:?}");
+}
