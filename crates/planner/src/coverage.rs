@@ -5,11 +5,12 @@
 //! [`CoverageConfig::cell_m`]; the centre of each cell is an address. For every (nest,
 //! drone type) of the fleet, a [`Dispatcher`] with one drone of that type at that nest,
 //! free, quotes an order to every cell placed at [`CoverageConfig::placed_at_s`]: pick
-//! and load, the real path around buildings and active zones (the city planner and its
-//! per-nest shortest-path trees, built once per dispatcher), the timed trajectory, the
-//! energy with the reserve and the abort contingency, and the lowering. A cell is
-//! covered when the package is down within the promise; its minutes are the time from
-//! the order to the package on the ground. The union keeps, per cell, the fastest group.
+//! and load, the real path around buildings and active zones (the city planners, shared
+//! by all the groups, and their per-nest shortest-path trees, grown as far as the quotes
+//! need), the timed trajectory, the energy with the reserve and the abort contingency,
+//! and the lowering. A cell is covered when the package is down within the promise; its
+//! minutes are the time from the order to the package on the ground. The union keeps,
+//! per cell, the fastest group.
 //!
 //! Cells whose straight-line distance from a nest cannot be flown within the promise even
 //! at the type's top speed plus the wind are not quoted (a lower bound, so nothing
@@ -330,13 +331,18 @@ fn coverage_of(
                 quote_points(world, one, dispatcher, &centres, config);
             let (door_minutes, door_quotes) =
                 quote_points(world, one, dispatcher, &addresses, config);
-            let spec = one.drone_spec(g).map(|s| s.name.clone());
-            GroupResult { spec, cell_minutes, door_minutes, quotes: cell_quotes + door_quotes }
+            let drone_type = one.drone_spec(g).map(|s| s.name.clone());
+            GroupResult {
+                drone_type,
+                cell_minutes,
+                door_minutes,
+                quotes: cell_quotes + door_quotes,
+            }
         })
         .collect();
     let mut best: Vec<Option<f64>> = vec![None; cells.len()];
     for ((nest, _), r) in groups.iter().zip(results) {
-        let Some(drone_type) = r.spec else { continue };
+        let Some(drone_type) = r.drone_type else { continue };
         cov.quotes += r.quotes;
         for (b, m) in best.iter_mut().zip(&r.cell_minutes) {
             *b = faster(*b, *m);
@@ -383,7 +389,7 @@ pub fn nest_minutes(
 /// One group's quotes: its drone type's name (`None` when the mission does not know the
 /// type), the minutes to each cell centre and to each address, and how many were quoted.
 struct GroupResult {
-    spec: Option<String>,
+    drone_type: Option<String>,
     cell_minutes: Vec<Option<f64>>,
     door_minutes: Vec<Option<f64>>,
     quotes: usize,
