@@ -462,21 +462,28 @@ fn quote_points(
     let reach_m = budget_s.max(0.0) * (spec.max_speed_mps + wind);
     let nest_m = world.frame.to_local(nest.lat_deg, nest.lon_deg);
     let in_reach = |p: &[f64; 2]| (p[0] - nest_m[0]).hypot(p[1] - nest_m[1]) <= reach_m;
-    let quotes = points.iter().filter(|p| in_reach(p)).count();
-    let minutes = points
+    let mut far_first: Vec<usize> = (0..points.len()).filter(|&k| in_reach(&points[k])).collect();
+    // Farthest first: the first quotes grow the nest's trees almost as far as they will
+    // go, so the later ones mostly find their goals settled instead of waiting for a tree
+    // another thread is growing. The answers do not depend on the order.
+    let away = |k: usize| (points[k][0] - nest_m[0]).hypot(points[k][1] - nest_m[1]);
+    far_first.sort_by(|&a, &b| away(b).total_cmp(&away(a)).then(a.cmp(&b)));
+    let quoted: Vec<(usize, Option<f64>)> = far_first
         .par_iter()
-        .enumerate()
-        .map(|(k, p)| {
-            if !in_reach(p) {
-                return None;
-            }
-            let q = dispatcher.quote(&point_order(world, k, *p, config));
-            q.eta_s()
+        .map(|&k| {
+            let q = dispatcher.quote(&point_order(world, k, points[k], config));
+            let minutes = q
+                .eta_s()
                 .map(|eta| (eta - config.placed_at_s) / 60.0)
-                .filter(|m| *m <= config.promise_min + 1e-9)
+                .filter(|m| *m <= config.promise_min + 1e-9);
+            (k, minutes)
         })
         .collect();
-    (minutes, quotes)
+    let mut minutes = vec![None; points.len()];
+    for (k, m) in quoted {
+        minutes[k] = m;
+    }
+    (minutes, far_first.len())
 }
 
 #[cfg(test)]
