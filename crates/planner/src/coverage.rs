@@ -461,16 +461,21 @@ fn quote_points(
     let budget_s = config.promise_min * 60.0 - one.policy.pick_load_s;
     let reach_m = budget_s.max(0.0) * (spec.max_speed_mps + wind);
     let nest_m = world.frame.to_local(nest.lat_deg, nest.lon_deg);
-    let in_reach = |p: &[f64; 2]| (p[0] - nest_m[0]).hypot(p[1] - nest_m[1]) <= reach_m;
-    let mut far_first: Vec<usize> = (0..points.len()).filter(|&k| in_reach(&points[k])).collect();
-    // Farthest first: the first quotes grow the nest's trees almost as far as they will
-    // go, so the later ones mostly find their goals settled instead of waiting for a tree
-    // another thread is growing. The answers do not depend on the order.
-    let away = |k: usize| (points[k][0] - nest_m[0]).hypot(points[k][1] - nest_m[1]);
-    far_first.sort_by(|&a, &b| away(b).total_cmp(&away(a)).then(a.cmp(&b)));
+    // (distance from the nest, point index) of the points within reach, farthest first:
+    // the first quotes grow the nest's trees almost as far as they will go, so the later
+    // ones mostly find their goals settled instead of waiting for a tree another thread
+    // is growing. The answers do not depend on the order.
+    let mut far_first: Vec<(f64, usize)> = points
+        .iter()
+        .map(|p| (p[0] - nest_m[0]).hypot(p[1] - nest_m[1]))
+        .enumerate()
+        .filter(|&(_, d)| d <= reach_m)
+        .map(|(k, d)| (d, k))
+        .collect();
+    far_first.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     let quoted: Vec<(usize, Option<f64>)> = far_first
         .par_iter()
-        .map(|&k| {
+        .map(|&(_, k)| {
             let q = dispatcher.quote(&point_order(world, k, points[k], config));
             let minutes = q
                 .eta_s()

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use super::booking::{no_drones, PadFlights};
 use super::options::TemplateOption;
-use super::{lockers, service_by_van, vans, Dispatcher, SeparationStats};
+use super::{service_by_van, vans, Dispatcher, SeparationStats};
 use crate::ground::roads::RoadGraph;
 use crate::mission::{Mission, Order, Service};
 use crate::plan::{
@@ -250,7 +250,7 @@ fn route_van_orders(
     let frame = &world.frame;
     let dests: Vec<[f64; 2]> =
         mission.orders.iter().map(|o| frame.to_local(o.lat_deg, o.lon_deg)).collect();
-    let shift_end = mission.fleet.vans.iter().map(|v| v.shift_end.seconds()).fold(0.0, f64::max);
+    let shift_end = vans::last_shift_end_s(mission);
     let mut van_of: Vec<Option<VanResult>> = vec![None; n];
     let has_vans = mission.fleet.vans.iter().any(|v| v.count > 0);
     // The flights' compartments are booked; a van parcel books its compartment from the
@@ -262,9 +262,7 @@ fn route_van_orders(
         let ready = o.placed_at.seconds() + mission.policy.pick_load_s;
         let (from, to) = vans::window(mission, i, ready, shift_end);
         if has_vans {
-            let refused = lockers::kind_refuses(mission, o, false)
-                .map_or_else(|| compartments.book(mission, o, from, to).err(), Some);
-            if let Some(why) = refused {
+            if let Err(why) = compartments.book_van(mission, o, from, to) {
                 van_of[i] = Some(Err(Reasons::from(why)));
                 continue;
             }

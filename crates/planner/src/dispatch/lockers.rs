@@ -50,6 +50,35 @@ impl LockerLedger {
         Ok(())
     }
 
+    /// Why a van may not bring `order`'s parcel to its locker at some time in
+    /// `[earliest_s, latest_s]`: the locker takes no vans, or has no compartment over that
+    /// window and the hold ([`LockerLedger::room`]). `None` for an order without a locker.
+    pub fn van_refusal(
+        &self,
+        mission: &Mission,
+        order: &Order,
+        earliest_s: f64,
+        latest_s: f64,
+    ) -> Option<Reason> {
+        kind_refuses(mission, order, false)
+            .or_else(|| self.room(mission, order, earliest_s, latest_s).err())
+    }
+
+    /// [`LockerLedger::book`] for a van parcel: refused as [`LockerLedger::van_refusal`]
+    /// says, else its compartment is held over the whole window.
+    pub fn book_van(
+        &mut self,
+        mission: &Mission,
+        order: &Order,
+        earliest_s: f64,
+        latest_s: f64,
+    ) -> Result<(), Reason> {
+        match kind_refuses(mission, order, false) {
+            Some(why) => Err(why),
+            None => self.book(mission, order, earliest_s, latest_s),
+        }
+    }
+
     /// Records a parcel delivered into `order`'s locker (if it names one) at
     /// `delivered_s`, room or not: the ledger holds what was delivered.
     pub fn record(&mut self, mission: &Mission, order: &Order, delivered_s: f64) {

@@ -336,9 +336,7 @@ impl<'w> Dispatcher<'w> {
             return QuoteMode::Refused { reason };
         }
         let (from, to) = self.van_window(order);
-        let locker = lockers::kind_refuses(&self.mission, order, false)
-            .map_or_else(|| self.lockers.room(&self.mission, order, from, to).err(), Some);
-        match locker {
+        match self.lockers.van_refusal(&self.mission, order, from, to) {
             Some(why) => QuoteMode::Refused { reason: reason.then(Reasons::from(why)) },
             None => QuoteMode::Van { reason },
         }
@@ -347,10 +345,8 @@ impl<'w> Dispatcher<'w> {
     /// When a van could bring `order`: from its pick-and-load time to its window's end
     /// (the end of the van shifts without a window), as the day plan's van stage counts.
     fn van_window(&self, order: &Order) -> (f64, f64) {
-        let vans = &self.mission.fleet.vans;
-        let shift_end = vans.iter().map(|v| v.shift_end.seconds()).fold(0.0, f64::max);
         let ready = order.placed_at.seconds() + self.mission.policy.pick_load_s;
-        vans::window_of(order, ready, shift_end)
+        vans::window_of(order, ready, vans::last_shift_end_s(&self.mission))
     }
 
     /// How `order` would be served now, without booking anything. A drone quote keeps
@@ -369,7 +365,7 @@ impl<'w> Dispatcher<'w> {
             None if matches!(quote.mode, QuoteMode::Van { .. }) => {
                 // The quote found the locker's room over the van's window: hold it.
                 let (from, to) = self.van_window(order);
-                let held = self.lockers.book(&self.mission, order, from, to);
+                let held = self.lockers.book_van(&self.mission, order, from, to);
                 debug_assert!(held.is_ok(), "a van quote checked the locker's room");
                 self.van_queue.push(order.id.clone());
             }

@@ -490,6 +490,12 @@ pub(crate) fn window(
     window_of(&mission.orders[order], ready_s, shift_end_s)
 }
 
+/// When the last van shift of `mission` ends, s since midnight (0 without vans): the
+/// latest a van without a delivery window may bring a parcel.
+pub(crate) fn last_shift_end_s(mission: &Mission) -> f64 {
+    mission.fleet.vans.iter().map(|v| v.shift_end.seconds()).fold(0.0, f64::max)
+}
+
 /// [`window`] of an order that need not be one of the mission's (a live quote).
 pub(crate) fn window_of(order: &Order, ready_s: f64, shift_end_s: f64) -> (f64, f64) {
     match order.service {

@@ -765,7 +765,7 @@ impl Day<'_, '_> {
 fn van_deadline_s(mission: &Mission, i: usize) -> f64 {
     match mission.orders[i].service {
         Service::Window(w) => w.to.seconds(),
-        _ => mission.fleet.vans.iter().map(|v| v.shift_end.seconds()).fold(0.0, f64::max),
+        _ => crate::dispatch::vans::last_shift_end_s(mission),
     }
 }
 
