@@ -363,7 +363,7 @@ impl World {
         let (a, b) = ([xy[0], xy[1], from_z_m], [xy[0], xy[1], to_z_m]);
         let low = if from_z_m <= to_z_m { a } else { b };
         let skip = |o: ObstacleRef| self.is_pad_support(o, low);
-        self.axis_segment_clearance(a, b, span, margin_m + 0.01, &skip) >= margin_m + 0.01
+        self.axis_segment_clear(a, b, span, margin_m + 0.01, &skip)
     }
 
     /// Builds a world from parts (tests, synthetic scenes).
@@ -495,8 +495,7 @@ impl World {
         // Level and vertical segments (all the planner flies) have an exact closed form.
         if a[2] == b[2] || (a[0] == b[0] && a[1] == b[1]) {
             let no_skip = |_| false;
-            return self.axis_segment_clearance(a, b, span, margin_m + 0.01, &no_skip)
-                >= margin_m + 0.01;
+            return self.axis_segment_clear(a, b, span, margin_m + 0.01, &no_skip);
         }
         let d = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
         let len = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
@@ -517,35 +516,37 @@ impl World {
         }
     }
 
-    /// Exact distance, capped at `radius_m`, from a level or vertical segment to the
-    /// nearest obstacle active during `span`. For a prism (footprint x height interval)
-    /// and a level segment the distance is `sqrt(d_xy^2 + d_z^2)` with `d_xy` the planar
+    /// Whether a level or vertical segment keeps `clear_m` from every obstacle active
+    /// during `span` (exact). For a prism (footprint x height interval) and a level
+    /// segment the distance is `sqrt(d_xy^2 + d_z^2)` with `d_xy` the planar
     /// segment-to-footprint distance; for a vertical segment, `d_xy` is the point's
     /// distance and `d_z` the gap between the two height intervals. Obstacles `skip`
-    /// names are ignored.
-    fn axis_segment_clearance(
+    /// names are ignored. Each footprint is first measured by its bounding rectangle,
+    /// a lower bound: on a long segment the query box holds many buildings, and most
+    /// are ruled out by it without their polygon.
+    fn axis_segment_clear(
         &self,
         a: [f64; 3],
         b: [f64; 3],
         span: TimeSpan,
-        radius_m: f64,
+        clear_m: f64,
         skip: &dyn Fn(ObstacleRef) -> bool,
-    ) -> f64 {
+    ) -> bool {
         let query = Aabb::new(
             Vector::new(
-                a[0].min(b[0]) - radius_m,
-                a[1].min(b[1]) - radius_m,
-                a[2].min(b[2]) - radius_m,
+                a[0].min(b[0]) - clear_m,
+                a[1].min(b[1]) - clear_m,
+                a[2].min(b[2]) - clear_m,
             ),
             Vector::new(
-                a[0].max(b[0]) + radius_m,
-                a[1].max(b[1]) + radius_m,
-                a[2].max(b[2]) + radius_m,
+                a[0].max(b[0]) + clear_m,
+                a[1].max(b[1]) + clear_m,
+                a[2].max(b[2]) + clear_m,
             ),
         );
         let (z0, z1) = (a[2].min(b[2]), a[2].max(b[2]));
         let vertical = a[2] != b[2];
-        let mut best = radius_m;
+        let (a2, b2) = ([a[0], a[1]], [b[0], b[1]]);
         for leaf in self.bvh.intersect_aabb(&query) {
             let prism = &self.prisms[leaf as usize];
             if let ObstacleRef::Zone(z) = prism.obstacle {
@@ -563,21 +564,31 @@ impl World {
             } else {
                 0.0
             };
-            if dz >= best {
+            if dz >= clear_m {
+                continue;
+            }
+            let near = |dxy: f64| (dxy * dxy + dz * dz).sqrt() < clear_m;
+            let box_dxy = if vertical {
+                prism.bounds.distance(a2)
+            } else {
+                prism.bounds.segment_distance(a2, b2)
+            };
+            // The footprint lies inside its box, so it is at least as far (less a
+            // nanometre for rounding): no nearer than the box, no nearer at all.
+            if !near((box_dxy - 1e-9).max(0.0)) {
                 continue;
             }
             let footprint = self.footprint(prism.obstacle);
             let dxy = if vertical {
-                footprint.distance([a[0], a[1]])
+                footprint.distance(a2)
             } else {
-                footprint.segment_distance([a[0], a[1]], [b[0], b[1]])
+                footprint.segment_distance(a2, b2)
             };
-            best = best.min((dxy * dxy + dz * dz).sqrt());
-            if best <= 0.0 {
-                break;
+            if near(dxy) {
+                return false;
             }
         }
-        best
+        true
     }
 
     /// Problems with a mission that need the map to see: positions off the map, depots

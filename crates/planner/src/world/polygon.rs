@@ -40,6 +40,33 @@ impl Rect {
     pub fn contains(&self, p: [f64; 2]) -> bool {
         p[0] >= self.min[0] && p[0] <= self.max[0] && p[1] >= self.min[1] && p[1] <= self.max[1]
     }
+
+    /// Distance from `p` to the rectangle: 0 inside.
+    pub fn distance(&self, p: [f64; 2]) -> f64 {
+        let dx = (self.min[0] - p[0]).max(p[0] - self.max[0]).max(0.0);
+        let dy = (self.min[1] - p[1]).max(p[1] - self.max[1]).max(0.0);
+        dx.hypot(dy)
+    }
+
+    /// Distance from the segment `a`-`b` to the rectangle: 0 when it touches or crosses
+    /// it. A lower bound, a few times cheaper, of [`Polygon::segment_distance`] for any
+    /// polygon inside the rectangle.
+    pub fn segment_distance(&self, a: [f64; 2], b: [f64; 2]) -> f64 {
+        if self.contains(a) || self.contains(b) {
+            return 0.0;
+        }
+        let corners = [self.min, [self.max[0], self.min[1]], self.max, [self.min[0], self.max[1]]];
+        let mut best = self.distance(a).min(self.distance(b));
+        for i in 0..4 {
+            let (c, d) = (corners[i], corners[(i + 1) % 4]);
+            if segments_intersect(a, b, c, d) {
+                return 0.0;
+            }
+            // Two disjoint convex sets are closest at a vertex of one of them.
+            best = best.min(segment_point_distance(a, b, c));
+        }
+        best
+    }
 }
 
 impl Polygon {
@@ -98,22 +125,27 @@ impl Polygon {
         if self.contains(a) || self.contains(b) {
             return 0.0;
         }
-        let mut best = f64::INFINITY;
+        // Squared distances throughout: sqrt is monotone, so the root of the least
+        // square is the least distance, bit for bit.
+        let mut best2 = f64::INFINITY;
         for ring in std::iter::once(&self.outer).chain(self.holes.iter()) {
             let n = ring.len();
             for i in 0..n {
                 let (c, d) = (ring[i], ring[(i + 1) % n]);
-                if segments_intersect(a, b, c, d) {
+                if segments_cross(a, b, c, d) {
                     return 0.0;
                 }
-                let e = segment_point_distance(a, b, c)
-                    .min(segment_point_distance(a, b, d))
-                    .min(segment_point_distance(c, d, a))
-                    .min(segment_point_distance(c, d, b));
-                best = best.min(e);
+                let e2 = segment_point_distance2(a, b, c)
+                    .min(segment_point_distance2(a, b, d))
+                    .min(segment_point_distance2(c, d, a))
+                    .min(segment_point_distance2(c, d, b));
+                if e2 == 0.0 {
+                    return 0.0; // an end on the other segment: touching or overlapping
+                }
+                best2 = best2.min(e2);
             }
         }
-        best
+        best2.sqrt()
     }
 
     /// Area of the outer ring minus holes, m^2.
@@ -142,7 +174,13 @@ fn ring_contains(ring: &[[f64; 2]], p: [f64; 2]) -> bool {
     let mut j = n - 1;
     for i in 0..n {
         let (a, b) = (ring[i], ring[j]);
-        if segment_point_distance(a, b, p) < 1e-9 {
+        // The edge's box first: a point outside it by more than the tolerance is not on
+        // the edge, and the distance costs a division and a root.
+        let near_box = p[0] >= a[0].min(b[0]) - BOUNDARY_TOLERANCE_M
+            && p[0] <= a[0].max(b[0]) + BOUNDARY_TOLERANCE_M
+            && p[1] >= a[1].min(b[1]) - BOUNDARY_TOLERANCE_M
+            && p[1] <= a[1].max(b[1]) + BOUNDARY_TOLERANCE_M;
+        if near_box && segment_point_distance(a, b, p) < BOUNDARY_TOLERANCE_M {
             return true;
         }
         if (a[1] > p[1]) != (b[1] > p[1]) {
@@ -165,27 +203,38 @@ fn ring_distance(ring: &[[f64; 2]], p: [f64; 2]) -> f64 {
     best
 }
 
-/// Whether the closed segments `a`-`b` and `c`-`d` share a point.
-fn segments_intersect(a: [f64; 2], b: [f64; 2], c: [f64; 2], d: [f64; 2]) -> bool {
+/// A point closer than this to a ring's edge is on the ring, m.
+const BOUNDARY_TOLERANCE_M: f64 = 1e-9;
+
+/// Whether the segments `a`-`b` and `c`-`d` cross properly (each strictly separates
+/// the other's ends); touching and collinear cases are left to the caller.
+fn segments_cross(a: [f64; 2], b: [f64; 2], c: [f64; 2], d: [f64; 2]) -> bool {
     let orient = |p: [f64; 2], q: [f64; 2], r: [f64; 2]| {
         (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
     };
     let (d1, d2) = (orient(c, d, a), orient(c, d, b));
     let (d3, d4) = (orient(a, b, c), orient(a, b, d));
-    if ((d1 > 0.0 && d2 < 0.0) || (d1 < 0.0 && d2 > 0.0))
+    ((d1 > 0.0 && d2 < 0.0) || (d1 < 0.0 && d2 > 0.0))
         && ((d3 > 0.0 && d4 < 0.0) || (d3 < 0.0 && d4 > 0.0))
-    {
-        return true;
-    }
-    // Touching and collinear cases.
-    segment_point_distance(c, d, a) == 0.0
-        || segment_point_distance(c, d, b) == 0.0
-        || segment_point_distance(a, b, c) == 0.0
-        || segment_point_distance(a, b, d) == 0.0
+}
+
+/// Whether the closed segments `a`-`b` and `c`-`d` share a point.
+fn segments_intersect(a: [f64; 2], b: [f64; 2], c: [f64; 2], d: [f64; 2]) -> bool {
+    // Touching and collinear cases: an end on the other segment.
+    segments_cross(a, b, c, d)
+        || segment_point_distance2(c, d, a) == 0.0
+        || segment_point_distance2(c, d, b) == 0.0
+        || segment_point_distance2(a, b, c) == 0.0
+        || segment_point_distance2(a, b, d) == 0.0
 }
 
 /// Distance from `p` to the segment `a`-`b`.
 pub fn segment_point_distance(a: [f64; 2], b: [f64; 2], p: [f64; 2]) -> f64 {
+    segment_point_distance2(a, b, p).sqrt()
+}
+
+/// Squared distance from `p` to the segment `a`-`b`, m^2.
+fn segment_point_distance2(a: [f64; 2], b: [f64; 2], p: [f64; 2]) -> f64 {
     let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
     let len2 = dx * dx + dy * dy;
     let t = if len2 > 0.0 {
@@ -194,7 +243,7 @@ pub fn segment_point_distance(a: [f64; 2], b: [f64; 2], p: [f64; 2]) -> f64 {
         0.0
     };
     let (cx, cy) = (a[0] + t * dx - p[0], a[1] + t * dy - p[1]);
-    (cx * cx + cy * cy).sqrt()
+    cx * cx + cy * cy
 }
 
 #[cfg(test)]
@@ -221,6 +270,39 @@ mod tests {
         assert_relative_eq!(sq.segment_distance([-5.0, 5.0], [15.0, 5.0]), 0.0);
         assert_relative_eq!(sq.segment_distance([13.0, 14.0], [20.0, 20.0]), 5.0);
         assert_relative_eq!(sq.segment_distance([2.0, 2.0], [3.0, 3.0]), 0.0);
+    }
+
+    #[test]
+    fn rect_segment_distance_is_exact_for_the_rect() {
+        let r = Rect { min: [0.0, 0.0], max: [10.0, 10.0] };
+        let sq = Polygon::new(vec![[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0]]);
+        for (a, b) in [
+            ([-5.0, 12.0], [15.0, 12.0]),
+            ([-5.0, 5.0], [15.0, 5.0]),
+            ([13.0, 14.0], [20.0, 20.0]),
+            ([2.0, 2.0], [3.0, 3.0]),
+            ([-3.0, 8.0], [8.0, 19.0]),
+            ([12.0, 12.0], [12.0, 12.0]),
+        ] {
+            assert_relative_eq!(r.segment_distance(a, b), sq.segment_distance(a, b));
+        }
+    }
+
+    proptest::proptest! {
+        /// The box bound the world's clearance test prunes with never exceeds the
+        /// polygon's own distance, for any polygon inside the box and any segment.
+        #[test]
+        fn rect_segment_distance_bounds_the_polygon_from_below(
+            pts in proptest::collection::vec((-50.0..50.0f64, -50.0..50.0f64), 3..9),
+            a in (-120.0..120.0f64, -120.0..120.0f64),
+            b in (-120.0..120.0f64, -120.0..120.0f64),
+        ) {
+            let poly = Polygon::new(pts.iter().map(|&(x, y)| [x, y]).collect());
+            let (a, b) = ([a.0, a.1], [b.0, b.1]);
+            let lower = poly.bounds().segment_distance(a, b);
+            proptest::prop_assert!(lower <= poly.segment_distance(a, b) + 1e-9);
+            proptest::prop_assert!(poly.bounds().distance(a) <= poly.distance(a) + 1e-9);
+        }
     }
 
     #[test]
