@@ -39,14 +39,26 @@ impl CityPlanner<'_> {
     /// obstacle; this moves them there.
     fn pull_corners(&self, path: &mut Vec<[f64; 2]>, alt: f64) {
         let los = |a: [f64; 2], b: [f64; 2]| self.level_segment_clear(a, b, alt);
+        // `stuck[i]`: corner i stayed put in the last pass and its neighbours have not
+        // moved since. The pull is a function of the corner and its neighbours, so it
+        // would stay put again: skipped, the result is the same and most passes after
+        // the first touch a few corners only.
+        let mut stuck = vec![false; path.len()];
         for _ in 0..TIGHTEN_PASSES {
             let mut gained = 0.0;
             let mut i = 1;
             while i + 1 < path.len() {
+                if stuck[i] {
+                    i += 1;
+                    continue;
+                }
                 let (a, p, b) = (path[i - 1], path[i], path[i + 1]);
                 if los(a, b) {
                     gained += dist(a, p) + dist(p, b) - dist(a, b);
                     path.remove(i);
+                    stuck.remove(i);
+                    stuck[i - 1] = false;
+                    stuck[i] = false;
                     continue;
                 }
                 // Toward the closest point of segment ab: bisection on the fraction of
@@ -67,6 +79,10 @@ impl CityPlanner<'_> {
                     let q = at(lo);
                     gained += dist(a, p) + dist(p, b) - dist(a, q) - dist(q, b);
                     path[i] = q;
+                    stuck[i - 1] = false;
+                    stuck[i + 1] = false;
+                } else {
+                    stuck[i] = true;
                 }
                 i += 1;
             }
