@@ -4,7 +4,7 @@
 
 use nalgebra::Vector3;
 
-use crate::energy::model::{self, Atmosphere, EnergySample};
+use crate::energy::model::{self, Atmosphere, EnergySample, PowerCache};
 use crate::energy::DroneSpec;
 use crate::mission::{Mission, Order};
 use crate::plan::{Flight, Phase, Reason, ReasonKind, Sample};
@@ -40,9 +40,8 @@ fn wind_error(e: impl std::fmt::Display) -> Reason {
     Reason::new(ReasonKind::Wind, e.to_string())
 }
 
-fn total_wh(spec: &DroneSpec, atm: &Atmosphere, samples: &[Sample]) -> Result<f64, Reason> {
-    let cum =
-        model::integrate_energy_wh(spec, atm, &energy_samples(samples)).map_err(energy_error)?;
+fn total_wh(powers: &mut PowerCache, samples: &[Sample]) -> Result<f64, Reason> {
+    let cum = powers.integrate_energy_wh(&energy_samples(samples)).map_err(energy_error)?;
     Ok(cum.last().copied().unwrap_or(0.0))
 }
 
@@ -137,13 +136,15 @@ fn contingency(
     let alt = path.cruise_alt_m;
     let a = spec.max_accel_mps2;
     let agility = Agility::of(spec);
+    // The legs home from each vertex share most of their samples: one cache for all.
+    let mut powers = PowerCache::new(spec, atm).map_err(energy_error)?;
     // Energy from vertex j (at rest, cruise altitude) back along the route and down.
     let mut tail_wh = Vec::with_capacity(route.len());
     for j in 0..route.len() {
         let back: Vec<[f64; 2]> = route[..=j].iter().rev().copied().collect();
         let s = abort_trajectory(spec, &back, alt, alt, path.deck_m, payload_kg, atm.wind_mps, 0.0)
             .map_err(wind_error)?;
-        tail_wh.push(total_wh(spec, atm, &s)?);
+        tail_wh.push(total_wh(&mut powers, &s)?);
     }
     // Per outbound segment j -> j+1, the way back is along -dir; precompute the energy of
     // a rest-to-rest straight leg just long enough to reach cruise speed (accelerate,
@@ -157,12 +158,11 @@ fn contingency(
             .ok_or_else(|| Reason::new(ReasonKind::Wind, "too strong to fly back"))?
             .min(spec.cruise_speed_mps);
         let ramp_m = cap * cap / a; // accelerate + brake distance
-        let p_cap =
-            model::power(spec, payload_kg, dir * cap, alt, atm).map_err(energy_error)?.electrical_w;
+        let p_cap = powers.electrical_w(payload_kg, dir * cap, alt).map_err(energy_error)?;
         seg_model.push((dir, cap, ramp_m, p_cap));
     }
     // Energy of a rest-to-rest straight leg of `len` metres back along segment j.
-    let leg_wh = |j: usize, len: f64| -> Result<f64, Reason> {
+    let leg_wh = |powers: &mut PowerCache, j: usize, len: f64| -> Result<f64, Reason> {
         let (dir, cap, ..) = seg_model[j];
         let p0 = Vector3::new(0.0, 0.0, alt);
         let mut s = Vec::new();
@@ -183,16 +183,17 @@ fn contingency(
             payload_kg,
             soc: 1.0,
         });
-        total_wh(spec, atm, &s)
+        total_wh(powers, &s)
     };
     // The leg that just reaches cruise speed and brakes again is the same for every
     // sample of a segment: compute it once per segment.
-    let ramp_wh: Vec<f64> =
-        (0..seg_model.len()).map(|j| leg_wh(j, seg_model[j].2)).collect::<Result<_, _>>()?;
-    let straight_wh = |j: usize, dist_m: f64| -> Result<f64, Reason> {
+    let ramp_wh: Vec<f64> = (0..seg_model.len())
+        .map(|j| leg_wh(&mut powers, j, seg_model[j].2))
+        .collect::<Result<_, _>>()?;
+    let straight_wh = |powers: &mut PowerCache, j: usize, dist_m: f64| -> Result<f64, Reason> {
         let (_, cap, ramp_m, p_cap) = seg_model[j];
         if dist_m <= ramp_m {
-            leg_wh(j, dist_m)
+            leg_wh(powers, j, dist_m)
         } else {
             Ok(ramp_wh[j] + p_cap * (dist_m - ramp_m) / cap / 3600.0)
         }
@@ -210,11 +211,12 @@ fn contingency(
                 }
                 let v = Vector3::from(s.vel_mps).norm();
                 let brake_s = v / a;
-                let p_now = model::power(spec, payload_kg, Vector3::from(s.vel_mps), alt, atm)
-                    .map_err(energy_error)?
-                    .electrical_w;
+                let p_now = powers
+                    .electrical_w(payload_kg, Vector3::from(s.vel_mps), alt)
+                    .map_err(energy_error)?;
                 let back_m = dist(here, route[seg]) + v * v / (2.0 * a);
-                let first = if back_m > 1e-6 { straight_wh(seg, back_m)? } else { 0.0 };
+                let first =
+                    if back_m > 1e-6 { straight_wh(&mut powers, seg, back_m)? } else { 0.0 };
                 cum_wh[i] + p_now * brake_s / 3600.0 + first + tail_wh[seg]
             }
             _ => break,

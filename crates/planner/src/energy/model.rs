@@ -119,6 +119,7 @@
 //! `p(h) = 101325 (1 - 0.0065 h / 288.15)^5.25588`, `rho = p / (287.05 T(h))`, where
 //! `T_sl` is [`Atmosphere::temperature_c`] (the sea-level temperature of the day).
 
+use std::collections::HashMap;
 use std::ops::RangeInclusive;
 
 use nalgebra::Vector3;
@@ -739,36 +740,39 @@ pub fn integrate_energy_wh(
 ) -> Result<Vec<f64>, EnergyError> {
     check_spec(spec)?;
     atmosphere.validate()?;
-    let mut out = Vec::with_capacity(samples.len());
-    let mut previous: Option<(f64, f64)> = None; // (t_s, electrical_w)
-    let mut total_wh = 0.0;
     // ((ground velocity, altitude, payload), electrical power) of the last sample.
     type Condition = ((Vector3<f64>, f64, f64), f64);
     let mut last_condition: Option<Condition> = None;
+    integrate_with(samples, |s| {
+        // Cruise and hover repeat the same flight condition sample after sample: reuse
+        // the last power instead of solving the induced-velocity equation again.
+        let key = (s.ground_velocity_mps, s.alt_m, s.payload_kg);
+        match last_condition {
+            Some((k, p)) if k == key => Ok(p),
+            _ => {
+                let p = sample_power_w(spec, atmosphere, s)?;
+                last_condition = Some((key, p));
+                Ok(p)
+            }
+        }
+    })
+}
+
+/// The trapezoidal integral of `power_w` over `samples` (see [`integrate_energy_wh`]),
+/// with the samples' times checked.
+fn integrate_with(
+    samples: &[EnergySample],
+    mut power_w: impl FnMut(&EnergySample) -> Result<f64, EnergyError>,
+) -> Result<Vec<f64>, EnergyError> {
+    let mut out = Vec::with_capacity(samples.len());
+    let mut previous: Option<(f64, f64)> = None; // (t_s, electrical_w)
+    let mut total_wh = 0.0;
     for (index, s) in samples.iter().enumerate() {
         let time_error = EnergyError::Time { index, t_s: s.t_s };
         if !s.t_s.is_finite() {
             return Err(time_error);
         }
-        // Cruise and hover repeat the same flight condition sample after sample: reuse
-        // the last power instead of solving the induced-velocity equation again.
-        let key = (s.ground_velocity_mps, s.alt_m, s.payload_kg);
-        let p = match last_condition {
-            Some((k, p)) if k == key => p,
-            _ => {
-                let p = power_checked_context(
-                    spec,
-                    s.payload_kg,
-                    s.ground_velocity_mps,
-                    s.alt_m,
-                    atmosphere,
-                    &ModelConstants::FITTED,
-                )?
-                .electrical_w;
-                last_condition = Some((key, p));
-                p
-            }
-        };
+        let p = power_w(s)?;
         if let Some((t0, p0)) = previous {
             if s.t_s < t0 {
                 return Err(time_error);
@@ -779,6 +783,75 @@ pub fn integrate_energy_wh(
         previous = Some((s.t_s, p));
     }
     Ok(out)
+}
+
+/// [`power`]'s electrical power at one sample, spec and atmosphere already checked.
+fn sample_power_w(
+    spec: &DroneSpec,
+    atmosphere: &Atmosphere,
+    s: &EnergySample,
+) -> Result<f64, EnergyError> {
+    let p = power_checked_context(
+        spec,
+        s.payload_kg,
+        s.ground_velocity_mps,
+        s.alt_m,
+        atmosphere,
+        &ModelConstants::FITTED,
+    )?;
+    Ok(p.electrical_w)
+}
+
+/// Electrical power by exact flight condition (ground velocity, altitude, payload) for
+/// one airframe in one atmosphere. Integrations that revisit conditions look them up
+/// instead of solving the model again: a flight's abort check flies back home from
+/// every path vertex, and those legs share their later segments sample for sample. The
+/// values are [`power`]'s, bit for bit.
+pub struct PowerCache<'a> {
+    spec: &'a DroneSpec,
+    atmosphere: &'a Atmosphere,
+    /// Keyed by the bits of (velocity x, y, z, altitude, payload).
+    powers_w: HashMap<[u64; 5], f64>,
+}
+
+impl<'a> PowerCache<'a> {
+    /// An empty cache for `spec` in `atmosphere`. Errors: an invalid spec or atmosphere,
+    /// as [`power`].
+    pub fn new(spec: &'a DroneSpec, atmosphere: &'a Atmosphere) -> Result<Self, EnergyError> {
+        check_spec(spec)?;
+        atmosphere.validate()?;
+        Ok(PowerCache { spec, atmosphere, powers_w: HashMap::new() })
+    }
+
+    /// [`power`]'s electrical power, W, looked up or computed and kept.
+    pub fn electrical_w(
+        &mut self,
+        payload_kg: f64,
+        ground_velocity_mps: Vector3<f64>,
+        alt_m: f64,
+    ) -> Result<f64, EnergyError> {
+        let s = EnergySample { t_s: 0.0, ground_velocity_mps, alt_m, payload_kg };
+        self.sample_w(&s)
+    }
+
+    /// [`integrate_energy_wh`] with every power looked up in, or added to, the cache.
+    pub fn integrate_energy_wh(
+        &mut self,
+        samples: &[EnergySample],
+    ) -> Result<Vec<f64>, EnergyError> {
+        integrate_with(samples, |s| self.sample_w(s))
+    }
+
+    fn sample_w(&mut self, s: &EnergySample) -> Result<f64, EnergyError> {
+        let v = &s.ground_velocity_mps;
+        let key = [v.x, v.y, v.z, s.alt_m, s.payload_kg].map(f64::to_bits);
+        if let Some(&p) = self.powers_w.get(&key) {
+            return Ok(p);
+        }
+        let p = sample_power_w(self.spec, self.atmosphere, s)?;
+        self.powers_w.insert(key, p);
+        Ok(p)
+    }
 }
 
 fn check_spec(spec: &DroneSpec) -> Result<(), EnergyError> {
