@@ -342,3 +342,38 @@ fn nan_velocity_and_bad_spec_are_errors() {
         Err(EnergyError::InvalidSpec { field: "airframe_mass_kg", .. })
     ));
 }
+
+proptest! {
+    /// The power cache gives the plain integration's energies bit for bit, whatever the
+    /// samples repeat: a flight condition seen before is looked up, never approximated.
+    #[test]
+    fn power_cache_integrates_exactly_as_the_model(
+        speeds in proptest::collection::vec((0usize..4, 0usize..3), 2..40),
+    ) {
+        let spec = m100();
+        let atm = model::Atmosphere::isa();
+        // Few distinct conditions, so that most samples repeat an earlier one.
+        let velocity = [0.0, 4.0, 10.0, 15.0];
+        let altitude = [80.0, 120.0, 300.0];
+        let samples: Vec<EnergySample> = speeds
+            .iter()
+            .enumerate()
+            .map(|(i, &(v, a))| EnergySample {
+                t_s: i as f64 * 0.7,
+                ground_velocity_mps: Vector3::new(velocity[v], 0.5 * velocity[v], 0.0),
+                alt_m: altitude[a],
+                payload_kg: 0.5,
+            })
+            .collect();
+        let plain = model::integrate_energy_wh(&spec, &atm, &samples).unwrap();
+        let mut cache = model::PowerCache::new(&spec, &atm).unwrap();
+        prop_assert_eq!(&cache.integrate_energy_wh(&samples).unwrap(), &plain);
+        // Twice through the same cache: every power now comes from it.
+        prop_assert_eq!(&cache.integrate_energy_wh(&samples).unwrap(), &plain);
+        let p = cache.electrical_w(0.5, samples[0].ground_velocity_mps, samples[0].alt_m).unwrap();
+        let direct = model::power(&spec, 0.5, samples[0].ground_velocity_mps, samples[0].alt_m, &atm)
+            .unwrap()
+            .electrical_w;
+        prop_assert_eq!(p.to_bits(), direct.to_bits());
+    }
+}

@@ -579,11 +579,8 @@ impl World {
                 continue;
             }
             let footprint = self.footprint(prism.obstacle);
-            let dxy = if vertical {
-                footprint.distance(a2)
-            } else {
-                footprint.segment_distance(a2, b2)
-            };
+            let dxy =
+                if vertical { footprint.distance(a2) } else { footprint.segment_distance(a2, b2) };
             if near(dxy) {
                 return false;
             }
