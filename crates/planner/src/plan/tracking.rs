@@ -33,7 +33,7 @@
 
 use serde_json::{json, Value};
 
-use super::writers::geojson_value;
+use super::writers::{geojson_value, LazyArray};
 use super::{promised_s, Flight, OrderOutcome, Outcome, Plan, Sample, VanRoute};
 use crate::geo::LocalFrame;
 use crate::mission::Order;
@@ -86,8 +86,28 @@ struct Journey<'a> {
 /// the events). Like `flights.geojson`, positions are converted with the frame of the
 /// plan's own mission origin.
 pub fn tracking_json(plan: &Plan) -> String {
-    // A `Value` displays as JSON text; unlike `to_string`, this cannot fail.
-    format!("{}\n", tracking_value(plan))
+    let m = &plan.mission;
+    let frame = LocalFrame::new(m.origin.lat_deg, m.origin.lon_deg);
+    let doc = TrackingDocument {
+        format: TRACKING_FORMAT,
+        mission: &m.name,
+        orders: LazyArray(|| plan.outcomes.iter().map(|o| order_tracking(plan, &frame, o))),
+        position_interval_s: POSITION_INTERVAL_S,
+    };
+    // Values, strings and a number only: serialising them cannot fail.
+    let mut text = serde_json::to_string(&doc).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The document [`tracking_json`] writes, one order at a time; fields in alphabetical
+/// order as in a `serde_json` object (so the text is that of [`tracking_value`]).
+#[derive(serde::Serialize)]
+struct TrackingDocument<'a, A> {
+    format: &'static str,
+    mission: &'a str,
+    orders: A,
+    position_interval_s: f64,
 }
 
 /// The document [`tracking_json`] writes.

@@ -42,92 +42,136 @@ fn round(v: f64, digits: i32) -> f64 {
 /// The plan as a GeoJSON `FeatureCollection`: one `LineString` per flight and per van
 /// route, coordinates `[lon_deg, lat_deg, alt_m]`, with `times_s` per coordinate.
 pub fn geojson_string(plan: &Plan) -> String {
-    // A `Value` displays as JSON text; unlike `to_string`, this cannot fail.
-    format!("{}\n", geojson_value(plan))
+    let frame = plan_frame(plan);
+    let doc = FeatureCollection {
+        features: LazyArray(|| {
+            let flights = plan.flights.iter().map(|f| flight_feature(plan, &frame, f));
+            flights.chain(plan.van_routes.iter().map(|r| van_feature(plan, &frame, r)))
+        }),
+        kind: "FeatureCollection",
+    };
+    // Values and strings only: serialising them cannot fail.
+    let mut text = serde_json::to_string(&doc).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
-/// The document [`geojson_string`] writes.
+/// The document [`geojson_string`] writes, fields in alphabetical order as in a
+/// `serde_json` object (so the text is that of [`geojson_value`]).
+#[derive(serde::Serialize)]
+struct FeatureCollection<A> {
+    features: A,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+/// A JSON array whose elements are made one at a time while it is written: a day's
+/// elements held as one value take several times the memory of the plan itself.
+pub(super) struct LazyArray<F>(pub F);
+
+impl<F, I> serde::Serialize for LazyArray<F>
+where
+    F: Fn() -> I,
+    I: Iterator<Item = Value>,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq((self.0)())
+    }
+}
+
+/// The frame of the plan's own mission origin, in which outputs convert positions.
+fn plan_frame(plan: &Plan) -> LocalFrame {
+    LocalFrame::new(plan.mission.origin.lat_deg, plan.mission.origin.lon_deg)
+}
+
+/// (longitude, latitude) of local `(x, y)`, rounded to 7 decimals.
+fn lonlat(frame: &LocalFrame, x: f64, y: f64) -> (f64, f64) {
+    let (lat, lon) = frame.to_geodetic([x, y]);
+    (round(lon, 7), round(lat, 7))
+}
+
+/// The document [`geojson_string`] writes, as one value (the tracking page inlines it).
 pub(super) fn geojson_value(plan: &Plan) -> Value {
-    let frame = LocalFrame::new(plan.mission.origin.lat_deg, plan.mission.origin.lon_deg);
-    let lonlat = |x: f64, y: f64| {
-        let (lat, lon) = frame.to_geodetic([x, y]);
-        (round(lon, 7), round(lat, 7))
-    };
-    let mut features = Vec::new();
-    for f in &plan.flights {
-        let coords: Vec<Value> = f
-            .samples
-            .iter()
-            .map(|s| {
-                let (lon, lat) = lonlat(s.pos_m[0], s.pos_m[1]);
-                json!([lon, lat, round(s.pos_m[2], 2)])
-            })
-            .collect();
-        let times: Vec<f64> = f.samples.iter().map(|s| round(s.t_s, 3)).collect();
-        let mut feature = json!({
-            "type": "Feature",
-            "geometry": {"type": "LineString", "coordinates": coords},
-            "properties": {
-                "kind": "drone",
-                "order_id": f.order_id,
-                "drone_id": f.drone_id,
-                "times_s": times,
-                "energy_wh": round(f.energy_wh, 3),
-                "soc_end": round(f.soc_end, 4),
-            }
-        });
-        if let Some(locker) = locker_of(plan, &f.order_id).filter(|_| f.delivers()) {
-            feature["properties"]["locker"] = json!(locker);
-        }
-        if let Some(d) = &f.diversion {
-            let ending = match d.ending {
-                DiversionEnd::Pad => json!("pad"),
-                DiversionEnd::Spot { pos_m } => {
-                    let (lon, lat) = lonlat(pos_m[0], pos_m[1]);
-                    json!({"spot": [lon, lat]})
-                }
-            };
-            feature["properties"]["diversion"] = json!({
-                "at_s": round(d.at_s, 3),
-                "cause": d.cause,
-                "delivered": d.delivered,
-                "ending": ending,
-            });
-        }
-        features.push(feature);
-    }
-    for r in &plan.van_routes {
-        let coords: Vec<Value> = r
-            .path_m
-            .iter()
-            .map(|p| {
-                let (lon, lat) = lonlat(p[0], p[1]);
-                json!([lon, lat, 0.0])
-            })
-            .collect();
-        let times: Vec<f64> = r.times_s.iter().map(|t| round(*t, 3)).collect();
-        let orders: Vec<&str> = r.stops.iter().map(|s| s.order_id.as_str()).collect();
-        let lockers: serde_json::Map<String, Value> = orders
-            .iter()
-            .filter_map(|o| Some((o.to_string(), json!(locker_of(plan, o)?))))
-            .collect();
-        let mut feature = json!({
-            "type": "Feature",
-            "geometry": {"type": "LineString", "coordinates": coords},
-            "properties": {
-                "kind": "van",
-                "van_id": r.van_id,
-                "order_ids": orders,
-                "times_s": times,
-                "distance_m": round(r.distance_m, 1),
-            }
-        });
-        if !lockers.is_empty() {
-            feature["properties"]["lockers"] = Value::Object(lockers);
-        }
-        features.push(feature);
-    }
+    let frame = plan_frame(plan);
+    let mut features: Vec<Value> =
+        plan.flights.iter().map(|f| flight_feature(plan, &frame, f)).collect();
+    features.extend(plan.van_routes.iter().map(|r| van_feature(plan, &frame, r)));
     json!({"type": "FeatureCollection", "features": features})
+}
+
+/// One flight's GeoJSON feature.
+fn flight_feature(plan: &Plan, frame: &LocalFrame, f: &super::Flight) -> Value {
+    let coords: Vec<Value> = f
+        .samples
+        .iter()
+        .map(|s| {
+            let (lon, lat) = lonlat(frame, s.pos_m[0], s.pos_m[1]);
+            json!([lon, lat, round(s.pos_m[2], 2)])
+        })
+        .collect();
+    let times: Vec<f64> = f.samples.iter().map(|s| round(s.t_s, 3)).collect();
+    let mut feature = json!({
+        "type": "Feature",
+        "geometry": {"type": "LineString", "coordinates": coords},
+        "properties": {
+            "kind": "drone",
+            "order_id": f.order_id,
+            "drone_id": f.drone_id,
+            "times_s": times,
+            "energy_wh": round(f.energy_wh, 3),
+            "soc_end": round(f.soc_end, 4),
+        }
+    });
+    if let Some(locker) = locker_of(plan, &f.order_id).filter(|_| f.delivers()) {
+        feature["properties"]["locker"] = json!(locker);
+    }
+    if let Some(d) = &f.diversion {
+        let ending = match d.ending {
+            DiversionEnd::Pad => json!("pad"),
+            DiversionEnd::Spot { pos_m } => {
+                let (lon, lat) = lonlat(frame, pos_m[0], pos_m[1]);
+                json!({"spot": [lon, lat]})
+            }
+        };
+        feature["properties"]["diversion"] = json!({
+            "at_s": round(d.at_s, 3),
+            "cause": d.cause,
+            "delivered": d.delivered,
+            "ending": ending,
+        });
+    }
+    feature
+}
+
+/// One van route's GeoJSON feature.
+fn van_feature(plan: &Plan, frame: &LocalFrame, r: &super::VanRoute) -> Value {
+    let coords: Vec<Value> = r
+        .path_m
+        .iter()
+        .map(|p| {
+            let (lon, lat) = lonlat(frame, p[0], p[1]);
+            json!([lon, lat, 0.0])
+        })
+        .collect();
+    let times: Vec<f64> = r.times_s.iter().map(|t| round(*t, 3)).collect();
+    let orders: Vec<&str> = r.stops.iter().map(|s| s.order_id.as_str()).collect();
+    let lockers: serde_json::Map<String, Value> =
+        orders.iter().filter_map(|o| Some((o.to_string(), json!(locker_of(plan, o)?)))).collect();
+    let mut feature = json!({
+        "type": "Feature",
+        "geometry": {"type": "LineString", "coordinates": coords},
+        "properties": {
+            "kind": "van",
+            "van_id": r.van_id,
+            "order_ids": orders,
+            "times_s": times,
+            "distance_m": round(r.distance_m, 1),
+        }
+    });
+    if !lockers.is_empty() {
+        feature["properties"]["lockers"] = Value::Object(lockers);
+    }
+    feature
 }
 
 fn csv_field(s: &str) -> String {
