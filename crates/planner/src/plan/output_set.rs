@@ -48,6 +48,22 @@ const STAGING_MARK: &str = ".skylane-tmp-";
 /// missing), replacing the previous set as a whole. On error the previous set is
 /// unchanged.
 pub fn write_set(dir: &Path, files: &[(&str, String)]) -> Result<(), OutputError> {
+    let makers: Vec<TextMaker> =
+        files.iter().map(|(_, text)| Box::new(|| text.clone()) as _).collect();
+    let set: Vec<SetFile> =
+        files.iter().zip(&makers).map(|((name, _), make)| (*name, make.as_ref())).collect();
+    write_set_from(dir, &set)
+}
+
+/// What makes one file's text, boxed.
+type TextMaker<'a> = Box<dyn Fn() -> String + 'a>;
+
+/// One file of a set for [`write_set_from`]: its name and what makes its text.
+pub type SetFile<'a> = (&'a str, &'a dyn Fn() -> String);
+
+/// [`write_set`] with each file's text made just before it is written and dropped just
+/// after: a big day's texts are never all in memory at once.
+pub fn write_set_from(dir: &Path, files: &[SetFile]) -> Result<(), OutputError> {
     let target = resolve_target(dir)?;
     let parent = target.parent().unwrap_or(Path::new("/")).to_path_buf();
     let _lock = lock_dir(&parent).map_err(|e| err(&parent, e))?;
@@ -104,14 +120,15 @@ struct ManifestEntry {
     sha256: String,
 }
 
-fn manifest_text(files: &[(&str, String)]) -> String {
-    let entries: Vec<serde_json::Value> = files
+/// The manifest of files written as (name, bytes, SHA-256 in hex).
+fn manifest_text(written: &[(&str, usize, String)]) -> String {
+    let entries: Vec<serde_json::Value> = written
         .iter()
-        .map(|(name, text)| {
+        .map(|(name, bytes, sha256)| {
             serde_json::json!({
                 "name": name,
-                "bytes": text.len(),
-                "sha256": sha256_hex(text.as_bytes()),
+                "bytes": bytes,
+                "sha256": sha256,
             })
         })
         .collect();
@@ -237,14 +254,20 @@ fn move_foreign(from: &Path, to: &Path) -> std::io::Result<()> {
 
 /// Writes the files and then the manifest into a fresh `staging` folder, all synced,
 /// and hard-links the other files of `target` into it.
-fn stage(staging: &Path, target: &Path, files: &[(&str, String)]) -> std::io::Result<()> {
+fn stage(staging: &Path, target: &Path, files: &[SetFile]) -> std::io::Result<()> {
     fs::create_dir(staging)?;
-    let manifest = manifest_text(files);
-    for (name, text) in files.iter().chain([&(MANIFEST_FILE, manifest)]) {
+    let write = |name: &str, text: &str| -> std::io::Result<()> {
         let mut f = fs::File::create(staging.join(name))?;
         f.write_all(text.as_bytes())?;
-        f.sync_all()?;
+        f.sync_all()
+    };
+    let mut written = Vec::with_capacity(files.len());
+    for (name, make) in files {
+        let text = make();
+        write(name, &text)?;
+        written.push((*name, text.len(), sha256_hex(text.as_bytes())));
     }
+    write(MANIFEST_FILE, &manifest_text(&written))?;
     if let Ok(entries) = fs::read_dir(target) {
         for entry in entries.flatten() {
             let name = entry.file_name();
@@ -445,7 +468,12 @@ mod tests {
         let out = tmp.path().join("out");
         write_set(&out, &set("old")).unwrap();
         let staging = staging_path(&out);
-        stage(&staging, &out, &set("new")).unwrap();
+        let new = set("new");
+        let makers: Vec<TextMaker> =
+            new.iter().map(|(_, text)| Box::new(|| text.clone()) as _).collect();
+        let files: Vec<SetFile> =
+            new.iter().zip(&makers).map(|((name, _), make)| (*name, make.as_ref())).collect();
+        stage(&staging, &out, &files).unwrap();
         replace_file_by_file(&staging, &out).unwrap();
         assert_eq!(read(&out, "plan.ron"), "plan new");
         assert_eq!(check_manifest(&out.join("plan.ron")).unwrap(), 2);

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
+use super::output_set::SetFile;
 use super::{DiversionEnd, Outcome, Plan};
 use crate::geo::LocalFrame;
 
@@ -22,16 +23,20 @@ pub struct OutputError {
 /// and SHA-256) into `dir` as one set: the previous set is replaced as a whole or, on
 /// error, not at all (see [`super::output_set`]).
 pub fn write_outputs(plan: &Plan, dir: &Path) -> Result<(), OutputError> {
-    let mut files = vec![
-        ("plan.ron", plan.to_ron()),
-        ("flights.geojson", geojson_string(plan)),
-        ("timeline.csv", timeline_csv(plan)),
-        ("tracking.json", super::tracking_json(plan)),
+    let (ron, geojson) = (|| plan.to_ron(), || geojson_string(plan));
+    let (csv, tracking) = (|| timeline_csv(plan), || super::tracking_json(plan));
+    let mut files: Vec<SetFile> = vec![
+        ("plan.ron", &ron),
+        ("flights.geojson", &geojson),
+        ("timeline.csv", &csv),
+        ("tracking.json", &tracking),
     ];
-    if let Some(intents) = super::intents_json(plan) {
-        files.push(("intents.json", intents));
+    // The date decides whether there are intents; the text is made when written.
+    let intents = || super::intents_json(plan).unwrap_or_default();
+    if plan.mission.airspace.date.is_some() {
+        files.push(("intents.json", &intents));
     }
-    super::output_set::write_set(dir, &files)
+    super::output_set::write_set_from(dir, &files)
 }
 
 fn round(v: f64, digits: i32) -> f64 {
