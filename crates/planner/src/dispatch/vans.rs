@@ -11,12 +11,9 @@
 //! A wave of more than [`MAX_AREA_CUSTOMERS`] customers is cut into sectors by bearing
 //! from the depot, each solved on its own with a share of the vans in proportion to its
 //! customers, because the solver's cost grows faster than its size (the measurements
-//! are in BENCHMARKS.md, "Any city, fast"). A wave cut into more than
-//! [`WAVE_FULL_AREAS`] areas gives each fewer iterations (`area_iterations`), so that
-//! a wave's work stays bounded; budgets are counted in iterations, never in seconds, so
-//! the routes are the same on any machine and under any load. Warm-starting a wave from
-//! the previous wave's routes does not apply: consecutive waves serve disjoint
-//! customers.
+//! are in BENCHMARKS.md, "Any city, fast"). A wave's solves share one wall-clock budget
+//! that grows with the wave, at most 30 s. Warm-starting a wave from the previous wave's
+//! routes does not apply: consecutive waves serve disjoint customers.
 
 use std::f64::consts::TAU;
 use std::time::Duration;
@@ -34,21 +31,14 @@ pub const WAVE_S: f64 = 3600.0;
 pub const VAN_SERVICE_S: f64 = 180.0;
 /// Furthest an address may be from a drivable road, m.
 pub const MAX_SNAP_M: f64 = 250.0;
-/// Solver iterations of one area's solve (a deterministic budget).
+/// Solver iterations per wave (deterministic budget).
 const SOLVER_ITERATIONS: u64 = 400;
 /// Most customers one VRPTW solve takes; a larger wave is split by area.
 pub const MAX_AREA_CUSTOMERS: usize = 60;
-/// Most areas of one wave that each get `SOLVER_ITERATIONS`; a wave of more areas
-/// shares their iterations (see `area_iterations`). 400 iterations of a 60-customer
-/// solve take about 1.4 s on this project's 2-core machine, so a wave costs at most
-/// about 30 s per attempt, the wall-clock cap this budget replaced.
-pub const WAVE_FULL_AREAS: u64 = 20;
-/// Fewest iterations of one area's solve, however many areas its wave has.
-const MIN_AREA_ITERATIONS: u64 = 50;
-/// Safety net only: a solve stops after this long even if its iterations are not done.
-/// It binds only on a machine hundreds of times slower than the one the budget was
-/// measured on; the iterations end every solve long before it.
-const SOLVE_GUARD: Duration = Duration::from_secs(600);
+/// Wall-clock budget of a wave's solves per customer, s (see `wave_budget`).
+const WAVE_S_PER_CUSTOMER: f64 = 0.5;
+/// Least and most wall-clock budget of one wave's solves, s.
+const WAVE_BUDGET_S: (f64, f64) = (5.0, 30.0);
 
 /// An order waiting for a van.
 #[derive(Debug, Clone)]
@@ -146,11 +136,12 @@ pub(crate) fn route_vans(
             });
             waiting = later;
             let wave = (wave_start, wave_end);
+            let budget_s = wave_budget_s(now.len());
+            let customers = now.len().max(1) as f64;
             let parts = split_by_area(now, depot_xy[*depot], dests, group.count as usize);
-            let iterations = area_iterations(parts.len());
             for (part, vans) in parts {
-                let left =
-                    fleet.route_part(wave, part, vans, iterations, &mut routes, &mut outcomes);
+                let share = Duration::from_secs_f64(budget_s * part.len() as f64 / customers);
+                let left = fleet.route_part(wave, part, vans, share, &mut routes, &mut outcomes);
                 waiting.extend(left);
             }
             waiting.sort_by_key(|(o, _)| o.order);
@@ -179,7 +170,7 @@ struct Fleet<'a> {
 
 impl Fleet<'_> {
     /// Routes `now` (one area of one wave) with `vans` vans, each solve stopped after
-    /// `iterations` search iterations, adding routes and outcomes;
+    /// `budget` if its iterations are not done by then, adding routes and outcomes;
     /// returns the customers that could not go in this wave. Customers that make the
     /// routes infeasible are moved out and the rest solved again, at most eight times.
     fn route_part(
@@ -187,7 +178,7 @@ impl Fleet<'_> {
         (wave_start, wave_end): (f64, f64),
         mut now: Vec<(VanOrder, NodeId)>,
         vans: usize,
-        iterations: u64,
+        budget: Duration,
         routes: &mut Vec<VanRoute>,
         outcomes: &mut Vec<VanOutcome>,
     ) -> Vec<(VanOrder, NodeId)> {
@@ -219,9 +210,9 @@ impl Fleet<'_> {
                 }
             };
             let options = SolverOptions {
-                time_limit: SOLVE_GUARD,
+                time_limit: budget,
                 seed: 1,
-                max_iterations: Some(iterations),
+                max_iterations: Some(SOLVER_ITERATIONS),
             };
             let solution = vrptw::solve(&problem, &options);
             match check_feasibility(&problem, &solution) {
@@ -342,15 +333,13 @@ fn breaking_customers(
     drop
 }
 
-/// Iterations of each area's solve in a wave cut into `areas` areas: the full
-/// [`SOLVER_ITERATIONS`] up to [`WAVE_FULL_AREAS`] areas, beyond that the same total
-/// shared among them (at least [`MIN_AREA_ITERATIONS`] each). A wave's work then grows
-/// with its customers only up to that total, and the routes never depend on the
-/// machine: a wall-clock budget, used before, made the routes of days with waves of
-/// hundreds of customers differ from run to run.
-fn area_iterations(areas: usize) -> u64 {
-    let areas = areas.max(1) as u64;
-    (SOLVER_ITERATIONS * WAVE_FULL_AREAS / areas).clamp(MIN_AREA_ITERATIONS, SOLVER_ITERATIONS)
+/// The wall-clock budget of one wave of `customers` customers, s, shared by its areas
+/// in proportion to their customers: in proportion to the wave's size, at most 30 s (the
+/// cap one solve had before waves were split). The iteration budget ends every solve of
+/// the shipped days long before it (their plans are reproducible); on a day whose waves
+/// hold hundreds of customers the budget binds, and the routes depend on the machine.
+fn wave_budget_s(customers: usize) -> f64 {
+    (WAVE_S_PER_CUSTOMER * customers as f64).clamp(WAVE_BUDGET_S.0, WAVE_BUDGET_S.1)
 }
 
 /// A wave's customers cut into areas of at most [`MAX_AREA_CUSTOMERS`] (sectors of
@@ -593,12 +582,11 @@ mod tests {
     }
 
     #[test]
-    fn a_wave_of_many_areas_shares_its_iterations() {
-        assert_eq!(area_iterations(0), SOLVER_ITERATIONS);
-        assert_eq!(area_iterations(1), SOLVER_ITERATIONS);
-        assert_eq!(area_iterations(WAVE_FULL_AREAS as usize), SOLVER_ITERATIONS);
-        assert_eq!(area_iterations(40), SOLVER_ITERATIONS / 2);
-        assert_eq!(area_iterations(10_000), MIN_AREA_ITERATIONS);
+    fn wave_budget_grows_with_the_wave_within_bounds() {
+        assert_eq!(wave_budget_s(0), WAVE_BUDGET_S.0);
+        assert_eq!(wave_budget_s(20), 10.0);
+        assert_eq!(wave_budget_s(60), WAVE_BUDGET_S.1);
+        assert_eq!(wave_budget_s(600), WAVE_BUDGET_S.1);
     }
 
     #[test]
