@@ -60,7 +60,6 @@
 use serde_json::{json, Value};
 
 use super::{Flight, Phase, Plan, Sample};
-use crate::geo::LocalFrame;
 
 /// MAVLink `MAV_CMD` values used in exported missions.
 pub mod mav_cmd {
@@ -293,7 +292,7 @@ pub fn flight_mission(plan: &Plan, index: usize, release: Release) -> FlightMiss
     let f: &Flight = &plan.flights[index];
     let s = &f.samples;
     assert!(s.len() >= 2, "flight {index} has fewer than two samples");
-    let frame = LocalFrame::new(plan.mission.origin.lat_deg, plan.mission.origin.lon_deg);
+    let frame = plan.frame();
     let geo = |p: [f64; 3]| {
         let (lat, lon) = frame.to_geodetic([p[0], p[1]]);
         (lat, lon, p[2] - s[0].pos_m[2])

@@ -34,7 +34,7 @@ pub fn intents_json(plan: &Plan) -> Option<String> {
         plan,
         midnight_utc_s: date.days_since_epoch() as f64 * 86_400.0 - a.utc_offset_h * 3600.0,
         ground_w84_m,
-        frame: LocalFrame::new(plan.mission.origin.lat_deg, plan.mission.origin.lon_deg),
+        frame: plan.frame(),
     };
     let doc = IntentsDocument {
         altitude_datum: format!(

@@ -388,6 +388,12 @@ pub enum PlanLoadError {
 }
 
 impl Plan {
+    /// The local frame of the plan's own mission origin: every output converts
+    /// positions with it.
+    pub fn frame(&self) -> crate::geo::LocalFrame {
+        crate::geo::LocalFrame::new(self.mission.origin.lat_deg, self.mission.origin.lon_deg)
+    }
+
     /// Reads a `plan.ron` file.
     pub fn load(path: &Path) -> Result<Plan, PlanLoadError> {
         let text = std::fs::read_to_string(path)

@@ -48,15 +48,17 @@ const STAGING_MARK: &str = ".skylane-tmp-";
 /// missing), replacing the previous set as a whole. On error the previous set is
 /// unchanged.
 pub fn write_set(dir: &Path, files: &[(&str, String)]) -> Result<(), OutputError> {
-    let makers: Vec<TextMaker> =
+    with_set_files(files, |set| write_set_from(dir, set))
+}
+
+/// Calls `f` with `files` (name, contents) as [`SetFile`]s.
+fn with_set_files<R>(files: &[(&str, String)], f: impl FnOnce(&[SetFile]) -> R) -> R {
+    let makers: Vec<Box<dyn Fn() -> String + '_>> =
         files.iter().map(|(_, text)| Box::new(|| text.clone()) as _).collect();
     let set: Vec<SetFile> =
         files.iter().zip(&makers).map(|((name, _), make)| (*name, make.as_ref())).collect();
-    write_set_from(dir, &set)
+    f(&set)
 }
-
-/// What makes one file's text, boxed.
-type TextMaker<'a> = Box<dyn Fn() -> String + 'a>;
 
 /// One file of a set for [`write_set_from`]: its name and what makes its text.
 pub type SetFile<'a> = (&'a str, &'a dyn Fn() -> String);
@@ -468,12 +470,7 @@ mod tests {
         let out = tmp.path().join("out");
         write_set(&out, &set("old")).unwrap();
         let staging = staging_path(&out);
-        let new = set("new");
-        let makers: Vec<TextMaker> =
-            new.iter().map(|(_, text)| Box::new(|| text.clone()) as _).collect();
-        let files: Vec<SetFile> =
-            new.iter().zip(&makers).map(|((name, _), make)| (*name, make.as_ref())).collect();
-        stage(&staging, &out, &files).unwrap();
+        with_set_files(&set("new"), |files| stage(&staging, &out, files)).unwrap();
         replace_file_by_file(&staging, &out).unwrap();
         assert_eq!(read(&out, "plan.ron"), "plan new");
         assert_eq!(check_manifest(&out.join("plan.ron")).unwrap(), 2);

@@ -33,7 +33,7 @@
 
 use serde_json::{json, Value};
 
-use super::writers::{geojson_value, LazyArray};
+use super::writers::{geojson_value, json_line, LazyArray};
 use super::{promised_s, Flight, OrderOutcome, Outcome, Plan, Sample, VanRoute};
 use crate::geo::LocalFrame;
 use crate::mission::Order;
@@ -87,17 +87,14 @@ struct Journey<'a> {
 /// plan's own mission origin.
 pub fn tracking_json(plan: &Plan) -> String {
     let m = &plan.mission;
-    let frame = LocalFrame::new(m.origin.lat_deg, m.origin.lon_deg);
+    let frame = plan.frame();
     let doc = TrackingDocument {
         format: TRACKING_FORMAT,
         mission: &m.name,
         orders: LazyArray(|| plan.outcomes.iter().map(|o| order_tracking(plan, &frame, o))),
         position_interval_s: POSITION_INTERVAL_S,
     };
-    // Values, strings and a number only: serialising them cannot fail.
-    let mut text = serde_json::to_string(&doc).unwrap_or_default();
-    text.push('\n');
-    text
+    json_line(&doc)
 }
 
 /// The document [`tracking_json`] writes, one order at a time; fields in alphabetical
@@ -113,7 +110,7 @@ struct TrackingDocument<'a, A> {
 /// The document [`tracking_json`] writes.
 fn tracking_value(plan: &Plan) -> Value {
     let m = &plan.mission;
-    let frame = LocalFrame::new(m.origin.lat_deg, m.origin.lon_deg);
+    let frame = plan.frame();
     let orders: Vec<Value> =
         plan.outcomes.iter().map(|o| order_tracking(plan, &frame, o)).collect();
     json!({
@@ -286,7 +283,7 @@ fn local_ring(points: &[[f64; 2]]) -> Vec<[f64; 2]> {
 /// plan's world ([`Plan::world`]).
 pub fn tracking_html(plan: &Plan, world: &World) -> String {
     let m = &plan.mission;
-    let frame = LocalFrame::new(m.origin.lat_deg, m.origin.lon_deg);
+    let frame = plan.frame();
     // The frame is linear in latitude and longitude: metres per degree from one step.
     let one = frame.to_local(m.origin.lat_deg + 1.0, m.origin.lon_deg + 1.0);
     let tracking = tracking_value(plan);

@@ -47,7 +47,7 @@ fn round(v: f64, digits: i32) -> f64 {
 /// The plan as a GeoJSON `FeatureCollection`: one `LineString` per flight and per van
 /// route, coordinates `[lon_deg, lat_deg, alt_m]`, with `times_s` per coordinate.
 pub fn geojson_string(plan: &Plan) -> String {
-    let frame = plan_frame(plan);
+    let frame = plan.frame();
     let doc = FeatureCollection {
         features: LazyArray(|| {
             let flights = plan.flights.iter().map(|f| flight_feature(plan, &frame, f));
@@ -55,8 +55,14 @@ pub fn geojson_string(plan: &Plan) -> String {
         }),
         kind: "FeatureCollection",
     };
-    // Values and strings only: serialising them cannot fail.
-    let mut text = serde_json::to_string(&doc).unwrap_or_default();
+    json_line(&doc)
+}
+
+/// `doc` as one line of JSON text. The documents written this way hold JSON values,
+/// strings and numbers only, which always serialise (no maps with non-string keys, no
+/// failing `Serialize`), so the empty text is never what is written.
+pub(super) fn json_line(doc: &impl serde::Serialize) -> String {
+    let mut text = serde_json::to_string(doc).unwrap_or_default();
     text.push('\n');
     text
 }
@@ -84,11 +90,6 @@ where
     }
 }
 
-/// The frame of the plan's own mission origin, in which outputs convert positions.
-fn plan_frame(plan: &Plan) -> LocalFrame {
-    LocalFrame::new(plan.mission.origin.lat_deg, plan.mission.origin.lon_deg)
-}
-
 /// (longitude, latitude) of local `(x, y)`, rounded to 7 decimals.
 fn lonlat(frame: &LocalFrame, x: f64, y: f64) -> (f64, f64) {
     let (lat, lon) = frame.to_geodetic([x, y]);
@@ -97,7 +98,7 @@ fn lonlat(frame: &LocalFrame, x: f64, y: f64) -> (f64, f64) {
 
 /// The document [`geojson_string`] writes, as one value (the tracking page inlines it).
 pub(super) fn geojson_value(plan: &Plan) -> Value {
-    let frame = plan_frame(plan);
+    let frame = plan.frame();
     let mut features: Vec<Value> =
         plan.flights.iter().map(|f| flight_feature(plan, &frame, f)).collect();
     features.extend(plan.van_routes.iter().map(|r| van_feature(plan, &frame, r)));
