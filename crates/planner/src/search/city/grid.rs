@@ -158,3 +158,114 @@ pub(super) fn grid_moves() -> &'static [GridMove] {
         out
     })
 }
+
+/// Per grid move (the order of [`grid_moves`]): the move itself and its two neighbours in
+/// direction, the only moves a shortest path continues with from a cell in open air
+/// (free square of radius [`MOVE_REACH`], [`Layer::free_reach`]) that this move reached.
+/// A path that turns there by more than one direction step has a strictly shorter way
+/// through the free square: the moves' length is a norm whose unit ball has the 80
+/// directions as corners, so two moves that are not neighbours in direction always cost
+/// more than the neighbouring pair bracketing their sum (Farey neighbours, so that pair
+/// reaches every lattice point of its cone). `open_air_turns_have_shorter_ways` checks
+/// every pair of moves, with the margin.
+pub(super) fn straight_on_moves() -> &'static [[usize; 3]] {
+    static FANS: OnceLock<Vec<[usize; 3]>> = OnceLock::new();
+    FANS.get_or_init(|| {
+        let moves = grid_moves();
+        let mut by_angle: Vec<usize> = (0..moves.len()).collect();
+        let angle = |i: usize| (moves[i].dy as f64).atan2(moves[i].dx as f64);
+        by_angle.sort_by(|&a, &b| angle(a).total_cmp(&angle(b)));
+        let n = by_angle.len();
+        let mut fans = vec![[0; 3]; n];
+        for (k, &i) in by_angle.iter().enumerate() {
+            fans[i] = [i, by_angle[(k + n - 1) % n], by_angle[(k + 1) % n]];
+        }
+        fans
+    })
+}
+
+/// The index in [`grid_moves`] of the move `(dx, dy)`, if it is one.
+#[inline(always)]
+pub(super) fn move_index(dx: isize, dy: isize) -> Option<usize> {
+    static TABLE: OnceLock<Vec<u8>> = OnceLock::new();
+    let side = 2 * MOVE_REACH + 1;
+    let table = TABLE.get_or_init(|| {
+        let mut t = vec![u8::MAX; (side * side) as usize];
+        for mv in grid_moves() {
+            t[((mv.dy + MOVE_REACH) * side + mv.dx + MOVE_REACH) as usize] = mv.index as u8;
+        }
+        t
+    });
+    if dx.abs() > MOVE_REACH || dy.abs() > MOVE_REACH {
+        return None;
+    }
+    let i = table[((dy + MOVE_REACH) * side + dx + MOVE_REACH) as usize];
+    (i != u8::MAX).then_some(usize::from(i))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Shortest distances from `from` over an all-free square of radius `r` round the
+    /// origin, with every move whose touched cells stay in the square.
+    fn distances_in_square(r: isize, from: (isize, isize)) -> Vec<f64> {
+        let side = 2 * r + 1;
+        let idx = |x: isize, y: isize| ((y + r) * side + x + r) as usize;
+        let inside = |x: isize, y: isize| x.abs() <= r && y.abs() <= r;
+        let mut g = vec![f64::INFINITY; (side * side) as usize];
+        let mut done = vec![false; g.len()];
+        g[idx(from.0, from.1)] = 0.0;
+        loop {
+            let Some(c) = (0..g.len())
+                .filter(|&c| !done[c] && g[c].is_finite())
+                .min_by(|&a, &b| g[a].total_cmp(&g[b]))
+            else {
+                break;
+            };
+            done[c] = true;
+            let (x, y) = (c as isize % side - r, c as isize / side - r);
+            for mv in grid_moves() {
+                if mv.cells.iter().all(|&(cx, cy)| inside(x + cx, y + cy)) {
+                    let n = idx(x + mv.dx, y + mv.dy);
+                    g[n] = g[n].min(g[c] + mv.cost);
+                }
+            }
+        }
+        g
+    }
+
+    #[test]
+    fn open_air_turns_have_shorter_ways() {
+        let r = MOVE_REACH;
+        let side = 2 * r + 1;
+        let moves = grid_moves();
+        let fans = straight_on_moves();
+        let mut smallest_gain = f64::INFINITY;
+        for m in moves {
+            let g = distances_in_square(r, (-m.dx, -m.dy));
+            for next in moves.iter().filter(|n| !fans[m.index].contains(&n.index)) {
+                let via = m.cost + next.cost;
+                let direct = g[((next.dy + r) * side + next.dx + r) as usize];
+                smallest_gain = smallest_gain.min(via - direct);
+            }
+        }
+        // 0.0087 cells: far above the rounding of distances summed over thousands of moves.
+        assert!(smallest_gain > 5e-3, "smallest gain {smallest_gain} cells");
+    }
+
+    #[test]
+    fn fans_hold_neighbours_in_direction() {
+        let moves = grid_moves();
+        for (i, fan) in straight_on_moves().iter().enumerate() {
+            assert_eq!(fan[0], i);
+            for &j in &fan[1..] {
+                let (a, b) = (&moves[i], &moves[j]);
+                // Neighbouring lattice directions of a Farey sequence: determinant ±1.
+                assert_eq!((a.dx * b.dy - a.dy * b.dx).abs(), 1, "{i} {j}");
+            }
+            assert_eq!(move_index(moves[i].dx, moves[i].dy), Some(i));
+        }
+        assert_eq!(move_index(2, 2), None);
+    }
+}

@@ -382,7 +382,7 @@ mod tests {
     use crate::world::{HeightSource, MapBuilding, Polygon, Zone};
 
     /// A box building `[x0, y0]`..`[x1, y1]`, 300 m tall (far above the 120 m ceiling).
-    fn tall_box(osm_id: i64, min: [f64; 2], max: [f64; 2]) -> MapBuilding {
+    pub(super) fn tall_box(osm_id: i64, min: [f64; 2], max: [f64; 2]) -> MapBuilding {
         MapBuilding {
             osm_id,
             footprint: Polygon::new(vec![
@@ -398,7 +398,7 @@ mod tests {
     }
 
     /// A world of `buildings` and nothing else over ±500 m.
-    fn world_of(buildings: Vec<MapBuilding>) -> World {
+    pub(super) fn world_of(buildings: Vec<MapBuilding>) -> World {
         let bounds = Rect { min: [-500.0; 2], max: [500.0; 2] };
         World::new(LocalFrame::new(43.7, 7.4), buildings, vec![], vec![], 120.0, bounds)
     }
@@ -420,7 +420,7 @@ mod tests {
         }
     }
 
-    fn tower_planner(world: &World) -> CityPlanner<'_> {
+    pub(super) fn tower_planner(world: &World) -> CityPlanner<'_> {
         let area = Rect { min: [-300.0; 2], max: [300.0; 2] };
         CityPlanner::new(
             world,

@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::{Arc, Mutex};
 
-use super::grid::{grid_moves, MOVE_REACH};
+use super::grid::{grid_moves, move_index, straight_on_moves, MOVE_REACH};
 use super::raster::Layer;
 use super::CityPlanner;
 use crate::search::radix::RadixHeap;
@@ -182,6 +182,7 @@ impl CityPlanner<'_> {
         let Some(s) = tree.growth.as_mut() else { return };
         let parent = &mut tree.parent;
         let moves = grid_moves();
+        let fans = straight_on_moves();
         loop {
             let Some((k, cell)) = s.open.pop() else {
                 tree.growth = None;
@@ -193,8 +194,21 @@ impl CityPlanner<'_> {
                 continue; // a stale entry: the cell was reached more cheaply since
             }
             s.settled[cell / 64] |= 1 << (cell % 64);
-            if isize::from(layer.free_reach[cell]) >= MOVE_REACH {
-                // Open air: every move stays in the free square, so all are legal.
+            let open_air = isize::from(layer.free_reach[cell]) >= MOVE_REACH;
+            if open_air && cell != tree.start {
+                // Open air, reached by a move: a shortest path goes straight on or turns
+                // by one direction step (`straight_on_moves`), so the other 77 moves
+                // cannot improve any distance.
+                let from = parent[cell] as usize;
+                let dx = (cell % self.nx) as isize - (from % self.nx) as isize;
+                let dy = (cell / self.nx) as isize - (from / self.nx) as isize;
+                let arrived = move_index(dx, dy).expect("a tree parent is one grid move away");
+                for &k in &fans[arrived] {
+                    let n = cell.wrapping_add_signed(self.move_offsets[k]);
+                    s.relax(parent, cell, gc, n, moves[k].cost);
+                }
+            } else if open_air {
+                // Every move stays in the free square, so all are legal.
                 for (mv, &offset) in moves.iter().zip(&self.move_offsets) {
                     s.relax(parent, cell, gc, cell.wrapping_add_signed(offset), mv.cost);
                 }
@@ -333,5 +347,93 @@ impl Scratch {
         self.stamp[c] = self.generation;
         self.g[c] = g;
         self.parent[c] = parent;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{tall_box, tower_planner, world_of};
+    use super::*;
+
+    /// Dijkstra over every legal move of `layer` from `start`: grid distances, cells.
+    fn distances_over_every_move(planner: &CityPlanner, layer: &Layer, start: usize) -> Vec<f64> {
+        let mut g = vec![f64::INFINITY; planner.nx * planner.ny];
+        let mut open = BinaryHeap::new();
+        g[start] = 0.0;
+        open.push(Node { f: 0.0, g: 0.0, cell: start as u32 });
+        while let Some(Node { g: gc, cell, .. }) = open.pop() {
+            let cell = cell as usize;
+            if gc > g[cell] {
+                continue;
+            }
+            let (x, y) = ((cell % planner.nx) as isize, (cell / planner.nx) as isize);
+            for mv in grid_moves() {
+                if let Some(n) = planner.step(layer, x, y, mv) {
+                    if gc + mv.cost < g[n] {
+                        g[n] = gc + mv.cost;
+                        open.push(Node { f: g[n], g: g[n], cell: n as u32 });
+                    }
+                }
+            }
+        }
+        g
+    }
+
+    /// The tree relaxes only the moves a shortest path can take from each cell
+    /// (`straight_on_moves` in open air); a plain Dijkstra relaxes every legal move. Both
+    /// must find the same grid distance to every cell, among towers of every size and
+    /// spacing.
+    #[test]
+    fn trees_find_the_distances_of_a_search_over_every_move() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let towers = (0..70)
+            .map(|i| {
+                let (x, y) = (-280.0 + 560.0 * next(), -280.0 + 560.0 * next());
+                let (w, h) = (2.0 + 40.0 * next(), 2.0 + 40.0 * next());
+                tall_box(i, [x, y], [x + w, y + h])
+            })
+            .collect();
+        let world = world_of(towers);
+        let planner = tower_planner(&world);
+        let layer = &planner.layers[0];
+        let start = (0..planner.nx * planner.ny).find(|&c| !layer.blocked[c]).unwrap();
+        planner.complete_tree(layer, start);
+        let exact = distances_over_every_move(&planner, layer, start);
+        let cost = |path: &[usize]| -> f64 {
+            path.windows(2)
+                .map(|w| {
+                    let (a, b) = (planner.centre(w[0]), planner.centre(w[1]));
+                    (a[0] - b[0]).hypot(a[1] - b[1]) / planner.config.cell_m
+                })
+                .sum()
+        };
+        let (mut compared, mut unreachable) = (0, 0);
+        for goal in (0..planner.nx * planner.ny).step_by(37) {
+            match planner.grid_path(layer, start, goal) {
+                Some(path) => {
+                    let got = cost(&path);
+                    assert!(
+                        (got - exact[goal]).abs() < 1e-9,
+                        "goal {goal}: tree {got}, exact {}",
+                        exact[goal]
+                    );
+                    compared += 1;
+                }
+                None => {
+                    assert!(exact[goal].is_infinite(), "goal {goal}: no tree path");
+                    unreachable += 1;
+                }
+            }
+        }
+        assert!(
+            compared > 1000 && unreachable > 0,
+            "{compared} compared, {unreachable} unreachable"
+        );
     }
 }
