@@ -216,13 +216,13 @@ mod tests {
         let mut g = vec![f64::INFINITY; (side * side) as usize];
         let mut done = vec![false; g.len()];
         g[idx(from.0, from.1)] = 0.0;
-        loop {
-            let Some(c) = (0..g.len())
+        // The square is small: pick the nearest unsettled cell by a scan.
+        let nearest = |g: &[f64], done: &[bool]| {
+            (0..g.len())
                 .filter(|&c| !done[c] && g[c].is_finite())
                 .min_by(|&a, &b| g[a].total_cmp(&g[b]))
-            else {
-                break;
-            };
+        };
+        while let Some(c) = nearest(&g, &done) {
             done[c] = true;
             let (x, y) = (c as isize % side - r, c as isize / side - r);
             for mv in grid_moves() {
