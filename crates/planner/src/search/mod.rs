@@ -5,6 +5,7 @@
 //! exact 26-connected A*; [`voxel::LazyThetaStar`], any-angle) and runs the Moving AI
 //! voxel benchmark.
 
+mod buckets;
 pub mod city;
 mod radix;
 pub mod voxel;

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use super::grid::{grid_moves, move_index, straight_on_moves, MOVE_REACH};
 use super::raster::Layer;
 use super::CityPlanner;
-use crate::search::radix::RadixHeap;
+use crate::search::buckets::BucketQueue;
 
 /// Memory the cached trees may take together, bytes (a growing tree takes
 /// [`TREE_BYTES_PER_CELL`]): a city with many nests keeps every nest's trees on every
@@ -48,9 +48,8 @@ struct Growth {
     g: Vec<f64>,
     /// One bit per cell: popped with its final distance.
     settled: Vec<u64>,
-    /// Keys are g in fixed point (2^-20 cells): Dijkstra pops in non-decreasing g, the
-    /// monotone use a radix heap is made for.
-    open: RadixHeap,
+    /// Open cells by g, in buckets of [`TREE_BUCKETS_PER_CELL`].
+    open: BucketQueue,
 }
 
 impl Growth {
@@ -63,7 +62,7 @@ impl Growth {
         if g2 < self.g[n] {
             self.g[n] = g2;
             parent[n] = cell as u32;
-            self.open.push(tree_key(g2), n as u32);
+            self.open.push(g2, n as u32);
         }
     }
 
@@ -72,18 +71,15 @@ impl Growth {
     }
 }
 
-fn tree_key(g: f64) -> u64 {
-    (g * TREE_KEY_SCALE) as u64
-}
-
 impl Tree {
     fn new(start: usize, cells: usize) -> Tree {
         let mut g = vec![f64::INFINITY; cells];
         let mut parent = vec![UNREACHED; cells];
-        let mut open = RadixHeap::new();
+        let longest = grid_moves().iter().map(|mv| mv.cost).fold(0.0, f64::max);
+        let mut open = BucketQueue::new(TREE_BUCKETS_PER_CELL, longest);
         g[start] = 0.0;
         parent[start] = start as u32;
-        open.push(0, start as u32);
+        open.push(0.0, start as u32);
         let settled = vec![0; cells.div_ceil(64)];
         Tree { start, parent, growth: Some(Growth { g, settled, open }) }
     }
@@ -184,15 +180,15 @@ impl CityPlanner<'_> {
         let moves = grid_moves();
         let fans = straight_on_moves();
         loop {
-            let Some((k, cell)) = s.open.pop() else {
+            let Some(cell) = s.open.pop() else {
                 tree.growth = None;
                 return;
             };
             let cell = cell as usize;
-            let gc = s.g[cell];
-            if k > tree_key(gc) {
+            if s.is_settled(cell) {
                 continue; // a stale entry: the cell was reached more cheaply since
             }
+            let gc = s.g[cell];
             s.settled[cell / 64] |= 1 << (cell % 64);
             let open_air = isize::from(layer.free_reach[cell]) >= MOVE_REACH;
             if open_air && cell != tree.start {
@@ -283,8 +279,9 @@ impl CityPlanner<'_> {
     }
 }
 
-/// Fixed-point scale of shortest-path-tree keys (keys are g · 2^20, g in cells).
-const TREE_KEY_SCALE: f64 = (1u64 << 20) as f64;
+/// Buckets of a tree's open list per cell of distance: at most one, the shortest move
+/// ([`BucketQueue`]).
+const TREE_BUCKETS_PER_CELL: f64 = 16.0;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Node {
