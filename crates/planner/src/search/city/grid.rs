@@ -184,25 +184,6 @@ pub(super) fn straight_on_moves() -> &'static [[usize; 3]] {
     })
 }
 
-/// The index in [`grid_moves`] of the move `(dx, dy)`, if it is one.
-#[inline(always)]
-pub(super) fn move_index(dx: isize, dy: isize) -> Option<usize> {
-    static TABLE: OnceLock<Vec<u8>> = OnceLock::new();
-    let side = 2 * MOVE_REACH + 1;
-    let table = TABLE.get_or_init(|| {
-        let mut t = vec![u8::MAX; (side * side) as usize];
-        for mv in grid_moves() {
-            t[((mv.dy + MOVE_REACH) * side + mv.dx + MOVE_REACH) as usize] = mv.index as u8;
-        }
-        t
-    });
-    if dx.abs() > MOVE_REACH || dy.abs() > MOVE_REACH {
-        return None;
-    }
-    let i = table[((dy + MOVE_REACH) * side + dx + MOVE_REACH) as usize];
-    (i != u8::MAX).then_some(usize::from(i))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,8 +245,6 @@ mod tests {
                 // Neighbouring lattice directions of a Farey sequence: determinant ±1.
                 assert_eq!((a.dx * b.dy - a.dy * b.dx).abs(), 1, "{i} {j}");
             }
-            assert_eq!(move_index(moves[i].dx, moves[i].dy), Some(i));
         }
-        assert_eq!(move_index(2, 2), None);
     }
 }

@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::{Arc, Mutex};
 
-use super::grid::{grid_moves, move_index, straight_on_moves, MOVE_REACH};
+use super::grid::{grid_moves, straight_on_moves, GridMove, MOVE_REACH};
 use super::raster::Layer;
 use super::CityPlanner;
 use crate::search::buckets::BucketQueue;
@@ -16,9 +16,9 @@ use crate::search::buckets::BucketQueue;
 /// [`TREE_BYTES_PER_CELL`]): a city with many nests keeps every nest's trees on every
 /// layer, a huge map fewer.
 const TREE_BUDGET_BYTES: usize = 3 << 30;
-/// Memory of a tree per grid cell while it grows, bytes: parent (4), distance (8) and
-/// the settled bit; a complete tree keeps only the parents.
-const TREE_BYTES_PER_CELL: usize = 13;
+/// Memory of a tree per grid cell while it grows, bytes: parent (4), distance (8), last
+/// move (1) and the settled bit; a complete tree keeps only the parents.
+const TREE_BYTES_PER_CELL: usize = 14;
 /// Trees kept whatever the grid size.
 const MIN_TREES: usize = 8;
 /// `parent` value of a cell the tree does not reach.
@@ -46,6 +46,8 @@ pub(super) struct Tree {
 struct Growth {
     /// Best distance found so far, cells.
     g: Vec<f64>,
+    /// Index in [`grid_moves`] of the move from each cell's parent (its last move).
+    via: Vec<u8>,
     /// One bit per cell: popped with its final distance.
     settled: Vec<u64>,
     /// Open cells by g, in buckets of [`TREE_BUCKETS_PER_CELL`].
@@ -57,11 +59,12 @@ impl Growth {
     /// A function the compiler inlines: a closure called from the two move loops was
     /// not, and the call cost a third of the tree's time.
     #[inline(always)]
-    fn relax(&mut self, parent: &mut [u32], cell: usize, g_cell: f64, n: usize, cost: f64) {
-        let g2 = g_cell + cost;
+    fn relax(&mut self, parent: &mut [u32], cell: usize, g_cell: f64, n: usize, mv: &GridMove) {
+        let g2 = g_cell + mv.cost;
         if g2 < self.g[n] {
             self.g[n] = g2;
             parent[n] = cell as u32;
+            self.via[n] = mv.index as u8;
             self.open.push(g2, n as u32);
         }
     }
@@ -81,7 +84,8 @@ impl Tree {
         parent[start] = start as u32;
         open.push(0.0, start as u32);
         let settled = vec![0; cells.div_ceil(64)];
-        Tree { start, parent, growth: Some(Growth { g, settled, open }) }
+        let via = vec![0; cells];
+        Tree { start, parent, growth: Some(Growth { g, via, settled, open }) }
     }
 
     /// Whether `goal`'s path from the start is final (or known not to exist).
@@ -195,24 +199,20 @@ impl CityPlanner<'_> {
                 // Open air, reached by a move: a shortest path goes straight on or turns
                 // by one direction step (`straight_on_moves`), so the other 77 moves
                 // cannot improve any distance.
-                let from = parent[cell] as usize;
-                let dx = (cell % self.nx) as isize - (from % self.nx) as isize;
-                let dy = (cell / self.nx) as isize - (from / self.nx) as isize;
-                let arrived = move_index(dx, dy).expect("a tree parent is one grid move away");
-                for &k in &fans[arrived] {
+                for &k in &fans[usize::from(s.via[cell])] {
                     let n = cell.wrapping_add_signed(self.move_offsets[k]);
-                    s.relax(parent, cell, gc, n, moves[k].cost);
+                    s.relax(parent, cell, gc, n, &moves[k]);
                 }
             } else if open_air {
                 // Every move stays in the free square, so all are legal.
                 for (mv, &offset) in moves.iter().zip(&self.move_offsets) {
-                    s.relax(parent, cell, gc, cell.wrapping_add_signed(offset), mv.cost);
+                    s.relax(parent, cell, gc, cell.wrapping_add_signed(offset), mv);
                 }
             } else {
                 let (x, y) = ((cell % self.nx) as isize, (cell / self.nx) as isize);
                 for mv in moves {
                     if let Some(n) = self.step(layer, x, y, mv) {
-                        s.relax(parent, cell, gc, n, mv.cost);
+                        s.relax(parent, cell, gc, n, mv);
                     }
                 }
             }
