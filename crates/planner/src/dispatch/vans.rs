@@ -18,6 +18,8 @@
 use std::f64::consts::TAU;
 use std::time::Duration;
 
+use rayon::prelude::*;
+
 use crate::ground::roads::{NodeId, RoadGraph};
 use crate::ground::vrptw::{
     self, check_feasibility, Matrix, Node, SolverOptions, Violation, VrptwProblem,
@@ -139,10 +141,17 @@ pub(crate) fn route_vans(
             let budget_s = wave_budget_s(now.len());
             let customers = now.len().max(1) as f64;
             let parts = split_by_area(now, depot_xy[*depot], dests, group.count as usize);
-            for (part, vans) in parts {
-                let share = Duration::from_secs_f64(budget_s * part.len() as f64 / customers);
-                let left = fleet.route_part(wave, part, vans, share, &mut routes, &mut outcomes);
-                waiting.extend(left);
+            // Areas are independent problems with fixed seeds: solved in parallel, then
+            // recorded in area order, so routes and their ids do not depend on threads.
+            let solved: Vec<AreaSolve> = parts
+                .into_par_iter()
+                .map(|(part, vans)| {
+                    let share = Duration::from_secs_f64(budget_s * part.len() as f64 / customers);
+                    fleet.solve_area(wave, part, vans, share)
+                })
+                .collect();
+            for area in solved {
+                waiting.extend(fleet.record_area(wave.0, area, &mut routes, &mut outcomes));
             }
             waiting.sort_by_key(|(o, _)| o.order);
             wave_start = wave_end;
@@ -168,23 +177,37 @@ struct Fleet<'a> {
     depot_node: NodeId,
 }
 
+/// One wave area after its solves: the solved problem when its routes hold, the
+/// customers moved out to a later wave, and the orders refused outright.
+struct AreaSolve {
+    /// The orders routed, their problem, stops, customers and solution.
+    routed: Option<RoutedArea>,
+    deferred: Vec<(VanOrder, NodeId)>,
+    refused: Vec<VanOutcome>,
+}
+
+/// A feasible solve of one wave area.
+struct RoutedArea {
+    now: Vec<(VanOrder, NodeId)>,
+    problem: VrptwProblem,
+    stops: Vec<NodeId>,
+    customers: Vec<Customer>,
+    solution: vrptw::Solution,
+}
+
 impl Fleet<'_> {
-    /// Routes `now` (one area of one wave) with `vans` vans, each solve stopped after
-    /// `budget` if its iterations are not done by then, adding routes and outcomes;
-    /// returns the customers that could not go in this wave. Customers that make the
-    /// routes infeasible are moved out and the rest solved again, at most eight times.
-    fn route_part(
+    /// Solves `now` (one area of one wave) with `vans` vans, each solve stopped after
+    /// `budget` if its iterations are not done by then. Customers that make the routes
+    /// infeasible are moved out and the rest solved again, at most eight times.
+    fn solve_area(
         &self,
         (wave_start, wave_end): (f64, f64),
         mut now: Vec<(VanOrder, NodeId)>,
         vans: usize,
         budget: Duration,
-        routes: &mut Vec<VanRoute>,
-        outcomes: &mut Vec<VanOutcome>,
-    ) -> Vec<(VanOrder, NodeId)> {
+    ) -> AreaSolve {
         let (mission, graph, group) = (self.mission, self.graph, self.group);
-        let depot_id = &mission.depots[self.depot].id;
-        let mut deferred = Vec::new();
+        let mut out = AreaSolve { routed: None, deferred: Vec::new(), refused: Vec::new() };
         for _attempt in 0..8 {
             if now.is_empty() {
                 break;
@@ -204,7 +227,8 @@ impl Fleet<'_> {
                 Ok(p) => p,
                 Err(e) => {
                     for (o, _) in now.drain(..) {
-                        outcomes.push((o.order, Err(Reason::new(ReasonKind::Van, e.to_string()))));
+                        out.refused
+                            .push((o.order, Err(Reason::new(ReasonKind::Van, e.to_string()))));
                     }
                     break;
                 }
@@ -217,40 +241,56 @@ impl Fleet<'_> {
             let solution = vrptw::solve(&problem, &options);
             match check_feasibility(&problem, &solution) {
                 Ok(_) => {
-                    let ids: Vec<&str> =
-                        now.iter().map(|(o, _)| mission.orders[o.order].id.as_str()).collect();
-                    for r in &solution.routes {
-                        let k = routes_in_wave(routes, wave_start, depot_id) + 1;
-                        let van_id = format!("{depot_id}/van#{k}");
-                        let solved =
-                            Solved { problem: &problem, stops: &stops, customers: &customers };
-                        let route = build_route(
-                            graph, &solved, r, &now, &ids, van_id, depot_id, wave_start,
-                        );
-                        for &c in r {
-                            for &k in &customers[c - 1].members {
-                                outcomes.push((now[k].0.order, Ok(routes.len())));
-                            }
-                        }
-                        routes.push(route);
-                    }
-                    now.clear();
+                    out.routed = Some(RoutedArea { now, problem, stops, customers, solution });
+                    return out;
                 }
                 Err(violations) => {
-                    let mut out: Vec<usize> =
+                    let mut moved: Vec<usize> =
                         breaking_customers(&violations, &solution, customers.len())
                             .into_iter()
                             .flat_map(|c| customers[c - 1].members.iter().copied())
                             .collect();
-                    out.sort_unstable_by(|a, b| b.cmp(a));
-                    for k in out {
-                        deferred.push(now.remove(k));
+                    moved.sort_unstable_by(|a, b| b.cmp(a));
+                    for k in moved {
+                        out.deferred.push(now.remove(k));
                     }
                 }
             }
         }
-        deferred.extend(now);
-        deferred
+        out.deferred.extend(now);
+        out
+    }
+
+    /// Adds a solved area's routes (numbered after the wave's routes so far) and
+    /// outcomes; returns the customers left for a later wave.
+    fn record_area(
+        &self,
+        wave_start: f64,
+        area: AreaSolve,
+        routes: &mut Vec<VanRoute>,
+        outcomes: &mut Vec<VanOutcome>,
+    ) -> Vec<(VanOrder, NodeId)> {
+        outcomes.extend(area.refused);
+        let Some(RoutedArea { now, problem, stops, customers, solution }) = area.routed else {
+            return area.deferred;
+        };
+        let depot_id = &self.mission.depots[self.depot].id;
+        let ids: Vec<&str> =
+            now.iter().map(|(o, _)| self.mission.orders[o.order].id.as_str()).collect();
+        let solved = Solved { problem: &problem, stops: &stops, customers: &customers };
+        for r in &solution.routes {
+            let k = routes_in_wave(routes, wave_start, depot_id) + 1;
+            let van_id = format!("{depot_id}/van#{k}");
+            let route =
+                build_route(self.graph, &solved, r, &now, &ids, van_id, depot_id, wave_start);
+            for &c in r {
+                for &k in &customers[c - 1].members {
+                    outcomes.push((now[k].0.order, Ok(routes.len())));
+                }
+            }
+            routes.push(route);
+        }
+        area.deferred
     }
 }
 
