@@ -14,6 +14,12 @@
 //! are in BENCHMARKS.md, "Any city, fast"). A wave's solves share one wall-clock budget
 //! that grows with the wave, at most 30 s. Warm-starting a wave from the previous wave's
 //! routes does not apply: consecutive waves serve disjoint customers.
+//!
+//! Solves run in parallel: a wave's areas, and the next waves (one per thread) as they
+//! are when no wave before them defers a customer, which is the usual case; a wave that
+//! defers someone has the waves after it planned again with them. Every solve has fixed
+//! inputs and seed and ends on its iteration budget, so the routes are the same on any
+//! number of threads (unless a wave's wall-clock budget binds, see `wave_budget_s`).
 
 use std::f64::consts::TAU;
 use std::time::Duration;
@@ -129,32 +135,33 @@ pub(crate) fn route_vans(
         let (start, end) = (group.shift_start.seconds(), group.shift_end.seconds());
         let mut wave_start = start;
         while wave_start < end && !waiting.is_empty() {
-            let wave_end = (wave_start + WAVE_S).min(end);
-            let wave_end = if wave_end + WAVE_S > end { end } else { wave_end };
-            // Eligible: ready by departure, window open before the wave ends and not closed
-            // before it starts.
-            let (now, later): (Vec<_>, Vec<_>) = waiting.into_iter().partition(|(o, _)| {
-                o.ready_s <= wave_start && o.window_from_s < wave_end && o.window_to_s >= wave_start
-            });
-            waiting = later;
-            let wave = (wave_start, wave_end);
-            let budget_s = wave_budget_s(now.len());
-            let customers = now.len().max(1) as f64;
-            let parts = split_by_area(now, depot_xy[*depot], dests, group.count as usize);
-            // Areas are independent problems with fixed seeds: solved in parallel, then
-            // recorded in area order, so routes and their ids do not depend on threads.
-            let solved: Vec<AreaSolve> = parts
-                .into_par_iter()
-                .map(|(part, vans)| {
-                    let share = Duration::from_secs_f64(budget_s * part.len() as f64 / customers);
-                    fleet.solve_area(wave, part, vans, share)
-                })
+            // The next waves as they are when none of them defers a customer (the usual
+            // case), one per thread, solved together; recorded in order up to the first
+            // wave that defers someone, after which the waves are planned again. Each
+            // solve has fixed inputs and seed, so the routes do not depend on threads.
+            let mut plans = plan_waves(&waiting, wave_start, end, rayon::current_num_threads());
+            let solved: Vec<Vec<AreaSolve>> = plans
+                .par_iter_mut()
+                .map(|plan| fleet.solve_wave(plan, depot_xy[*depot], dests))
                 .collect();
-            for area in solved {
-                waiting.extend(fleet.record_area(wave.0, area, &mut routes, &mut outcomes));
+            for (plan, areas) in plans.into_iter().zip(solved) {
+                let mut deferred = Vec::new();
+                for area in areas {
+                    deferred.extend(fleet.record_area(
+                        plan.start_s,
+                        area,
+                        &mut routes,
+                        &mut outcomes,
+                    ));
+                }
+                wave_start = plan.end_s;
+                waiting = plan.later;
+                if !deferred.is_empty() {
+                    waiting.extend(deferred);
+                    waiting.sort_by_key(|(o, _)| o.order);
+                    break;
+                }
             }
-            waiting.sort_by_key(|(o, _)| o.order);
-            wave_start = wave_end;
         }
         for (o, _) in waiting {
             outcomes.push((o.order, Err(Reason::new(ReasonKind::Van, format!(
@@ -177,6 +184,41 @@ struct Fleet<'a> {
     depot_node: NodeId,
 }
 
+/// One van wave as planned ahead: its departure and end, its customers, and the
+/// customers left for later waves (by order).
+struct WavePlan {
+    start_s: f64,
+    end_s: f64,
+    now: Vec<(VanOrder, NodeId)>,
+    later: Vec<(VanOrder, NodeId)>,
+}
+
+/// Up to `count` waves from `wave_start`, each taking the orders eligible then of those
+/// the waves before it leave, as if no wave deferred a customer.
+fn plan_waves(
+    waiting: &[(VanOrder, NodeId)],
+    mut wave_start: f64,
+    end: f64,
+    count: usize,
+) -> Vec<WavePlan> {
+    let mut plans = Vec::new();
+    let mut waiting = waiting.to_vec();
+    while plans.len() < count.max(1) && wave_start < end && !waiting.is_empty() {
+        let wave_end = (wave_start + WAVE_S).min(end);
+        let wave_end = if wave_end + WAVE_S > end { end } else { wave_end };
+        // Eligible: ready by departure, window open before the wave ends and not closed
+        // before it starts.
+        let (now, mut later): (Vec<_>, Vec<_>) = waiting.into_iter().partition(|(o, _)| {
+            o.ready_s <= wave_start && o.window_from_s < wave_end && o.window_to_s >= wave_start
+        });
+        later.sort_by_key(|(o, _)| o.order);
+        waiting = later.clone();
+        plans.push(WavePlan { start_s: wave_start, end_s: wave_end, now, later });
+        wave_start = wave_end;
+    }
+    plans
+}
+
 /// One wave area after its solves: the solved problem when its routes hold, the
 /// customers moved out to a later wave, and the orders refused outright.
 struct AreaSolve {
@@ -196,6 +238,28 @@ struct RoutedArea {
 }
 
 impl Fleet<'_> {
+    /// Solves the wave `plan` (its customers taken out of it), split by area around
+    /// the depot at `depot_xy`; the areas in parallel, each with its share of the
+    /// wave's budget.
+    fn solve_wave(
+        &self,
+        plan: &mut WavePlan,
+        depot_xy: [f64; 2],
+        dests: &[[f64; 2]],
+    ) -> Vec<AreaSolve> {
+        let wave = (plan.start_s, plan.end_s);
+        let now = std::mem::take(&mut plan.now);
+        let budget_s = wave_budget_s(now.len());
+        let customers = now.len().max(1) as f64;
+        split_by_area(now, depot_xy, dests, self.group.count as usize)
+            .into_par_iter()
+            .map(|(part, vans)| {
+                let share = Duration::from_secs_f64(budget_s * part.len() as f64 / customers);
+                self.solve_area(wave, part, vans, share)
+            })
+            .collect()
+    }
+
     /// Solves `now` (one area of one wave) with `vans` vans, each solve stopped after
     /// `budget` if its iterations are not done by then. Customers that make the routes
     /// infeasible are moved out and the rest solved again, at most eight times.
