@@ -19,7 +19,9 @@
 //! amount), which opens streets narrower than the cells alone allow.
 //! A shortest-path tree per depot and layer over 80 grid directions (moves of up to 5
 //! cells whose segments cross only free cells; A* when the tree cache is full), grown
-//! only as far as the queries from that depot need, finds a grid path, which is then shortened by string pulling, corner pulling and corner
+//! only as far as the queries from that depot need, finds a grid path (from a cell in open
+//! air a tree relaxes only the move that reached it and its two neighbours in direction,
+//! which gives the distances of a search over every move at a few percent of the cost), which is then shortened by string pulling, corner pulling and corner
 //! cutting with exact line-of-sight checks against the world ([`World::segment_clear`]). Layers are tried from the lowest up; a layer is skipped
 //! when its climb alone costs more than the best path found so far. A tower taller
 //! than the ceiling blocks every layer, so paths go around it.
