@@ -134,12 +134,17 @@ pub(crate) fn route_vans(
         let mut waiting = std::mem::take(&mut per_group[k]);
         let (start, end) = (group.shift_start.seconds(), group.shift_end.seconds());
         let mut wave_start = start;
+        let threads = rayon::current_num_threads();
+        let mut ahead = threads;
         while wave_start < end && !waiting.is_empty() {
             // The next waves as they are when none of them defers a customer (the usual
             // case), one per thread, solved together; recorded in order up to the first
             // wave that defers someone, after which the waves are planned again. Each
             // solve has fixed inputs and seed, so the routes do not depend on threads.
-            let mut plans = plan_waves(&waiting, wave_start, end, rayon::current_num_threads());
+            // After a wave that deferred, only one: on a day whose waves all overflow,
+            // every wave solved ahead would be solved in vain.
+            let mut plans = plan_waves(&waiting, wave_start, end, ahead);
+            ahead = threads;
             let solved: Vec<Vec<AreaSolve>> = plans
                 .par_iter_mut()
                 .map(|plan| fleet.solve_wave(plan, depot_xy[*depot], dests))
@@ -159,6 +164,7 @@ pub(crate) fn route_vans(
                 if !deferred.is_empty() {
                     waiting.extend(deferred);
                     waiting.sort_by_key(|(o, _)| o.order);
+                    ahead = 1;
                     break;
                 }
             }
