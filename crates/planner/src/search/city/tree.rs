@@ -279,8 +279,8 @@ impl CityPlanner<'_> {
     }
 }
 
-/// Buckets of a tree's open list per cell of distance: at most one, the shortest move
-/// ([`BucketQueue`]).
+/// Buckets of a tree's open list per cell of distance: at least one, so that no bucket
+/// is wider than the shortest move, which keeps the search exact ([`BucketQueue`]).
 const TREE_BUCKETS_PER_CELL: f64 = 16.0;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
