@@ -143,7 +143,7 @@ pub(crate) fn route_vans(
             // solve has fixed inputs and seed, so the routes do not depend on threads.
             // After a wave that deferred, only one: on a day whose waves all overflow,
             // every wave solved ahead would be solved in vain.
-            let mut plans = plan_waves(&waiting, wave_start, end, ahead);
+            let mut plans = plan_waves(std::mem::take(&mut waiting), wave_start, end, ahead);
             ahead = threads;
             let solved: Vec<Vec<AreaSolve>> = plans
                 .par_iter_mut()
@@ -202,13 +202,12 @@ struct WavePlan {
 /// Up to `count` waves from `wave_start`, each taking the orders eligible then of those
 /// the waves before it leave, as if no wave deferred a customer.
 fn plan_waves(
-    waiting: &[(VanOrder, NodeId)],
+    mut waiting: Vec<(VanOrder, NodeId)>,
     mut wave_start: f64,
     end: f64,
     count: usize,
 ) -> Vec<WavePlan> {
     let mut plans = Vec::new();
-    let mut waiting = waiting.to_vec();
     while plans.len() < count.max(1) && wave_start < end && !waiting.is_empty() {
         let wave_end = (wave_start + WAVE_S).min(end);
         let wave_end = if wave_end + WAVE_S > end { end } else { wave_end };
