@@ -139,6 +139,59 @@ fn an_order_too_heavy_for_every_drone_goes_by_van() {
     assert!(route.distance_m > 0.0 && route.times_s.windows(2).all(|w| w[1] >= w[0]));
 }
 
+/// One van, one hour and sixty parcels too heavy for a drone: the van's wave is far over
+/// what it can serve. It still takes as many as fit (at least 8, and at most 20: each
+/// hand-over takes 3 minutes), the routes pass the verifier, and every other order is
+/// rejected with the van's reason, none dropped.
+#[test]
+fn a_wave_far_over_its_van_takes_what_fits_and_rejects_the_rest() {
+    let day = load_mission(&repo_root().join("missions/monaco-day.ron")).expect("day loads");
+    let orders: Vec<Order> = day
+        .mission
+        .orders
+        .iter()
+        .take(60)
+        .enumerate()
+        .map(|(k, o)| order(&format!("H{k:02}"), 8.5 * 3600.0, o.lat_deg, o.lon_deg, 9.5))
+        .collect();
+    let mut mission = mission_with(orders);
+    mission.depots.push(Depot {
+        id: "vans".into(),
+        lat_deg: 43.728319,
+        lon_deg: 7.415019,
+        kind: DepotKind::Van,
+        pads: 2,
+        on_roof: false,
+    });
+    mission.fleet.vans.push(VanGroup {
+        depot: "vans".into(),
+        count: 1,
+        capacity_m3: 8.5,
+        capacity_kg: 900.0,
+        shift_start: ClockTime(9.0 * 3600.0),
+        shift_end: ClockTime(10.0 * 3600.0),
+    });
+    let plan = plan_mission(&mission, &monaco().world, monaco().map.clone(), &|_, _| {});
+    let violations = verify(&plan, &monaco().world);
+    assert!(violations.is_empty(), "{violations:#?}");
+    assert_eq!(plan.outcomes.len(), 60);
+    let by_van = plan.outcomes.iter().filter(|o| matches!(o.outcome, Outcome::Van { .. })).count();
+    assert!((8..=20).contains(&by_van), "{by_van} orders by van in one van-hour");
+    assert_eq!(plan.van_routes.len(), 1);
+    assert_eq!(plan.van_routes[0].stops.len(), by_van);
+    for o in &plan.outcomes {
+        match &o.outcome {
+            Outcome::Van { .. } => {}
+            Outcome::Rejected { reason } => {
+                assert!(reason.has(ReasonKind::Van), "{}: {reason}", o.order_id)
+            }
+            other => {
+                panic!("{}: a 9.5 kg parcel goes by van or not at all, not {other:?}", o.order_id)
+            }
+        }
+    }
+}
+
 /// The reasons the van side gives (no road, no vans, too big, no wave, nothing at all):
 /// never why an order is not flown.
 const VAN_SIDE: [ReasonKind; 5] = [

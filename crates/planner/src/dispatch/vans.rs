@@ -6,7 +6,13 @@
 //! inside its window; each (wave, depot) is a VRPTW over the road network's travel-time
 //! matrix, with two capacity dimensions (kg, m^3), solved by [`crate::ground::vrptw`]
 //! with a fixed iteration budget (so plans are reproducible) and checked by its
-//! independent checker. Customers that make a wave infeasible move to the next one.
+//! independent checker.
+//!
+//! When a wave area holds more customers than its vans can serve, the vans take as many
+//! as fit and the rest move to the next wave: cheapest feasible insertion
+//! ([`vrptw::insert_cheapest`]) picks them, those whose window closes in this wave first,
+//! and the search then shortens the routes of those picked (`route_what_fits`). An area
+//! that insertion nearly fits is first searched for routes that serve everyone.
 //!
 //! A wave of more than [`MAX_AREA_CUSTOMERS`] customers is cut into sectors by bearing
 //! from the depot, each solved on its own with a share of the vans in proportion to its
@@ -22,14 +28,12 @@
 //! number of threads (unless a wave's wall-clock budget binds, see `wave_budget_s`).
 
 use std::f64::consts::TAU;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
 use crate::ground::roads::{NodeId, RoadGraph};
-use crate::ground::vrptw::{
-    self, check_feasibility, Matrix, Node, SolverOptions, Violation, VrptwProblem,
-};
+use crate::ground::vrptw::{self, check_feasibility, Matrix, Node, SolverOptions, VrptwProblem};
 use crate::mission::{Mission, Order, Service};
 use crate::plan::{Reason, ReasonKind, VanRoute, VanStop};
 
@@ -45,6 +49,13 @@ const SOLVER_ITERATIONS: u64 = 400;
 pub const MAX_AREA_CUSTOMERS: usize = 60;
 /// Wall-clock budget of a wave's solves per customer, s (see `wave_budget`).
 const WAVE_S_PER_CUSTOMER: f64 = 0.5;
+/// Searches of an overfull wave area, each followed by inserting customers left out
+/// (see `route_what_fits`).
+const ROUNDS_AFTER_INSERTION: usize = 2;
+/// A wave area is searched for routes that serve every customer when insertion leaves
+/// out at most this fraction (numerator, denominator) of them: the search finds routes
+/// insertion misses, but not for an area that far over its vans.
+const FULL_SEARCH_LEFT_OUT: (usize, usize) = (1, 10);
 /// Least and most wall-clock budget of one wave's solves, s.
 const WAVE_BUDGET_S: (f64, f64) = (5.0, 30.0);
 
@@ -265,69 +276,66 @@ impl Fleet<'_> {
             .collect()
     }
 
-    /// Solves `now` (one area of one wave) with `vans` vans, each solve stopped after
-    /// `budget` if its iterations are not done by then. Customers that make the routes
-    /// infeasible are moved out and the rest solved again, at most eight times.
+    /// Solves `now` (one area of one wave) with `vans` vans, the search stopped after
+    /// `budget` if its iterations are not done by then. When the vans cannot serve every
+    /// customer, [`route_what_fits`] chooses the ones they can.
     fn solve_area(
         &self,
-        (wave_start, wave_end): (f64, f64),
-        mut now: Vec<(VanOrder, NodeId)>,
+        wave: (f64, f64),
+        now: Vec<(VanOrder, NodeId)>,
         vans: usize,
         budget: Duration,
     ) -> AreaSolve {
-        let (mission, graph, group) = (self.mission, self.graph, self.group);
         let mut out = AreaSolve { routed: None, deferred: Vec::new(), refused: Vec::new() };
-        for _attempt in 0..8 {
-            if now.is_empty() {
-                break;
+        if now.is_empty() {
+            return out;
+        }
+        let customers = customers(self.mission, &now, wave);
+        let mut stops = vec![self.depot_node];
+        stops.extend(customers.iter().map(|c| now[c.members[0]].1));
+        let problem = match self.area_problem(&stops, &customers, wave, vans) {
+            Ok(p) => p,
+            Err(e) => {
+                for (o, _) in now {
+                    out.refused.push((o.order, Err(Reason::new(ReasonKind::Van, e.to_string()))));
+                }
+                return out;
             }
-            let customers = customers(mission, &now, (wave_start, wave_end));
-            let mut stops = vec![self.depot_node];
-            stops.extend(customers.iter().map(|c| now[c.members[0]].1));
-            let m = graph.travel_matrix(&stops);
-            let n = stops.len();
-            let mut nodes =
-                vec![Node { demand: [0.0; 2], ready: wave_start, due: wave_end, service: 0.0 }];
-            nodes.extend(customers.iter().map(|c| c.node.clone()));
-            let dist = Matrix::from_fn(n, |i, j| m.distance(i, j));
-            let time = Matrix::from_fn(n, |i, j| m.time(i, j));
-            let capacity = [group.capacity_kg, group.capacity_m3];
-            let problem = match VrptwProblem::new(nodes, dist, time, vans, capacity) {
-                Ok(p) => p,
-                Err(e) => {
-                    for (o, _) in now.drain(..) {
-                        out.refused
-                            .push((o.order, Err(Reason::new(ReasonKind::Van, e.to_string()))));
-                    }
-                    break;
-                }
-            };
-            let options = SolverOptions {
-                time_limit: budget,
-                seed: 1,
-                max_iterations: Some(SOLVER_ITERATIONS),
-            };
-            let solution = vrptw::solve(&problem, &options);
-            match check_feasibility(&problem, &solution) {
-                Ok(_) => {
-                    out.routed = Some(RoutedArea { now, problem, stops, customers, solution });
-                    return out;
-                }
-                Err(violations) => {
-                    let mut moved: Vec<usize> =
-                        breaking_customers(&violations, &solution, customers.len())
-                            .into_iter()
-                            .flat_map(|c| customers[c - 1].members.iter().copied())
-                            .collect();
-                    moved.sort_unstable_by(|a, b| b.cmp(a));
-                    for k in moved {
-                        out.deferred.push(now.remove(k));
-                    }
-                }
+        };
+        // The area's solves share its budget.
+        let deadline = Instant::now() + budget;
+        // Insertion first: cheap, and it tells how far over its vans the area is.
+        let mut routes = Vec::new();
+        let left = insert_by_urgency(&problem, &mut routes, wave.1);
+        if left.len() * FULL_SEARCH_LEFT_OUT.1 <= FULL_SEARCH_LEFT_OUT.0 * problem.customers() {
+            let solution = vrptw::solve(&problem, &solver_options(deadline));
+            if check_feasibility(&problem, &solution).is_ok() {
+                out.routed = Some(RoutedArea { now, problem, stops, customers, solution });
+                return out;
             }
         }
-        out.deferred.extend(now);
-        out
+        let area = Unsolved { now, problem, stops, customers };
+        route_what_fits(area, routes, left, deadline)
+    }
+
+    /// The VRPTW of one wave area: the depot's window is the wave, the customers' nodes
+    /// as [`customers`] made them, travel over the roads between `stops` (depot first).
+    fn area_problem(
+        &self,
+        stops: &[NodeId],
+        customers: &[Customer],
+        (wave_start, wave_end): (f64, f64),
+        vans: usize,
+    ) -> Result<VrptwProblem, vrptw::ProblemError> {
+        let m = self.graph.travel_matrix(stops);
+        let n = stops.len();
+        let mut nodes =
+            vec![Node { demand: [0.0; 2], ready: wave_start, due: wave_end, service: 0.0 }];
+        nodes.extend(customers.iter().map(|c| c.node.clone()));
+        let dist = Matrix::from_fn(n, |i, j| m.distance(i, j));
+        let time = Matrix::from_fn(n, |i, j| m.time(i, j));
+        let capacity = [self.group.capacity_kg, self.group.capacity_m3];
+        VrptwProblem::new(nodes, dist, time, vans, capacity)
     }
 
     /// Adds a solved area's routes (numbered after the wave's routes so far) and
@@ -361,6 +369,120 @@ impl Fleet<'_> {
         }
         area.deferred
     }
+}
+
+/// One wave area's problem before its routes: its orders, the VRPTW, the stops' road
+/// nodes (depot first) and the customers, as in [`RoutedArea`].
+struct Unsolved {
+    now: Vec<(VanOrder, NodeId)>,
+    problem: VrptwProblem,
+    stops: Vec<NodeId>,
+    customers: Vec<Customer>,
+}
+
+/// The area's customers inserted into `routes` ([`vrptw::insert_cheapest`]: feasible by
+/// construction), those whose window closes inside this wave (before `wave_end`) first,
+/// as they cannot wait for the next one; returns those left out, the same way ordered.
+fn insert_by_urgency(
+    problem: &VrptwProblem,
+    routes: &mut Vec<Vec<usize>>,
+    wave_end: f64,
+) -> Vec<usize> {
+    let expiring = |c: &usize| problem.nodes()[*c].due < wave_end;
+    let (first, then): (Vec<usize>, Vec<usize>) = (1..=problem.customers()).partition(expiring);
+    let mut left = vrptw::insert_cheapest(problem, routes, &first);
+    left.extend(vrptw::insert_cheapest(problem, routes, &then));
+    left
+}
+
+/// Routes as many of an area's customers as its vans can serve in the wave, starting
+/// from `routes` that [`insert_by_urgency`] built, and defers the rest (`left`) to a
+/// later wave. The search shortens the chosen customers' routes (its routes are kept
+/// only if feasible and shorter), which can leave room for more, so the customers left
+/// out are offered again; when some of them fit, the search runs once more (at most
+/// [`ROUNDS_AFTER_INSERTION`] searches).
+///
+/// This replaces searching for routes that serve everyone and moving out whoever breaks
+/// them, one solve per round: on a day far over its vans' capacity that took most of the
+/// day's time (BENCHMARKS.md, "Any city, fast").
+fn route_what_fits(
+    area: Unsolved,
+    mut routes: Vec<Vec<usize>>,
+    mut left: Vec<usize>,
+    deadline: Instant,
+) -> AreaSolve {
+    let Unsolved { now, problem, stops, customers } = area;
+    for _round in 0..ROUNDS_AFTER_INSERTION {
+        let chosen: Vec<usize> = routes.iter().flatten().copied().collect();
+        if chosen.is_empty() {
+            break;
+        }
+        let sub = problem.restricted_to(&chosen);
+        let solution = vrptw::solve(&sub, &solver_options(deadline));
+        let shorter = solution.distance < problem.routes_distance(&routes);
+        if shorter && check_feasibility(&sub, &solution).is_ok() {
+            routes = solution
+                .routes
+                .iter()
+                .map(|r| r.iter().map(|&c| chosen[c - 1]).collect())
+                .collect();
+        }
+        let before = left.len();
+        left = vrptw::insert_cheapest(&problem, &mut routes, &left);
+        if left.len() == before {
+            break;
+        }
+    }
+    routes.retain(|r| !r.is_empty());
+    keep_served(Unsolved { now, problem, stops, customers }, &routes)
+}
+
+/// The area's problem cut down to the customers `routes` serve (renumbered in route
+/// order), with those routes as its solution, checked; the other orders deferred.
+fn keep_served(area: Unsolved, routes: &[Vec<usize>]) -> AreaSolve {
+    let Unsolved { now, problem, stops, customers } = area;
+    let served: Vec<usize> = routes.iter().flatten().copied().collect();
+    let mut renumber = vec![0; customers.len() + 1];
+    let mut orders: Vec<Option<(VanOrder, NodeId)>> = now.into_iter().map(Some).collect();
+    let mut kept = RoutedArea {
+        now: Vec::new(),
+        problem: problem.restricted_to(&served),
+        stops: vec![stops[0]],
+        customers: Vec::new(),
+        solution: vrptw::Solution {
+            routes: Vec::new(),
+            distance: 0.0,
+            iterations: 0,
+            feasible: true,
+        },
+    };
+    for (k, &c) in served.iter().enumerate() {
+        renumber[c] = k + 1;
+        let mut members = Vec::new();
+        for &m in &customers[c - 1].members {
+            if let Some(order) = orders[m].take() {
+                members.push(kept.now.len());
+                kept.now.push(order);
+            }
+        }
+        kept.customers.push(Customer { members, node: customers[c - 1].node.clone() });
+        kept.stops.push(stops[c]);
+    }
+    kept.solution.routes =
+        routes.iter().map(|r| r.iter().map(|&c| renumber[c]).collect()).collect();
+    kept.solution.distance = kept.problem.routes_distance(&kept.solution.routes);
+    let mut deferred: Vec<(VanOrder, NodeId)> = orders.into_iter().flatten().collect();
+    let routed = if served.is_empty() {
+        None
+    } else if check_feasibility(&kept.problem, &kept.solution).is_ok() {
+        Some(kept)
+    } else {
+        // Insertion keeps every rule the checker tests; should it ever not, nothing of
+        // this area goes out in this wave rather than a route that breaks a window.
+        deferred.extend(kept.now);
+        None
+    };
+    AreaSolve { routed, deferred, refused: Vec::new() }
 }
 
 /// One VRPTW customer of a wave: one order at its address, or every order of the wave
@@ -414,32 +536,11 @@ struct Solved<'a> {
     customers: &'a [Customer],
 }
 
-/// The customers (1-based, descending) to move out of a solution that breaks the
-/// wave: the late ones and the last stop of each route over capacity or back late, or
-/// else the last customer.
-fn breaking_customers(
-    violations: &[Violation],
-    solution: &vrptw::Solution,
-    customers: usize,
-) -> Vec<usize> {
-    let mut drop: Vec<usize> = violations
-        .iter()
-        .filter_map(|v| match v {
-            Violation::Late { customer, .. } => Some(*customer),
-            Violation::Capacity { route, .. } | Violation::LateReturn { route, .. } => {
-                solution.routes.get(*route).and_then(|r| r.last().copied())
-            }
-            _ => None,
-        })
-        .filter(|c| (1..=customers).contains(c))
-        .collect();
-    if drop.is_empty() {
-        drop.push(customers);
-    }
-    drop.sort_unstable();
-    drop.dedup();
-    drop.reverse();
-    drop
+/// The solver's options for a wave area's search that must end by `deadline`: the
+/// fixed seed and iteration budget, and the time left.
+fn solver_options(deadline: Instant) -> SolverOptions {
+    let time_limit = deadline.saturating_duration_since(Instant::now());
+    SolverOptions { time_limit, seed: 1, max_iterations: Some(SOLVER_ITERATIONS) }
 }
 
 /// The wall-clock budget of one wave of `customers` customers, s, shared by its areas

@@ -8,6 +8,9 @@
 //!   own count, capacity and shift.
 //! - [`solve`] runs the search under [`SolverOptions`] and returns a [`Solution`]
 //!   minimising total distance.
+//! - [`insert_cheapest`] grows feasible routes by cheapest insertion and leaves out the
+//!   customers that fit nowhere: how a caller picks what fits when the fleet cannot
+//!   serve everyone (the search itself must serve every customer).
 //! - [`check_feasibility`] verifies any solution independently of the search and
 //!   returns [`Stats`] or every [`Violation`].
 //! - [`SolomonInstance::load`] reads Solomon benchmark files.
@@ -50,6 +53,7 @@
 
 mod check;
 mod hgs;
+mod insert;
 mod local_search;
 mod problem;
 mod rng;
@@ -59,6 +63,7 @@ mod solomon;
 use std::time::Duration;
 
 pub use check::{check_feasibility, Stats, Violation, TOLERANCE};
+pub use insert::insert_cheapest;
 pub use problem::{Load, Matrix, Node, ProblemError, VehicleType, VrptwProblem, DIMS};
 pub use solomon::{SolomonError, SolomonInstance};
 

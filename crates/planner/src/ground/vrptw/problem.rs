@@ -240,6 +240,20 @@ impl VrptwProblem {
         (t.shift_start.max(d.ready), t.shift_end.min(d.due))
     }
 
+    /// The same depot and fleet with only `customers` (indices into [`Self::nodes`], each
+    /// at least 1), numbered `1..=customers.len()` in the given order. A subset of a
+    /// valid problem is valid, so nothing is checked again.
+    pub fn restricted_to(&self, customers: &[usize]) -> VrptwProblem {
+        let keep: Vec<usize> = std::iter::once(0).chain(customers.iter().copied()).collect();
+        let sub = |m: &Matrix| Matrix::from_fn(keep.len(), |i, j| m.get(keep[i], keep[j]));
+        VrptwProblem {
+            nodes: keep.iter().map(|&k| self.nodes[k].clone()).collect(),
+            distance: sub(&self.distance),
+            travel_time: sub(&self.travel_time),
+            fleet: self.fleet.clone(),
+        }
+    }
+
     /// Total distance of `routes` (each a customer sequence, depot implicit at both ends).
     pub fn routes_distance(&self, routes: &[Vec<usize>]) -> f64 {
         routes
