@@ -15,6 +15,9 @@ use super::segment::{Data, Penalties, Seg};
 
 /// Minimum improvement for a move to count; avoids cycling on floating-point noise.
 const EPS: f64 = 1e-7;
+/// Relative margin of the distance bound (see `LocalSearch::cannot_improve`): summing a
+/// route's edges in another order changes the result by about 1e-16 of it per edge.
+const DISTANCE_MARGIN: f64 = 1e-9;
 
 struct Route {
     /// Depot, customers, depot.
@@ -26,6 +29,11 @@ struct Route {
     /// `mid[i]`: segment of `nodes[i..len - 1]`, without the end depot, for moves
     /// that hand a tail to another vehicle (`1 <= i < len - 1`).
     mid: Vec<Seg>,
+    /// `dist_ahead[k]`: distance along `nodes[..=k]`, edge by edge.
+    dist_ahead: Vec<f64>,
+    /// `dist_back[k]`: distance along `nodes[..=k]` driven backwards (the matrices may
+    /// be asymmetric), for 2-opt's bound.
+    dist_back: Vec<f64>,
     cost: f64,
     modified: u64,
 }
@@ -53,6 +61,8 @@ impl<'d, 'a> LocalSearch<'d, 'a> {
                 fwd: vec![],
                 bwd: vec![],
                 mid: vec![],
+                dist_ahead: vec![],
+                dist_back: vec![],
                 cost: 0.0,
                 modified: 0,
             })
@@ -163,6 +173,17 @@ impl<'d, 'a> LocalSearch<'d, 'a> {
             }
         }
         route.bwd[0] = route.fwd[len - 1];
+        route.dist_ahead.clear();
+        route.dist_back.clear();
+        let (mut ahead, mut back) = (0.0, 0.0);
+        route.dist_ahead.push(0.0);
+        route.dist_back.push(0.0);
+        for w in route.nodes.windows(2) {
+            ahead += data.dist.get(w[0], w[1]);
+            back += data.dist.get(w[1], w[0]);
+            route.dist_ahead.push(ahead);
+            route.dist_back.push(back);
+        }
         route.cost = self.pen.cost(&route.fwd[len - 1], &slot.capacity);
         for (i, &c) in route.nodes.iter().enumerate().take(len - 1).skip(1) {
             self.route_of[c] = r;
@@ -183,6 +204,34 @@ impl<'d, 'a> LocalSearch<'d, 'a> {
         self.pen.cost(&s, &self.data.slots[r].capacity)
     }
 
+    /// Distance of route `r` with `nodes[lo..hi]` replaced by `ins`, from the edges that
+    /// change: a lower bound of [`Self::cost_replaced`] (penalties are never negative)
+    /// at a fraction of its cost, rounded differently (see [`Self::cannot_improve`]).
+    #[inline]
+    fn distance_replaced(&self, r: usize, lo: usize, hi: usize, ins: &[usize]) -> f64 {
+        let route = &self.routes[r];
+        let (nodes, d) = (&route.nodes, self.data.dist);
+        let removed: f64 = (lo - 1..hi).map(|k| d.get(nodes[k], nodes[k + 1])).sum();
+        let mut prev = nodes[lo - 1];
+        let mut added = 0.0;
+        for &c in ins {
+            added += d.get(prev, c);
+            prev = c;
+        }
+        added += d.get(prev, nodes[hi]);
+        route.fwd[nodes.len() - 1].dist - removed + added
+    }
+
+    /// True when a change whose new routes' distances add up to `distance` (from
+    /// [`Self::distance_replaced`]) certainly does not beat `old_cost` by [`EPS`], so its
+    /// exact cost need not be computed. The margin covers the two sums' different
+    /// rounding (a few units in the last place of the route distances, far below it), so
+    /// every move is decided exactly as by the exact cost.
+    #[inline]
+    fn cannot_improve(distance: f64, old_cost: f64) -> bool {
+        distance - DISTANCE_MARGIN * (old_cost.abs() + 1.0) >= old_cost - EPS
+    }
+
     fn apply(&mut self, r: usize, lo: usize, hi: usize, ins: &[usize]) {
         self.routes[r].nodes.splice(lo..hi, ins.iter().copied());
         self.refresh(r);
@@ -196,6 +245,11 @@ impl<'d, 'a> LocalSearch<'d, 'a> {
         (rb, lo_b, hi_b, ins_b): (usize, usize, usize, &[usize]),
     ) -> bool {
         let old = self.routes[ra].cost + self.routes[rb].cost;
+        let distance = self.distance_replaced(ra, lo_a, hi_a, ins_a)
+            + self.distance_replaced(rb, lo_b, hi_b, ins_b);
+        if Self::cannot_improve(distance, old) {
+            return false;
+        }
         let new =
             self.cost_replaced(ra, lo_a, hi_a, ins_a) + self.cost_replaced(rb, lo_b, hi_b, ins_b);
         if new < old - EPS {
@@ -294,39 +348,57 @@ impl<'d, 'a> LocalSearch<'d, 'a> {
     }
 
     /// Intra-route moves for the customers at positions `i` (u) and `j` (v) of route `r`.
+    /// Each move's distance is found first from the edges it changes, in O(1), and only a
+    /// move that could improve is evaluated exactly.
     fn intra(&mut self, r: usize, i: usize, j: usize) -> bool {
         let len = self.routes[r].nodes.len();
         let x_cust = i + 1 < len - 1;
+        let old = self.routes[r].cost;
         // Relocate u after v.
         if j + 1 != i {
-            let nodes = &self.routes[r].nodes;
-            self.buf.clear();
-            let (lo, hi) = if j < i {
-                self.buf.push(nodes[i]);
-                self.buf.extend_from_slice(&nodes[j + 1..i]);
-                (j + 1, i + 1)
-            } else {
-                self.buf.extend_from_slice(&nodes[i + 1..=j]);
-                self.buf.push(nodes[i]);
-                (i, j + 1)
-            };
-            if self.try1(r, lo, hi) {
-                return true;
+            let n = &self.routes[r].nodes;
+            let (p, u, x) = (n[i - 1], n[i], n[i + 1]);
+            let (v, y) = (n[j], n[j + 1]);
+            let bound =
+                self.distance_changed(r, [(p, u), (u, x), (v, y)], [(p, x), (v, u), (u, y)]);
+            if !Self::cannot_improve(bound, old) {
+                self.buf.clear();
+                let (lo, hi) = if j < i {
+                    self.buf.push(n[i]);
+                    self.buf.extend_from_slice(&n[j + 1..i]);
+                    (j + 1, i + 1)
+                } else {
+                    self.buf.extend_from_slice(&n[i + 1..=j]);
+                    self.buf.push(n[i]);
+                    (i, j + 1)
+                };
+                if self.try1(r, lo, hi) {
+                    return true;
+                }
             }
         }
         // Relocate (u, x) and (x, u) after v.
         if x_cust && j != i + 1 && j + 1 != i {
             for reversed in [false, true] {
-                let nodes = &self.routes[r].nodes;
-                let pair =
-                    if reversed { [nodes[i + 1], nodes[i]] } else { [nodes[i], nodes[i + 1]] };
+                let n = &self.routes[r].nodes;
+                let (p, u, x, z) = (n[i - 1], n[i], n[i + 1], n[i + 2]);
+                let (v, y) = (n[j], n[j + 1]);
+                let pair = if reversed { [x, u] } else { [u, x] };
+                let bound = self.distance_changed(
+                    r,
+                    [(p, u), (u, x), (x, z), (v, y)],
+                    [(p, z), (v, pair[0]), (pair[0], pair[1]), (pair[1], y)],
+                );
+                if Self::cannot_improve(bound, old) {
+                    continue;
+                }
                 self.buf.clear();
                 let (lo, hi) = if j < i {
                     self.buf.extend_from_slice(&pair);
-                    self.buf.extend_from_slice(&nodes[j + 1..i]);
+                    self.buf.extend_from_slice(&n[j + 1..i]);
                     (j + 1, i + 2)
                 } else {
-                    self.buf.extend_from_slice(&nodes[i + 2..=j]);
+                    self.buf.extend_from_slice(&n[i + 2..=j]);
                     self.buf.extend_from_slice(&pair);
                     (i, j + 1)
                 };
@@ -337,25 +409,61 @@ impl<'d, 'a> LocalSearch<'d, 'a> {
         }
         // Swap u and v.
         let (lo, hi) = (i.min(j), i.max(j));
-        {
-            let nodes = &self.routes[r].nodes;
+        let n = &self.routes[r].nodes;
+        let (a, b, c, d) = (n[lo - 1], n[lo], n[hi], n[hi + 1]);
+        let bound = if hi == lo + 1 {
+            self.distance_changed(r, [(a, b), (b, c), (c, d)], [(a, c), (c, b), (b, d)])
+        } else {
+            let (b2, c0) = (n[lo + 1], n[hi - 1]);
+            self.distance_changed(
+                r,
+                [(a, b), (b, b2), (c0, c), (c, d)],
+                [(a, c), (c, b2), (c0, b), (b, d)],
+            )
+        };
+        if !Self::cannot_improve(bound, old) {
             self.buf.clear();
-            self.buf.push(nodes[hi]);
-            self.buf.extend_from_slice(&nodes[lo + 1..hi]);
-            self.buf.push(nodes[lo]);
-        }
-        if self.try1(r, lo, hi + 1) {
-            return true;
-        }
-        // 2-opt: u -> v, reverse what lay between, then x -> y.
-        if i + 1 < j {
-            let nodes = &self.routes[r].nodes;
-            self.buf.clear();
-            self.buf.extend(nodes[i + 1..=j].iter().rev());
-            if self.try1(r, i + 1, j + 1) {
+            self.buf.push(n[hi]);
+            self.buf.extend_from_slice(&n[lo + 1..hi]);
+            self.buf.push(n[lo]);
+            if self.try1(r, lo, hi + 1) {
                 return true;
             }
         }
+        // 2-opt: u -> v, reverse what lay between, then x -> y.
+        if i + 1 < j {
+            let route = &self.routes[r];
+            let n = &route.nodes;
+            let (u, x, v, y) = (n[i], n[i + 1], n[j], n[j + 1]);
+            // What lay between is driven the other way.
+            let reversed = (route.dist_back[j] - route.dist_back[i + 1])
+                - (route.dist_ahead[j] - route.dist_ahead[i + 1]);
+            let bound = self.distance_changed(r, [(u, x), (v, y)], [(u, v), (x, y)]) + reversed;
+            if !Self::cannot_improve(bound, old) {
+                self.buf.clear();
+                self.buf.extend(n[i + 1..=j].iter().rev());
+                if self.try1(r, i + 1, j + 1) {
+                    return true;
+                }
+            }
+        }
         false
+    }
+
+    /// Distance of route `r` without the edges `removed` and with the edges `added`
+    /// (node pairs): the distance after an intra-route move, in O(1); a bound as
+    /// [`Self::distance_replaced`] is.
+    #[inline]
+    fn distance_changed<const R: usize, const A: usize>(
+        &self,
+        r: usize,
+        removed: [(usize, usize); R],
+        added: [(usize, usize); A],
+    ) -> f64 {
+        let d = self.data.dist;
+        let route = &self.routes[r];
+        let removed: f64 = removed.iter().map(|&(a, b)| d.get(a, b)).sum();
+        let added: f64 = added.iter().map(|&(a, b)| d.get(a, b)).sum();
+        route.fwd[route.nodes.len() - 1].dist - removed + added
     }
 }
