@@ -131,16 +131,18 @@ impl SubPop {
         self.update_fitness(pen);
     }
 
+    /// Mean distance to the [`NB_CLOSE`] closest others. Only those are sorted (after a
+    /// selection), so the sum adds the same values in the same order as a full sort.
     fn avg_close(&self, i: usize) -> f64 {
         let mut d: Vec<f64> =
             self.dist[i].iter().enumerate().filter(|&(j, _)| j != i).map(|(_, &d)| d).collect();
-        d.sort_by(f64::total_cmp);
         let k = NB_CLOSE.min(d.len());
         if k == 0 {
-            0.0
-        } else {
-            d[..k].iter().sum::<f64>() / k as f64
+            return 0.0;
         }
+        d.select_nth_unstable_by(k - 1, f64::total_cmp);
+        d[..k].sort_by(f64::total_cmp);
+        d[..k].iter().sum::<f64>() / k as f64
     }
 
     fn update_fitness(&mut self, pen: &Penalties) {
