@@ -98,13 +98,8 @@ fn a_queue_at_one_nest_with_one_drone_is_not_promised_by_drone() {
     ));
 }
 
-#[test]
-fn an_order_too_heavy_for_every_drone_goes_by_van() {
-    let (lat, lon) = served_address();
-    let mut mission = mission_with(vec![
-        order("HEAVY", 9.0 * 3600.0, lat, lon, 9.5),
-        order("LIGHT", 9.0 * 3600.0, lat, lon, 0.3),
-    ]);
+/// A van depot in Fontvieille with one van working the shift `(from, to)`, hours.
+fn add_one_van(mission: &mut Mission, (from_h, to_h): (f64, f64)) {
     mission.depots.push(Depot {
         id: "vans".into(),
         lat_deg: 43.728319,
@@ -118,9 +113,19 @@ fn an_order_too_heavy_for_every_drone_goes_by_van() {
         count: 1,
         capacity_m3: 8.5,
         capacity_kg: 900.0,
-        shift_start: ClockTime(8.0 * 3600.0),
-        shift_end: ClockTime(20.0 * 3600.0),
+        shift_start: ClockTime(from_h * 3600.0),
+        shift_end: ClockTime(to_h * 3600.0),
     });
+}
+
+#[test]
+fn an_order_too_heavy_for_every_drone_goes_by_van() {
+    let (lat, lon) = served_address();
+    let mut mission = mission_with(vec![
+        order("HEAVY", 9.0 * 3600.0, lat, lon, 9.5),
+        order("LIGHT", 9.0 * 3600.0, lat, lon, 0.3),
+    ]);
+    add_one_van(&mut mission, (8.0, 20.0));
     let plan = plan_mission(&mission, &monaco().world, monaco().map.clone(), &|_, _| {});
     assert!(verify(&plan, &monaco().world).is_empty(), "{:#?}", verify(&plan, &monaco().world));
     match &plan.outcomes[0].outcome {
@@ -155,22 +160,7 @@ fn a_wave_far_over_its_van_takes_what_fits_and_rejects_the_rest() {
         .map(|(k, o)| order(&format!("H{k:02}"), 8.5 * 3600.0, o.lat_deg, o.lon_deg, 9.5))
         .collect();
     let mut mission = mission_with(orders);
-    mission.depots.push(Depot {
-        id: "vans".into(),
-        lat_deg: 43.728319,
-        lon_deg: 7.415019,
-        kind: DepotKind::Van,
-        pads: 2,
-        on_roof: false,
-    });
-    mission.fleet.vans.push(VanGroup {
-        depot: "vans".into(),
-        count: 1,
-        capacity_m3: 8.5,
-        capacity_kg: 900.0,
-        shift_start: ClockTime(9.0 * 3600.0),
-        shift_end: ClockTime(10.0 * 3600.0),
-    });
+    add_one_van(&mut mission, (9.0, 10.0));
     let plan = plan_mission(&mission, &monaco().world, monaco().map.clone(), &|_, _| {});
     let violations = verify(&plan, &monaco().world);
     assert!(violations.is_empty(), "{violations:#?}");
