@@ -321,8 +321,16 @@ impl<'d, 'a> LocalSearch<'d, 'a> {
             }
         }
         // 2-opt*: ru keeps its head up to u then takes v's tail; rv the reverse. Tails
-        // travel without their depot: each vehicle returns within its own shift.
+        // travel without their depot: each vehicle returns within its own shift. Only the
+        // edges (u, x) and (v, y) change, so the distance bounds the move first.
         let (a, b) = (&self.routes[ru], &self.routes[rv]);
+        let d = self.data.dist;
+        let distance = a.dist_ahead[la - 1] + b.dist_ahead[lb - 1] - d.get(u, x) - d.get(v, y)
+            + d.get(u, y)
+            + d.get(v, x);
+        if Self::cannot_improve(distance, a.cost + b.cost) {
+            return false;
+        }
         let (sa, sb) = (&self.data.slots[ru], &self.data.slots[rv]);
         let with_tail = |head: &Seg, tail: &Route, from: usize, end: &Seg| {
             if from < tail.nodes.len() - 1 {
