@@ -3,6 +3,8 @@
 //! regret look-ahead), [`Dispatcher::deconflicted`] (the booking itself) and
 //! [`Dispatcher::nearest_first`] (a quote, trying nests nearest first).
 
+use rayon::prelude::*;
+
 use super::flight::{dist, flight_template, FlightTemplate};
 use super::options::TemplateOption;
 use super::{Deconfliction, Dispatcher, Drone, ORDER_HORIZON_S};
@@ -15,6 +17,11 @@ use crate::world::TimeSpan;
 /// (option index, depot index, pad index, other cruise layer) of a flight re-flown from
 /// a pad; the layer is `None` for the option's own.
 type PadFlightKey = (usize, usize, usize, Option<usize>);
+
+/// A path planned for an order on one layer, or why there is none.
+type PathResult = Result<DeliveryPath, String>;
+/// A pad flight flown for an order, or why it cannot be.
+type FlightResult = Result<FlightTemplate, Reason>;
 
 /// Pad flights already computed for one order (a candidate's drones share pads), and its
 /// paths from each nest on other cruise layers, by (depot index, layer index).
@@ -32,13 +39,28 @@ const LAYER_CANDIDATES: usize = 2;
 const LAYER_CHANGE_DELAY_S: f64 = 60.0;
 
 impl PadFlights {
-    /// The path under `key`, planned by `plan` on first use.
-    fn path_or(
-        &mut self,
-        key: (usize, usize),
-        plan: impl FnOnce() -> Result<DeliveryPath, String>,
-    ) -> Result<DeliveryPath, String> {
-        memo(&mut self.paths, key, plan)
+    /// The path under `key`, if already planned.
+    fn path(&self, key: (usize, usize)) -> Option<Result<DeliveryPath, String>> {
+        self.paths.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone())
+    }
+
+    /// The flight under `key`, if already flown.
+    fn flight(&self, key: PadFlightKey) -> Option<Result<FlightTemplate, Reason>> {
+        self.flights.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone())
+    }
+
+    /// Keeps the path planned under `key` (a no-op when it is kept already).
+    fn keep_path(&mut self, key: (usize, usize), path: Result<DeliveryPath, String>) {
+        if !self.paths.iter().any(|(k, _)| *k == key) {
+            self.paths.push((key, path));
+        }
+    }
+
+    /// Keeps the flight flown under `key` (a no-op when it is kept already).
+    fn keep_flight(&mut self, key: PadFlightKey, flight: Result<FlightTemplate, Reason>) {
+        if !self.flights.iter().any(|(k, _)| *k == key) {
+            self.flights.push((key, flight));
+        }
     }
 
     /// The flight under `key`, computed by `fly` on first use.
@@ -291,24 +313,42 @@ impl<'w> Dispatcher<'w> {
         let planner = self.planner_for(order);
         let dest = self.world.frame.to_local(order.lat_deg, order.lon_deg);
         let earliest = self.ready_s(order).max(d.free_at_s);
+        // Each other layer's path and pad flight depend on nothing booked: they are
+        // worked out in parallel (a quote's slowest part), then tried in layer order.
+        let rules = self.rules_for(order);
+        let layers: Vec<usize> = (planner.layer_altitudes_m().into_iter().enumerate())
+            .filter(|(_, alt)| (alt - nest_t.path.cruise_alt_m).abs() >= 1e-6)
+            .map(|(layer, _)| layer)
+            .collect();
+        let known_paths: Vec<Option<PathResult>> =
+            layers.iter().map(|&layer| flown.path((d.depot, layer))).collect();
+        let known_flights: Vec<Option<FlightResult>> = layers
+            .iter()
+            .map(|&layer| flown.flight((c.option, d.depot, d.pad, Some(layer))))
+            .collect();
+        let worked: Vec<(PathResult, Option<FlightResult>)> =
+            (layers.par_iter().zip(known_paths).zip(known_flights))
+                .map(|((&layer, path), flight)| {
+                    let path = path.unwrap_or_else(|| {
+                        planner
+                            .plan_delivery_in_layer(self.depot_xy[d.depot], dest, &rules, layer)
+                            .map_err(|e| e.to_string())
+                    });
+                    let flight = match (&path, flight) {
+                        (_, Some(known)) => Some(known),
+                        (Ok(p), None) => Some(self.pad_flight(order, p, d)),
+                        (Err(_), None) => None,
+                    };
+                    (path, flight)
+                })
+                .collect();
         let mut best: Option<Booking> = None;
-        for (layer, alt) in planner.layer_altitudes_m().into_iter().enumerate() {
-            if (alt - nest_t.path.cruise_alt_m).abs() < 1e-6 {
-                continue;
-            }
-            let path = flown.path_or((d.depot, layer), || {
-                planner
-                    .plan_delivery_in_layer(
-                        self.depot_xy[d.depot],
-                        dest,
-                        &self.rules_for(order),
-                        layer,
-                    )
-                    .map_err(|e| e.to_string())
-            });
-            let Ok(path) = path else { continue };
+        for (&layer, (path, flight)) in layers.iter().zip(worked) {
+            flown.keep_path((d.depot, layer), path);
+            let Some(flight) = flight else { continue };
             let key = (c.option, d.depot, d.pad, Some(layer));
-            let Ok(t) = flown.get_or(key, || self.pad_flight(order, &path, d)) else { continue };
+            flown.keep_flight(key, flight.clone());
+            let Ok(t) = flight else { continue };
             let bound = best.as_ref().map_or(bound_s, |b| b.delivered_s);
             if earliest + t.delivered_s >= bound {
                 continue;
