@@ -13,25 +13,29 @@ use super::problem::{VrptwProblem, DIMS};
 /// candidate fits anywhere; returns the candidates left out, in their given order.
 ///
 /// `routes` must be feasible (see [`super::check_feasibility`]); they stay feasible. It is
-/// padded with empty routes up to [`VrptwProblem::vehicles`] so that every vehicle can
-/// take customers; routes past the fleet take none. Ties go to the earlier candidate,
+/// padded with empty routes, up to [`VrptwProblem::vehicles`] and at most one per
+/// candidate, so that unused vehicles can take customers; routes past the fleet take
+/// none. Ties go to the earlier candidate,
 /// then the lower route, then the earlier position, so the result is deterministic.
 pub fn insert_cheapest(
     problem: &VrptwProblem,
     routes: &mut Vec<Vec<usize>>,
     candidates: &[usize],
 ) -> Vec<usize> {
-    let vehicles = problem.vehicles();
-    if routes.len() < vehicles {
-        routes.resize(vehicles, Vec::new());
+    // Each candidate opens at most one new route: more empty ones could never be used,
+    // and a fleet size stated absurdly large must not cost memory.
+    let open = problem.vehicles().min(routes.len() + candidates.len());
+    if routes.len() < open {
+        routes.resize(open, Vec::new());
     }
+    let slots = routes.len().min(problem.vehicles());
     let mut left: Vec<usize> = candidates.to_vec();
     let mut timing: Vec<RouteTiming> =
-        (0..vehicles).map(|r| RouteTiming::new(problem, r, &routes[r])).collect();
+        (0..slots).map(|r| RouteTiming::new(problem, r, &routes[r])).collect();
     // best[i][r]: the cheapest feasible place of `left[i]` in route `r`.
     let mut best: Vec<Vec<Option<Place>>> = left
         .iter()
-        .map(|&c| (0..vehicles).map(|r| timing[r].cheapest_place(problem, &routes[r], c)).collect())
+        .map(|&c| (0..slots).map(|r| timing[r].cheapest_place(problem, &routes[r], c)).collect())
         .collect();
     loop {
         let mut pick: Option<(usize, usize, Place)> = None;
@@ -208,6 +212,16 @@ mod tests {
         assert_eq!(routes.iter().map(Vec::len).sum::<usize>(), 3);
         assert!(left.contains(&4));
         assert_eq!(left.len(), 2);
+    }
+
+    #[test]
+    fn an_absurd_fleet_size_opens_no_more_routes_than_candidates() {
+        let p = line(&[10.0, 20.0], &[(0.0, 100.0), (0.0, 100.0)], 1.0, 1_000_000_000_000);
+        let mut routes = Vec::new();
+        let left = insert_cheapest(&p, &mut routes, &[1, 2]);
+        assert!(left.is_empty());
+        assert!(routes.len() <= 2, "{} routes", routes.len());
+        checked(&p, &routes).unwrap();
     }
 
     #[test]
