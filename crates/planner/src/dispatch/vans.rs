@@ -411,7 +411,7 @@ fn route_what_fits(
     mut left: Vec<usize>,
     deadline: Instant,
 ) -> AreaSolve {
-    let Unsolved { now, problem, stops, customers } = area;
+    let problem = &area.problem;
     for _round in 0..ROUNDS_AFTER_INSERTION {
         let chosen: Vec<usize> = routes.iter().flatten().copied().collect();
         if chosen.is_empty() {
@@ -428,13 +428,13 @@ fn route_what_fits(
                 .collect();
         }
         let before = left.len();
-        left = vrptw::insert_cheapest(&problem, &mut routes, &left);
+        left = vrptw::insert_cheapest(problem, &mut routes, &left);
         if left.len() == before {
             break;
         }
     }
     routes.retain(|r| !r.is_empty());
-    keep_served(Unsolved { now, problem, stops, customers }, &routes)
+    keep_served(area, &routes)
 }
 
 /// The area's problem cut down to the customers `routes` serve (renumbered in route

@@ -6,7 +6,7 @@
 //! insertion is how a caller picks the ones that fit (feasible by construction), so
 //! that the search runs once on those instead of failing on all of them.
 
-use super::problem::{VrptwProblem, DIMS};
+use super::problem::{VehicleType, VrptwProblem, DIMS};
 
 /// Inserts `candidates` (customer indices) into `routes`, always the candidate and place
 /// that add the least distance over every route and position where it fits, until no
@@ -28,10 +28,16 @@ pub fn insert_cheapest(
     if routes.len() < open {
         routes.resize(open, Vec::new());
     }
-    let slots = routes.len().min(problem.vehicles());
+    // Route `r` is driven by vehicle `r`, numbered type by type; routes past the fleet
+    // get none and take no customer.
+    let vehicle: Vec<&VehicleType> = (problem.fleet().iter())
+        .flat_map(|t| std::iter::repeat_n(t, t.count))
+        .take(routes.len())
+        .collect();
+    let slots = vehicle.len();
     let mut left: Vec<usize> = candidates.to_vec();
     let mut timing: Vec<RouteTiming> =
-        (0..slots).map(|r| RouteTiming::new(problem, r, &routes[r])).collect();
+        (0..slots).map(|r| RouteTiming::new(problem, vehicle[r], &routes[r])).collect();
     // best[i][r]: the cheapest feasible place of `left[i]` in route `r`.
     let mut best: Vec<Vec<Option<Place>>> = left
         .iter()
@@ -52,7 +58,7 @@ pub fn insert_cheapest(
         let c = left.remove(i);
         best.remove(i);
         routes[r].insert(place.position, c);
-        timing[r] = RouteTiming::new(problem, r, &routes[r]);
+        timing[r] = RouteTiming::new(problem, vehicle[r], &routes[r]);
         for (k, row) in best.iter_mut().enumerate() {
             row[r] = timing[r].cheapest_place(problem, &routes[r], left[k]);
         }
@@ -78,23 +84,12 @@ struct RouteTiming {
     latest: Vec<f64>,
     load: [f64; DIMS],
     capacity: [f64; DIMS],
-    /// False for a route past the fleet: it takes no customer.
-    usable: bool,
 }
 
 impl RouteTiming {
-    fn new(problem: &VrptwProblem, r: usize, route: &[usize]) -> RouteTiming {
+    fn new(problem: &VrptwProblem, vehicle: &VehicleType, route: &[usize]) -> RouteTiming {
         let nodes = problem.nodes();
         let tt = problem.travel_time();
-        let Some(vehicle) = problem.vehicle(r) else {
-            return RouteTiming {
-                depart: Vec::new(),
-                latest: Vec::new(),
-                load: [0.0; DIMS],
-                capacity: [0.0; DIMS],
-                usable: false,
-            };
-        };
         let (leave, back) = problem.shift_window(vehicle);
         let mut depart = Vec::with_capacity(route.len() + 1);
         depart.push(leave);
@@ -119,14 +114,13 @@ impl RouteTiming {
             latest[k] = next_latest;
             next = c;
         }
-        RouteTiming { depart, latest, load, capacity: vehicle.capacity, usable: true }
+        RouteTiming { depart, latest, load, capacity: vehicle.capacity }
     }
 
     /// The cheapest position of customer `c` in `route` that keeps it feasible, if any.
     fn cheapest_place(&self, problem: &VrptwProblem, route: &[usize], c: usize) -> Option<Place> {
         let node = &problem.nodes()[c];
-        let fits =
-            self.usable && (0..DIMS).all(|d| self.load[d] + node.demand[d] <= self.capacity[d]);
+        let fits = (0..DIMS).all(|d| self.load[d] + node.demand[d] <= self.capacity[d]);
         if !fits {
             return None;
         }
