@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use skylane_planner::dispatch::{plan_mission_with, Deconfliction};
-use skylane_planner::plan::write_outputs;
+use skylane_planner::mission::ClockTime;
+use skylane_planner::plan::{write_outputs, VanWave};
 use skylane_planner::verify::verify;
 
 use super::{EXIT_BAD_INPUT, EXIT_NOT_ALL_GOOD};
@@ -89,6 +90,9 @@ pub fn run(args: PlanArgs) -> ExitCode {
         "separated {} flight(s) held for the airspace, {:.0} s in all; {} on another cruise layer",
         s.separation_delays, s.separation_delay_s, s.separation_other_layer
     );
+    if let Some(line) = van_waves_line(&s.van_waves) {
+        println!("{line}");
+    }
     println!("drone km  {:.1}", s.drone_km);
     println!("van km    {:.1}", s.van_km);
     println!("energy    {:.0} Wh", s.energy_wh);
@@ -107,6 +111,41 @@ pub fn run(args: PlanArgs) -> ExitCode {
     } else {
         ExitCode::from(EXIT_NOT_ALL_GOOD)
     }
+}
+
+/// The summary's line on the van waves' searches: how many, what they routed, their
+/// wall-clock budgets and which ran out of it (their routes depend on the machine).
+fn van_waves_line(waves: &[VanWave]) -> Option<String> {
+    if waves.is_empty() {
+        return None;
+    }
+    let routed: usize = waves.iter().map(|w| w.routed).sum();
+    let deferred: usize = waves.iter().map(|w| w.deferred).sum();
+    let least = waves.iter().map(|w| w.budget_s).fold(f64::INFINITY, f64::min);
+    let most = waves.iter().map(|w| w.budget_s).fold(0.0, f64::max);
+    let budget = if most - least < 0.05 {
+        format!("{most:.1} s")
+    } else {
+        format!("{least:.1}-{most:.1} s")
+    };
+    let ran_out: Vec<String> = waves
+        .iter()
+        .filter(|w| w.budget_ran_out)
+        .map(|w| format!("{} {}", w.depot_id, ClockTime(w.departs_s)))
+        .collect();
+    let verdict = if ran_out.is_empty() {
+        "none ran out".to_string()
+    } else {
+        format!(
+            "{} ran out, so their routes depend on this machine's speed: {}",
+            ran_out.len(),
+            ran_out.join(", ")
+        )
+    };
+    Some(format!(
+        "van waves {}: {routed} order(s) routed, {deferred} moved on to a later wave; search budget {budget} per wave, {verdict}",
+        waves.len()
+    ))
 }
 
 fn pct(n: usize, total: usize) -> f64 {

@@ -7,8 +7,8 @@ use common_monaco::{monaco, repo_root};
 use skylane_planner::dispatch::{plan_mission, Dispatcher, QuoteMode};
 use skylane_planner::load::load_mission;
 use skylane_planner::mission::{ClockTime, Depot, DepotKind, Mission, Order, VanGroup};
-use skylane_planner::plan::{Outcome, ReasonKind};
-use skylane_planner::verify::verify;
+use skylane_planner::plan::{Outcome, ReasonKind, VanWave};
+use skylane_planner::verify::{verify, Rule, Violation};
 
 /// The Monaco morning mission cut down to the given orders.
 fn mission_with(orders: Vec<Order>) -> Mission {
@@ -169,6 +169,30 @@ fn a_wave_far_over_its_van_takes_what_fits_and_rejects_the_rest() {
     assert!((8..=20).contains(&by_van), "{by_van} orders by van in one van-hour");
     assert_eq!(plan.van_routes.len(), 1);
     assert_eq!(plan.van_routes[0].stops.len(), by_van);
+    // The summary reports the one wave: all 60 offered, those routed, the rest moved on
+    // (and then rejected: the shift has no later wave), and its search budget.
+    let [wave] = &plan.summary.van_waves[..] else {
+        panic!("one wave, not {:#?}", plan.summary.van_waves)
+    };
+    assert_eq!((wave.depot_id.as_str(), wave.departs_s), ("vans", 9.0 * 3600.0));
+    assert_eq!((wave.orders, wave.routed, wave.deferred), (60, by_van, 60 - by_van));
+    assert!((5.0..=30.0).contains(&wave.budget_s), "{wave:?}");
+    // Tampered wave reports are the verifier's business too.
+    let tamper = |edit: &dyn Fn(&mut VanWave)| {
+        let mut bad = plan.clone();
+        edit(&mut bad.summary.van_waves[0]);
+        verify(&bad, &monaco().world)
+    };
+    let caught = |v: Vec<Violation>| {
+        v.iter().any(|v| v.rule == Rule::Accounting && v.message.contains("van_waves"))
+    };
+    assert!(caught(tamper(&|w| w.budget_s = f64::NAN)));
+    assert!(caught(tamper(&|w| w.routed = 61)));
+    assert!(caught(tamper(&|w| w.routed = 0)), "fewer routed than go by van");
+    assert!(caught(tamper(&|w| w.depot_id = "nest-larvotto".into())));
+    let mut none = plan.clone();
+    none.summary.van_waves.clear();
+    assert!(caught(verify(&none, &monaco().world)), "van routes but no wave");
     for o in &plan.outcomes {
         match &o.outcome {
             Outcome::Van { .. } => {}

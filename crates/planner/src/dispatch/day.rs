@@ -53,9 +53,11 @@ pub fn plan_mission_with(
     let mut options = FlightOptions::new(&d, mission, progress);
     let drones = assign_drones(&mut d, mission, &mut options);
     drop(options);
-    let (van_routes, van_of) = route_van_orders(&d, mission, world, &drones.flight_of);
+    let (vans, van_of) = route_van_orders(&d, mission, world, &drones.flight_of);
     let (outcomes, flights) = collect_outcomes(&d, mission, drones, van_of);
-    let summary = summarise(&outcomes, &flights, &van_routes, d.separation());
+    let mut summary = summarise(&outcomes, &flights, &vans.routes, d.separation());
+    summary.van_waves = vans.waves;
+    let van_routes = vans.routes;
     Plan {
         format: PLAN_FORMAT.to_string(),
         mission: mission.clone(),
@@ -238,14 +240,14 @@ fn most_regret(
 /// when the fleet has no vans).
 type VanResult = Result<usize, Reasons>;
 
-/// Van waves for every order no drone flies: the routes, and for each order (by
-/// mission index) its [`VanResult`] (`None` for flown orders).
+/// Van waves for every order no drone flies: the routes and waves (outcomes taken out),
+/// and for each order (by mission index) its [`VanResult`] (`None` for flown orders).
 fn route_van_orders(
     d: &Dispatcher<'_>,
     mission: &Mission,
     world: &World,
     flight_of: &[Option<usize>],
-) -> (Vec<VanRoute>, Vec<Option<VanResult>>) {
+) -> (vans::VanPlan, Vec<Option<VanResult>>) {
     let n = mission.orders.len();
     let frame = &world.frame;
     let dests: Vec<[f64; 2]> =
@@ -279,14 +281,15 @@ fn route_van_orders(
         for v in &van_orders {
             van_of[v.order] = Some(Err(Reasons::none()));
         }
-        return (Vec::new(), van_of);
+        let none = vans::VanPlan { routes: Vec::new(), outcomes: Vec::new(), waves: Vec::new() };
+        return (none, van_of);
     }
     let graph = RoadGraph::from_roads(&world.roads);
-    let (routes, outcomes) = vans::route_vans(mission, &graph, &d.depot_xy, &dests, van_orders);
-    for (i, r) in outcomes {
+    let mut plan = vans::route_vans(mission, &graph, &d.depot_xy, &dests, van_orders);
+    for (i, r) in std::mem::take(&mut plan.outcomes) {
         van_of[i] = Some(r.map_err(Reasons::from));
     }
-    (routes, van_of)
+    (plan, van_of)
 }
 
 /// Why an order went nowhere when no stage said why.
@@ -344,7 +347,7 @@ fn collect_outcomes(
 pub(crate) fn summarise(
     outcomes: &[OrderOutcome],
     flights: &[Flight],
-    vans: &[crate::plan::VanRoute],
+    vans: &[VanRoute],
     sep: SeparationStats,
 ) -> Summary {
     let mut s = Summary {

@@ -35,7 +35,7 @@ use rayon::prelude::*;
 use crate::ground::roads::{NodeId, RoadGraph};
 use crate::ground::vrptw::{self, check_feasibility, Matrix, Node, SolverOptions, VrptwProblem};
 use crate::mission::{Mission, Order, Service};
-use crate::plan::{Reason, ReasonKind, VanRoute, VanStop};
+use crate::plan::{Reason, ReasonKind, VanRoute, VanStop, VanWave};
 
 /// Time between van departures, s.
 pub const WAVE_S: f64 = 3600.0;
@@ -72,16 +72,28 @@ pub(crate) struct VanOrder {
 /// What happened to each van order: route index, or the reason it could not go.
 pub(crate) type VanOutcome = (usize, Result<usize, Reason>);
 
-/// Routes every van order; returns the routes and one outcome per van order.
+/// Every van order's routes and outcome, and each wave's search as the summary reports
+/// it.
+pub(crate) struct VanPlan {
+    /// The routes, in the order of their waves.
+    pub routes: Vec<VanRoute>,
+    /// One outcome per van order, by order: its route index, or why it has none.
+    pub outcomes: Vec<VanOutcome>,
+    /// The waves that had orders to route, in departure order per depot.
+    pub waves: Vec<VanWave>,
+}
+
+/// Routes every van order: the routes, one outcome per van order, and the waves.
 pub(crate) fn route_vans(
     mission: &Mission,
     graph: &RoadGraph,
     depot_xy: &[[f64; 2]],
     dests: &[[f64; 2]],
     orders: Vec<VanOrder>,
-) -> (Vec<VanRoute>, Vec<VanOutcome>) {
+) -> VanPlan {
     let mut routes = Vec::new();
     let mut outcomes = Vec::new();
+    let mut waves = Vec::new();
     let groups: Vec<(usize, &crate::mission::VanGroup, NodeId)> = mission
         .fleet
         .vans
@@ -103,7 +115,7 @@ pub(crate) fn route_vans(
                 )),
             ));
         }
-        return (routes, outcomes);
+        return VanPlan { routes, outcomes, waves };
     }
     // Each order goes to the group whose depot reaches it soonest.
     let reach: Vec<Vec<f64>> =
@@ -156,19 +168,36 @@ pub(crate) fn route_vans(
             // every wave solved ahead would be solved in vain.
             let mut plans = plan_waves(std::mem::take(&mut waiting), wave_start, end, ahead);
             ahead = threads;
+            let offered: Vec<usize> = plans.iter().map(|p| p.now.len()).collect();
             let solved: Vec<Vec<AreaSolve>> = plans
                 .par_iter_mut()
                 .map(|plan| fleet.solve_wave(plan, depot_xy[*depot], dests))
                 .collect();
-            for (plan, areas) in plans.into_iter().zip(solved) {
+            for ((plan, areas), offered) in plans.into_iter().zip(solved).zip(offered) {
+                let mut report = VanWave {
+                    depot_id: mission.depots[*depot].id.clone(),
+                    departs_s: plan.start_s,
+                    orders: offered,
+                    routed: 0,
+                    deferred: 0,
+                    areas: areas.len(),
+                    budget_s: wave_budget_s(offered),
+                    budget_ran_out: false,
+                };
                 let mut deferred = Vec::new();
                 for area in areas {
+                    report.routed += area.routed.as_ref().map_or(0, |r| r.now.len());
+                    report.budget_ran_out |= area.budget_ran_out;
                     deferred.extend(fleet.record_area(
                         plan.start_s,
                         area,
                         &mut routes,
                         &mut outcomes,
                     ));
+                }
+                report.deferred = deferred.len();
+                if offered > 0 {
+                    waves.push(report);
                 }
                 wave_start = plan.end_s;
                 waiting = plan.later;
@@ -189,7 +218,7 @@ pub(crate) fn route_vans(
         }
     }
     outcomes.sort_by_key(|(o, _)| *o);
-    (routes, outcomes)
+    VanPlan { routes, outcomes, waves }
 }
 
 /// One van group's depot and vans, and the road graph they drive on.
@@ -242,6 +271,8 @@ struct AreaSolve {
     routed: Option<RoutedArea>,
     deferred: Vec<(VanOrder, NodeId)>,
     refused: Vec<VanOutcome>,
+    /// Whether one of its searches stopped on the wave's wall-clock budget.
+    budget_ran_out: bool,
 }
 
 /// A feasible solve of one wave area.
@@ -286,7 +317,12 @@ impl Fleet<'_> {
         vans: usize,
         budget: Duration,
     ) -> AreaSolve {
-        let mut out = AreaSolve { routed: None, deferred: Vec::new(), refused: Vec::new() };
+        let mut out = AreaSolve {
+            routed: None,
+            deferred: Vec::new(),
+            refused: Vec::new(),
+            budget_ran_out: false,
+        };
         if now.is_empty() {
             return out;
         }
@@ -308,14 +344,16 @@ impl Fleet<'_> {
         let mut routes = Vec::new();
         let left = insert_by_urgency(&problem, &mut routes, wave.1);
         if left.len() * FULL_SEARCH_LEFT_OUT.1 <= FULL_SEARCH_LEFT_OUT.0 * problem.customers() {
-            let solution = vrptw::solve(&problem, &solver_options(deadline));
+            let solution = search(&problem, deadline, &mut out.budget_ran_out);
             if check_feasibility(&problem, &solution).is_ok() {
                 out.routed = Some(RoutedArea { now, problem, stops, customers, solution });
                 return out;
             }
         }
         let area = Unsolved { now, problem, stops, customers };
-        route_what_fits(area, routes, left, deadline)
+        let mut fitted = route_what_fits(area, routes, left, deadline);
+        fitted.budget_ran_out |= out.budget_ran_out;
+        fitted
     }
 
     /// The VRPTW of one wave area: the depot's window is the wave, the customers' nodes
@@ -412,13 +450,14 @@ fn route_what_fits(
     deadline: Instant,
 ) -> AreaSolve {
     let problem = &area.problem;
+    let mut budget_ran_out = false;
     for _round in 0..ROUNDS_AFTER_INSERTION {
         let chosen: Vec<usize> = routes.iter().flatten().copied().collect();
         if chosen.is_empty() {
             break;
         }
         let sub = problem.restricted_to(&chosen);
-        let solution = vrptw::solve(&sub, &solver_options(deadline));
+        let solution = search(&sub, deadline, &mut budget_ran_out);
         let shorter = solution.distance < problem.routes_distance(&routes);
         if shorter && check_feasibility(&sub, &solution).is_ok() {
             routes = solution
@@ -434,7 +473,7 @@ fn route_what_fits(
         }
     }
     routes.retain(|r| !r.is_empty());
-    keep_served(area, &routes)
+    AreaSolve { budget_ran_out, ..keep_served(area, &routes) }
 }
 
 /// The area's problem cut down to the customers `routes` serve (renumbered in route
@@ -482,7 +521,7 @@ fn keep_served(area: Unsolved, routes: &[Vec<usize>]) -> AreaSolve {
         deferred.extend(kept.now);
         None
     };
-    AreaSolve { routed, deferred, refused: Vec::new() }
+    AreaSolve { routed, deferred, refused: Vec::new(), budget_ran_out: false }
 }
 
 /// One VRPTW customer of a wave: one order at its address, or every order of the wave
@@ -536,11 +575,14 @@ struct Solved<'a> {
     customers: &'a [Customer],
 }
 
-/// The solver's options for a wave area's search that must end by `deadline`: the
-/// fixed seed and iteration budget, and the time left.
-fn solver_options(deadline: Instant) -> SolverOptions {
+/// A wave area's search of `problem` with the fixed seed and iteration budget, stopped
+/// at `deadline` if its iterations are not done by then (which sets `ran_out`).
+fn search(problem: &VrptwProblem, deadline: Instant, ran_out: &mut bool) -> vrptw::Solution {
     let time_limit = deadline.saturating_duration_since(Instant::now());
-    SolverOptions { time_limit, seed: 1, max_iterations: Some(SOLVER_ITERATIONS) }
+    let options = SolverOptions { time_limit, seed: 1, max_iterations: Some(SOLVER_ITERATIONS) };
+    let solution = vrptw::solve(problem, &options);
+    *ran_out |= problem.customers() > 0 && solution.iterations < SOLVER_ITERATIONS;
+    solution
 }
 
 /// The wall-clock budget of one wave of `customers` customers, s, shared by its areas
@@ -740,6 +782,28 @@ mod tests {
             })
             .collect();
         (orders, dests)
+    }
+
+    #[test]
+    fn a_search_says_when_its_budget_ran_out() {
+        let mut nodes = vec![Node { demand: [0.0; 2], ready: 0.0, due: 1e5, service: 0.0 }];
+        let points: Vec<[f64; 2]> = (0..12).map(|i| [i as f64 * 300.0, (i % 3) as f64]).collect();
+        nodes.extend(points.iter().map(|_| Node {
+            demand: [1.0, 0.01],
+            ready: 0.0,
+            due: 1e5,
+            service: VAN_SERVICE_S,
+        }));
+        let at = |i: usize| if i == 0 { [0.0, 0.0] } else { points[i - 1] };
+        let metres = |i: usize, j: usize| (at(i)[0] - at(j)[0]).hypot(at(i)[1] - at(j)[1]);
+        let dist = Matrix::from_fn(13, metres);
+        let time = Matrix::from_fn(13, |i, j| metres(i, j) / 10.0);
+        let problem = VrptwProblem::new(nodes, dist, time, 3, [100.0, 1.0]).unwrap();
+        let mut ran_out = false;
+        let done = search(&problem, Instant::now() + Duration::from_secs(600), &mut ran_out);
+        assert_eq!((done.iterations, ran_out), (SOLVER_ITERATIONS, false));
+        let cut = search(&problem, Instant::now(), &mut ran_out);
+        assert!(cut.iterations < SOLVER_ITERATIONS && ran_out);
     }
 
     #[test]

@@ -352,6 +352,36 @@ pub struct Summary {
     /// fleet's other flights without a wait.
     #[serde(default)]
     pub separation_other_layer: usize,
+    /// The van waves' route searches, in the order they were recorded: how many orders
+    /// each wave was offered and took, and its wall-clock search budget.
+    #[serde(default)]
+    pub van_waves: Vec<VanWave>,
+}
+
+/// One van wave's route search, as the summary reports it. Each search stops after a
+/// fixed number of iterations, so the routes are reproducible, unless the wave's
+/// wall-clock budget runs out first: then they are as good as this machine found in
+/// the time, and `budget_ran_out` says so.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VanWave {
+    /// The vans' depot.
+    pub depot_id: String,
+    /// Departure, s.
+    pub departs_s: f64,
+    /// Orders offered to the wave.
+    pub orders: usize,
+    /// Of those, orders put on the wave's routes.
+    pub routed: usize,
+    /// Of those, orders moved on to a later wave (the vans were full).
+    pub deferred: usize,
+    /// Areas the wave was cut into, each searched on its own (a share of the budget
+    /// each).
+    pub areas: usize,
+    /// The wall-clock budget the wave's searches shared, s.
+    pub budget_s: f64,
+    /// Whether a search stopped on the budget before its iterations were done.
+    pub budget_ran_out: bool,
 }
 
 /// Why a plan file could not be read.

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::events::{draw_faults, Fault, FaultKind};
 use super::waves::{break_down, route_wave, van_groups, waves, VanGroup};
 use super::{invariants, report, OrderRecord, OrderState, SimDay};
-use crate::dispatch::vans::{self, VanOrder};
+use crate::dispatch::vans::{self, VanOrder, VanPlan};
 use crate::dispatch::{
     summarise, Dispatcher, DivertMode, Diverted, FleetDrone, Planners, QuoteMode, DIVERT_RETRY_S,
     REST_OF_DAY_S,
@@ -16,7 +16,7 @@ use crate::ground::roads::RoadGraph;
 use crate::mission::{ClockTime, LatLon, Mission, NoFlyZoneSpec, Service, TimeWindow};
 use crate::plan::{
     promised_s, DiversionEnd, Flight, MapRef, OrderOutcome, Outcome, Plan, Reason, ReasonKind,
-    Reasons, VanRoute, PLAN_FORMAT,
+    Reasons, VanRoute, VanWave, PLAN_FORMAT,
 };
 use crate::world::World;
 
@@ -138,6 +138,8 @@ struct Day<'a, 'w> {
     by_id: BTreeMap<String, usize>,
     routes: Vec<Option<VanRoute>>,
     van_reason: Vec<Option<Reason>>,
+    /// Each van wave's search, as routed when it left.
+    van_waves: Vec<VanWave>,
     /// Why each van order is not flown (the dispatcher's reason), by order index.
     why_van: Vec<Reasons>,
     groups: Vec<VanGroup>,
@@ -186,6 +188,7 @@ impl<'a, 'w> Day<'a, 'w> {
             by_id: mission.orders.iter().enumerate().map(|(i, o)| (o.id.clone(), i)).collect(),
             routes: Vec::new(),
             van_reason: vec![None; mission.orders.len()],
+            van_waves: Vec::new(),
             why_van: vec![Reasons::none(); mission.orders.len()],
             graph: (!groups.is_empty()).then(|| RoadGraph::from_roads(&world.roads)),
             depot_xy: mission.depots.iter().map(|d| frame.to_local(d.lat_deg, d.lon_deg)).collect(),
@@ -521,8 +524,9 @@ impl<'a, 'w> Day<'a, 'w> {
         if waiting.is_empty() || group.working.is_empty() {
             return;
         }
-        let (routes, outcomes) =
+        let VanPlan { routes, outcomes, waves } =
             route_wave(self.mission, graph, &self.depot_xy, &self.dests, group, wave, waiting);
+        self.van_waves.extend(waves);
         let base = self.routes.len();
         let n_routes = routes.len();
         self.routes.extend(routes.into_iter().map(Some));
@@ -712,7 +716,8 @@ impl<'a, 'w> Day<'a, 'w> {
                 outcome,
             });
         }
-        let summary = summarise(&outcomes, &flights, &van_routes, self.d.separation());
+        let mut summary = summarise(&outcomes, &flights, &van_routes, self.d.separation());
+        summary.van_waves = self.van_waves.clone();
         Plan {
             format: PLAN_FORMAT.to_string(),
             mission: self.mission_flown(),

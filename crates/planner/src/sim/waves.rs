@@ -3,7 +3,7 @@
 //! ([`crate::dispatch::vans`]); a broken-down van's route is cut after a stop and towed
 //! back to its depot.
 
-use crate::dispatch::vans::{self, VanOrder, VanOutcome, WAVE_S};
+use crate::dispatch::vans::{self, VanOrder, VanPlan, WAVE_S};
 use crate::ground::roads::RoadGraph;
 use crate::mission::Mission;
 use crate::plan::VanRoute;
@@ -60,7 +60,7 @@ pub(super) fn route_wave(
     group: &VanGroup,
     wave: (f64, f64),
     orders: Vec<VanOrder>,
-) -> (Vec<VanRoute>, Vec<VanOutcome>) {
+) -> VanPlan {
     // The router plans from the shift start: a one-wave shift with the vans in service.
     let mut one = mission.clone();
     let mut g = mission.fleet.vans[group.group].clone();
@@ -68,11 +68,11 @@ pub(super) fn route_wave(
     g.shift_end = crate::mission::ClockTime(wave.1);
     g.count = group.working.len() as u32;
     one.fleet.vans = vec![g];
-    let (mut routes, outcomes) = vans::route_vans(&one, graph, depot_xy, dests, orders);
-    for (r, id) in routes.iter_mut().zip(&group.working) {
+    let mut plan = vans::route_vans(&one, graph, depot_xy, dests, orders);
+    for (r, id) in plan.routes.iter_mut().zip(&group.working) {
         r.van_id = id.clone();
     }
-    (routes, outcomes)
+    plan
 }
 
 /// A route cut by a breakdown as the van leaves its `k`-th stop (`k` = 0: on leaving the

@@ -79,6 +79,48 @@ pub(super) fn check_summary(plan: &Plan, out: &mut Vec<Violation>) {
             format!("within 0..={most_s}"),
         );
     }
+    check_van_waves(plan, van, out);
+}
+
+/// Longest wall-clock budget a van wave's search may report, s: an hour, far above
+/// what the planner gives one (its budgets are for a day planned in minutes).
+const MOST_WAVE_BUDGET_S: f64 = 3600.0;
+
+/// The summary's van waves: each from a van depot of the mission, at a time of the
+/// mission's two days, with a finite budget, taking no more orders than offered; and
+/// every order delivered by van (`by_van` of them) routed by some wave.
+fn check_van_waves(plan: &Plan, by_van: usize, out: &mut Vec<Violation>) {
+    let waves = &plan.summary.van_waves;
+    let mut wrong = |k: usize, msg: String| {
+        out.push(Violation::new(Rule::Accounting, format!("summary.van_waves[{k}]: {msg}")));
+    };
+    for (k, w) in waves.iter().enumerate() {
+        let is_van_depot = |d: &&crate::mission::Depot| {
+            d.id == w.depot_id && d.kind == crate::mission::DepotKind::Van
+        };
+        if !plan.mission.depots.iter().any(|d| is_van_depot(&d)) {
+            wrong(k, format!("depot_id {:?} is not a van depot of the mission", w.depot_id));
+        }
+        if !(0.0..=2.0 * 86_400.0).contains(&w.departs_s) {
+            wrong(k, format!("departs_s is {}, not within 0..=172800", w.departs_s));
+        }
+        if !(0.0..=MOST_WAVE_BUDGET_S).contains(&w.budget_s) {
+            wrong(k, format!("budget_s is {}, not within 0..={MOST_WAVE_BUDGET_S}", w.budget_s));
+        }
+        if w.routed.saturating_add(w.deferred) > w.orders {
+            let (r, d, o) = (w.routed, w.deferred, w.orders);
+            wrong(k, format!("routes {r} and defers {d} orders of the {o} it was offered"));
+        }
+    }
+    let routed = waves.iter().fold(0usize, |n, w| n.saturating_add(w.routed));
+    if routed < by_van || (waves.is_empty() && !plan.van_routes.is_empty()) {
+        let msg = format!(
+            "summary.van_waves route {routed} orders in {} waves, but {by_van} orders go by van on {} routes",
+            waves.len(),
+            plan.van_routes.len()
+        );
+        out.push(Violation::new(Rule::Accounting, msg));
+    }
 }
 
 pub(super) fn check_accounting(plan: &Plan, out: &mut Vec<Violation>) {
