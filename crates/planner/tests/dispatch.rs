@@ -73,6 +73,30 @@ fn quote_has_no_side_effects_and_commit_keeps_the_quoted_eta() {
     }
 }
 
+/// An address further than the nest's drones can fly there and back on what a plan may
+/// spend is refused without a search, with an energy reason that says so; with more of
+/// the battery to spend, the same address is flown.
+#[test]
+fn an_address_beyond_the_nests_reach_is_refused_without_a_search() {
+    // 66a Boulevard d'Italie, about 2.9 km from Fontvieille, the only nest left.
+    let far = order("FAR", 9.0 * 3600.0, 43.7493039, 7.4365395, 0.3);
+    let mut mission = mission_with(vec![far.clone()]);
+    mission.fleet.drones.truncate(1);
+    let quote = |reserve: f64| {
+        let mut m = mission.clone();
+        m.policy.battery_reserve_fraction = reserve;
+        Dispatcher::new(&m, &monaco().world).quote(&far).mode
+    };
+    match quote(0.6) {
+        QuoteMode::Refused { reason } | QuoteMode::Van { reason } => {
+            assert!(reason.has(ReasonKind::Energy), "{reason}");
+            assert!(reason.to_string().contains("beyond reach"), "{reason}");
+        }
+        drone => panic!("60 % kept back leaves too little for 2.9 km and back: {drone:?}"),
+    }
+    assert!(matches!(quote(0.2), QuoteMode::Drone { .. }), "20 % kept back: an M100 flies it");
+}
+
 #[test]
 fn a_queue_at_one_nest_with_one_drone_is_not_promised_by_drone() {
     let (lat, lon) = served_address();

@@ -51,6 +51,7 @@ mod flight;
 mod lockers;
 mod options;
 mod planners;
+mod reach;
 pub mod vans;
 
 use std::sync::{Arc, Mutex};
@@ -151,6 +152,10 @@ pub struct Dispatcher<'w> {
     /// Pads per depot (empty for van depots, and for nests whose pads do not fit).
     pads: Vec<Vec<[f64; 2]>>,
     nests: Vec<usize>,
+    /// Per depot, the most ground track its drones can fly out and back on a charge, m
+    /// (the longest of its types' [`reach::reach_m`]; 0 for van depots): its searches go
+    /// no further.
+    reach_m: Vec<f64>,
     types: Vec<DroneSpec>,
     drones: Vec<Drone>,
     area: Rect,
@@ -235,6 +240,15 @@ impl<'w> Dispatcher<'w> {
                 DepotKind::Van => Vec::new(),
             })
             .collect();
+        let type_reach: Vec<f64> = types.iter().map(|t| reach::reach_m(t, mission)).collect();
+        let reach_m = (0..mission.depots.len())
+            .map(|n| {
+                let at_n = |k: &usize| {
+                    drones.iter().any(|d| d.depot == n && d.spec.name == types[*k].name)
+                };
+                (0..types.len()).filter(at_n).map(|k| type_reach[k]).fold(0.0, f64::max)
+            })
+            .collect();
         Dispatcher {
             atm: mission.weather.atmosphere(),
             rules: Clearances {
@@ -248,6 +262,7 @@ impl<'w> Dispatcher<'w> {
             depot_xy,
             pads,
             nests,
+            reach_m,
             types,
             drones,
             area,

@@ -11,7 +11,7 @@ use super::{lockers, Dispatcher};
 use crate::energy::DroneSpec;
 use crate::mission::Order;
 use crate::plan::{Reason, ReasonKind};
-use crate::search::city::CityPlanner;
+use crate::search::city::{CityPlanner, DeliveryPath, NoPath};
 use crate::world::pads::PAD_SEARCH_RADIUS_M;
 /// One way to fly an order: a drone type from a nest, and its flight from the nest
 /// point or why it cannot fly.
@@ -73,11 +73,14 @@ impl<'w> Dispatcher<'w> {
         if let Some(why) = lockers::kind_refuses(&self.mission, order, true) {
             return kinds.iter().map(|k| option(k, Err(why.clone()))).collect();
         }
-        let path = planner.plan_delivery(self.depot_xy[n], dest, &self.rules_for(order));
+        let path = self.nest_path(order, n, planner, dest);
         kinds
             .par_iter()
             .map(|spec| {
                 let t = match &path {
+                    Err(e @ NoPath::BeyondReach { .. }) => {
+                        Err(Reason::new(ReasonKind::Energy, e.to_string()))
+                    }
                     Err(e) => Err(Reason::new(ReasonKind::NoPath, e.to_string())),
                     Ok(_) if order.payload_kg > spec.max_payload_kg => Err(too_heavy(spec)),
                     Ok(p) => {
@@ -87,6 +90,26 @@ impl<'w> Dispatcher<'w> {
                 option(spec, t)
             })
             .collect()
+    }
+
+    /// The delivery path from nest `n` to `dest`, searched only as far as the nest's
+    /// drones can fly out and back ([`Dispatcher::reach_m`]). An address whose straight
+    /// line out and back is already longer than that is refused without a search: the
+    /// ground track is at least twice the straight line from the pad to the drop point.
+    fn nest_path(
+        &self,
+        order: &Order,
+        n: usize,
+        planner: &CityPlanner<'w>,
+        dest: [f64; 2],
+    ) -> Result<DeliveryPath, NoPath> {
+        let rules = self.rules_for(order);
+        let reach_m = self.reach_m[n];
+        let slack = PAD_SEARCH_RADIUS_M + rules.drop_radius_m;
+        if 2.0 * (dist(self.depot_xy[n], dest) - slack) > reach_m {
+            return Err(NoPath::BeyondReach { reach_m });
+        }
+        planner.plan_delivery_within(self.depot_xy[n], dest, &rules, reach_m)
     }
 
     /// The drone types based at nest `n`, in fleet order.
@@ -127,7 +150,12 @@ impl<'w> Dispatcher<'w> {
         jobs.par_iter().for_each(|(planner, n, dests)| {
             for dest in dests {
                 // Only the trees it grows matter here; the options plan the path again.
-                let _ = planner.plan_delivery(self.depot_xy[*n], *dest, &self.rules);
+                let _ = planner.plan_delivery_within(
+                    self.depot_xy[*n],
+                    *dest,
+                    &self.rules,
+                    self.reach_m[*n],
+                );
             }
         });
     }

@@ -53,11 +53,10 @@ impl<'w> Dispatcher<'w> {
     /// first quote, so that quotes pay for searches only.
     pub fn warm_up(&self) {
         let planners = self.build_planners();
-        let jobs: Vec<(&Arc<CityPlanner<'w>>, [f64; 2])> = planners
-            .iter()
-            .flat_map(|p| self.nests.iter().map(move |&n| (p, self.depot_xy[n])))
-            .collect();
-        jobs.par_iter().for_each(|(p, xy)| p.prepare_depot(*xy));
+        let jobs: Vec<(&Arc<CityPlanner<'w>>, usize)> =
+            planners.iter().flat_map(|p| self.nests.iter().map(move |&n| (p, n))).collect();
+        jobs.par_iter()
+            .for_each(|&(p, n)| p.prepare_depot_within(self.depot_xy[n], self.reach_m[n]));
     }
 
     /// Builds the planner of every set of time-windowed zones the mission's orders meet

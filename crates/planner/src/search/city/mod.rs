@@ -5,7 +5,10 @@
 //! answers one depot -> drop point query: it picks the drop point, the cruise altitude
 //! and a collision-free polyline; [`CityPlanner::plan_delivery_in_layer`] answers it at
 //! one given altitude, and [`CityPlanner::prepare_depot`] builds a depot's search trees
-//! ahead of the queries.
+//! ahead of the queries. [`CityPlanner::plan_delivery_within`] and
+//! [`CityPlanner::prepare_depot_within`] do the same for drones of a known reach: the
+//! trees grow no further than that (a tree stopped there resumes where it stopped, so
+//! its paths are those of the unbounded tree).
 //!
 //! One file per job: `raster` (occupancy layers), `grid` (the 80 grid moves and which
 //! are legal), `tree` (shortest-path trees per depot and layer, A* when they do not fit),
@@ -40,7 +43,7 @@ use rayon::prelude::*;
 use crate::world::{ObstacleRef, Rect, TimeSpan, World};
 use grid::{endpoint_clearances, grid_moves};
 use raster::Layer;
-use tree::TreeCache;
+use tree::{GridPath, TreeCache};
 
 /// Tuning of the city planner.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -121,6 +124,12 @@ pub enum NoPath {
     /// Depot or destination outside the planner's area.
     #[error("the position lies outside the planning area")]
     OutsideArea,
+    /// Every way to the drop point is longer than the drones can fly out and back.
+    #[error("beyond reach: the way there and back is longer than the {reach_m:.0} m the nest's drones can fly on what a flight may spend of a charge")]
+    BeyondReach {
+        /// The most the drones can fly out and back, m.
+        reach_m: f64,
+    },
 }
 
 /// Occupancy layers of one world for one mission, ready for queries. `Sync`: share it
@@ -251,6 +260,20 @@ impl<'w> CityPlanner<'w> {
         dest_m: [f64; 2],
         rules: &Clearances,
     ) -> Result<DeliveryPath, NoPath> {
+        self.plan_delivery_within(depot_m, dest_m, rules, f64::INFINITY)
+    }
+
+    /// [`CityPlanner::plan_delivery`] for drones that fly at most `reach_m` out and back
+    /// on a charge: a path longer than that is not searched for
+    /// ([`NoPath::BeyondReach`]), so a nest's trees grow no further than its drones
+    /// can go. The paths within reach are those `plan_delivery` finds.
+    pub fn plan_delivery_within(
+        &self,
+        depot_m: [f64; 2],
+        dest_m: [f64; 2],
+        rules: &Clearances,
+        reach_m: f64,
+    ) -> Result<DeliveryPath, NoPath> {
         if self.cell_of(depot_m).is_none() || self.cell_of(dest_m).is_none() {
             return Err(NoPath::OutsideArea);
         }
@@ -265,7 +288,7 @@ impl<'w> CityPlanner<'w> {
                     break;
                 }
             }
-            match self.plan_in_layer(layer, depot_m, dest_m, rules) {
+            match self.plan_in_layer(layer, depot_m, dest_m, rules, reach_m) {
                 Ok(path) => {
                     let cost = path.cruise_length_m + 2.0 * layer.alt_m;
                     if best.as_ref().is_none_or(|(c, _)| cost < *c) {
@@ -301,28 +324,38 @@ impl<'w> CityPlanner<'w> {
         if self.cell_of(depot_m).is_none() || self.cell_of(dest_m).is_none() {
             return Err(NoPath::OutsideArea);
         }
-        self.plan_in_layer(layer, depot_m, dest_m, rules)
+        self.plan_in_layer(layer, depot_m, dest_m, rules, f64::INFINITY)
     }
 
     /// Builds the shortest-path trees from `depot_m` on every cruise layer now, complete,
     /// so that no later query pays for them (a live dispatcher warms up before its first
     /// quote). Without it, each tree grows on demand, as far as its queries need.
     pub fn prepare_depot(&self, depot_m: [f64; 2]) {
+        self.prepare_depot_within(depot_m, f64::INFINITY);
+    }
+
+    /// [`CityPlanner::prepare_depot`] for drones that fly at most `reach_m` out and back
+    /// ([`CityPlanner::plan_delivery_within`]): each tree as far as that.
+    pub fn prepare_depot_within(&self, depot_m: [f64; 2], reach_m: f64) {
         let Some(start) = self.cell_of(depot_m) else { return };
+        let limit = reach_m / self.config.cell_m;
         // One tree per layer, independent of each other: build them in parallel.
         self.layers.par_iter().for_each(|layer| {
             if !layer.blocked[start] {
-                self.complete_tree(layer, start);
+                self.complete_tree(layer, start, limit);
             }
         });
     }
 
+    /// The delivery path on `layer`, searched no further than `reach_m` from the depot:
+    /// a flight must come back too, so its way out is shorter than that.
     fn plan_in_layer(
         &self,
         layer: &Layer,
         depot_m: [f64; 2],
         dest_m: [f64; 2],
         rules: &Clearances,
+        reach_m: f64,
     ) -> Result<DeliveryPath, NoPath> {
         let alt = layer.alt_m;
         let start = self.cell_of(depot_m).ok_or(NoPath::OutsideArea)?;
@@ -334,6 +367,9 @@ impl<'w> CityPlanner<'w> {
             return Err(NoPath::DepotBlocked(self.name(c.nearest)));
         }
         let (drop, goal) = self.find_drop_point(layer, dest_m, rules)?;
+        if dist(depot_m, drop) > reach_m {
+            return Err(NoPath::BeyondReach { reach_m });
+        }
         // The straight line is the shortest path: when it is clear, no search is needed.
         if self.level_segment_clear(depot_m, drop, alt) {
             return Ok(DeliveryPath {
@@ -345,9 +381,11 @@ impl<'w> CityPlanner<'w> {
                 deck_m,
             });
         }
-        let cells = self
-            .grid_path(layer, start, goal)
-            .ok_or(NoPath::Unreachable { min_alt_m: alt, max_alt_m: alt })?;
+        let cells = match self.grid_path(layer, start, goal, reach_m / self.config.cell_m) {
+            GridPath::Found(cells) => cells,
+            GridPath::None => return Err(NoPath::Unreachable { min_alt_m: alt, max_alt_m: alt }),
+            GridPath::BeyondLimit => return Err(NoPath::BeyondReach { reach_m }),
+        };
         let mut pts: Vec<[f64; 2]> = Vec::with_capacity(cells.len());
         pts.push(depot_m);
         if cells.len() > 2 {

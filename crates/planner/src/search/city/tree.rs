@@ -110,26 +110,49 @@ impl Tree {
     }
 }
 
+/// What a grid search from a start cell to a goal found.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum GridPath {
+    /// The cells of a shortest path, start and goal included.
+    Found(Vec<usize>),
+    /// No path exists.
+    None,
+    /// Every path is longer than the search's limit (whether one exists is not known).
+    BeyondLimit,
+}
+
 impl CityPlanner<'_> {
-    /// Shortest grid path from `start` to `goal`: the base planner's when it has one
-    /// that is legal here, else from the cached shortest-path tree of
-    /// `start` (grown as far as `goal` first) when there is, or there is room for, one;
-    /// else by A*.
-    pub(super) fn grid_path(&self, layer: &Layer, start: usize, goal: usize) -> Option<Vec<usize>> {
+    /// Shortest grid path from `start` to `goal` no longer than `limit` cells of
+    /// distance: the base planner's when it has one that is legal here, else from the
+    /// cached shortest-path tree of `start` (grown as far as `goal`, or `limit`, first)
+    /// when there is, or there is room for, one; else by A*.
+    pub(super) fn grid_path(
+        &self,
+        layer: &Layer,
+        start: usize,
+        goal: usize,
+        limit: f64,
+    ) -> GridPath {
         if let Some(base) = &self.base {
-            // The base blocks less: no path there, none here; its path, if legal here, is
-            // a shortest one here too (see `CityPlanner::with_base`).
-            let path = base.grid_path(&base.layers[layer.index], start, goal)?;
-            if self.path_is_legal(layer, &path) {
-                return Some(path);
+            // The base blocks less: its distances are no longer than ours, so no path
+            // there (or none within the limit) means the same here; its path, if legal
+            // here, is a shortest one here too (see `CityPlanner::with_base`).
+            match base.grid_path(&base.layers[layer.index], start, goal, limit) {
+                GridPath::Found(path) if self.path_is_legal(layer, &path) => {
+                    return GridPath::Found(path)
+                }
+                GridPath::Found(_) => {}
+                nothing => return nothing,
             }
         }
         let Some(slot) = self.tree_slot(layer, start) else {
-            return self.astar(layer, start, goal);
+            return self.astar(layer, start, goal, limit);
         };
         let mut tree = slot.lock().unwrap_or_else(|p| p.into_inner());
-        self.grow(&mut tree, layer, Some(goal));
-        tree.path_to(goal)
+        if !self.grow(&mut tree, layer, Some(goal), limit) {
+            return GridPath::BeyondLimit;
+        }
+        tree.path_to(goal).map_or(GridPath::None, GridPath::Found)
     }
 
     /// Whether every step of the cell path `path` is a legal grid move on `layer`.
@@ -145,12 +168,13 @@ impl CityPlanner<'_> {
         })
     }
 
-    /// Grows the tree from `start` on `layer` to completion (a live dispatcher warms up
-    /// before its first quote); nothing when the cache is full.
-    pub(super) fn complete_tree(&self, layer: &Layer, start: usize) {
+    /// Grows the tree from `start` on `layer` to completion, or as far as `limit` cells
+    /// of distance (a live dispatcher warms up before its first quote); nothing when the
+    /// cache is full.
+    pub(super) fn complete_tree(&self, layer: &Layer, start: usize, limit: f64) {
         if let Some(slot) = self.tree_slot(layer, start) {
             let mut tree = slot.lock().unwrap_or_else(|p| p.into_inner());
-            self.grow(&mut tree, layer, None);
+            self.grow(&mut tree, layer, None, limit);
         }
     }
 
@@ -175,24 +199,32 @@ impl CityPlanner<'_> {
 
     /// Runs `tree`'s Dijkstra search until `goal` is settled (to the end for `None`, or
     /// when no cell is left to reach), then frees the search state of a complete tree.
-    fn grow(&self, tree: &mut Tree, layer: &Layer, goal: Option<usize>) {
+    /// Stops before settling a cell further than `limit` cells of distance, and then
+    /// returns false: the search resumes there for a later call with a larger limit, so
+    /// the tree is the one an uninterrupted search would grow.
+    fn grow(&self, tree: &mut Tree, layer: &Layer, goal: Option<usize>, limit: f64) -> bool {
         if goal.is_some_and(|goal| tree.knows(goal)) {
-            return;
+            return true;
         }
-        let Some(s) = tree.growth.as_mut() else { return };
+        let Some(s) = tree.growth.as_mut() else { return true };
         let parent = &mut tree.parent;
         let moves = grid_moves();
         let fans = straight_on_moves();
         loop {
             let Some(cell) = s.open.pop() else {
                 tree.growth = None;
-                return;
+                return true;
             };
             let cell = cell as usize;
             if s.is_settled(cell) {
                 continue; // a stale entry: the cell was reached more cheaply since
             }
             let gc = s.g[cell];
+            if gc > limit {
+                // Back on top of the bucket it came from: the next pop takes it again.
+                s.open.push(gc, cell as u32);
+                return false;
+            }
             s.settled[cell / 64] |= 1 << (cell % 64);
             let open_air = isize::from(layer.free_reach[cell]) >= MOVE_REACH;
             if open_air && cell != tree.start {
@@ -217,29 +249,31 @@ impl CityPlanner<'_> {
                 }
             }
             if goal == Some(cell) {
-                return;
+                return true;
             }
         }
     }
 
-    fn astar(&self, layer: &Layer, start: usize, goal: usize) -> Option<Vec<usize>> {
+    fn astar(&self, layer: &Layer, start: usize, goal: usize, limit: f64) -> GridPath {
         thread_local! {
             static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
         }
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
             s.reset(self.nx * self.ny);
-            self.astar_with(layer, start, goal, &mut s)
+            self.astar_with(layer, start, goal, limit, &mut s)
         })
     }
 
+    /// A* from `start` to `goal` over cells no further than `limit` from the start.
     fn astar_with(
         &self,
         layer: &Layer,
         start: usize,
         goal: usize,
+        limit: f64,
         s: &mut Scratch,
-    ) -> Option<Vec<usize>> {
+    ) -> GridPath {
         let (gx, gy) = ((goal % self.nx) as isize, (goal / self.nx) as isize);
         // Straight-line distance: admissible for moves that cost their Euclidean length.
         let h = |c: usize| {
@@ -249,7 +283,8 @@ impl CityPlanner<'_> {
         };
         s.set_g(start, 0.0, u32::MAX);
         s.open.push(Node { f: h(start), g: 0.0, cell: start as u32 });
-
+        // Whether a cell was left out for being beyond the limit on every path through it.
+        let mut cut = false;
         while let Some(Node { g, cell, .. }) = s.open.pop() {
             let cell = cell as usize;
             if g > s.g(cell) {
@@ -263,19 +298,27 @@ impl CityPlanner<'_> {
                     out.push(c);
                 }
                 out.reverse();
-                return Some(out);
+                return GridPath::Found(out);
             }
             let (x, y) = ((cell % self.nx) as isize, (cell / self.nx) as isize);
             for mv in grid_moves() {
                 let Some(n) = self.step(layer, x, y, mv) else { continue };
                 let g2 = g + mv.cost;
+                if g2 + h(n) > limit {
+                    cut = true; // no way to the goal through here is within the limit
+                    continue;
+                }
                 if g2 < s.g(n) {
                     s.set_g(n, g2, cell as u32);
                     s.open.push(Node { f: g2 + h(n) * 1.0001, g: g2, cell: n as u32 });
                 }
             }
         }
-        None
+        if cut {
+            GridPath::BeyondLimit
+        } else {
+            GridPath::None
+        }
     }
 }
 
@@ -351,6 +394,7 @@ impl Scratch {
 mod tests {
     use super::super::tests::{tall_box, tower_planner, world_of};
     use super::*;
+    use crate::world::World;
 
     /// Dijkstra over every legal move of `layer` from `start`: grid distances, cells.
     fn distances_over_every_move(planner: &CityPlanner, layer: &Layer, start: usize) -> Vec<f64> {
@@ -400,7 +444,7 @@ mod tests {
         let planner = tower_planner(&world);
         let layer = &planner.layers[0];
         let start = (0..planner.nx * planner.ny).find(|&c| !layer.blocked[c]).unwrap();
-        planner.complete_tree(layer, start);
+        planner.complete_tree(layer, start, f64::INFINITY);
         let exact = distances_over_every_move(&planner, layer, start);
         let cost = |path: &[usize]| -> f64 {
             path.windows(2)
@@ -412,8 +456,8 @@ mod tests {
         };
         let (mut compared, mut unreachable) = (0, 0);
         for goal in (0..planner.nx * planner.ny).step_by(37) {
-            match planner.grid_path(layer, start, goal) {
-                Some(path) => {
+            match planner.grid_path(layer, start, goal, f64::INFINITY) {
+                GridPath::Found(path) => {
                     let got = cost(&path);
                     assert!(
                         (got - exact[goal]).abs() < 1e-9,
@@ -422,15 +466,53 @@ mod tests {
                     );
                     compared += 1;
                 }
-                None => {
+                GridPath::None => {
                     assert!(exact[goal].is_infinite(), "goal {goal}: no tree path");
                     unreachable += 1;
                 }
+                GridPath::BeyondLimit => panic!("goal {goal}: no limit was set"),
             }
         }
         assert!(
             compared > 1000 && unreachable > 0,
             "{compared} compared, {unreachable} unreachable"
         );
+        limited_searches_agree_with_the_complete_tree(&world, &planner, start, &exact);
+    }
+
+    /// A tree stopped at a limit answers the goals within it with the complete tree's
+    /// paths and the others with `BeyondLimit`, and once resumed without a limit it is
+    /// the complete tree; A* (the full cache's fallback) keeps the same limit.
+    fn limited_searches_agree_with_the_complete_tree(
+        world: &World,
+        complete: &CityPlanner,
+        start: usize,
+        exact: &[f64],
+    ) {
+        let limit = 120.0;
+        let bounded = tower_planner(world);
+        let layer = &bounded.layers[0];
+        bounded.complete_tree(layer, start, limit);
+        let (mut within, mut beyond) = (0, 0);
+        for goal in (0..bounded.nx * bounded.ny).step_by(37) {
+            let got = bounded.grid_path(layer, start, goal, limit);
+            let by_astar = bounded.astar(layer, start, goal, limit);
+            if exact[goal] <= limit {
+                let want = complete.grid_path(&complete.layers[0], start, goal, f64::INFINITY);
+                assert_eq!(got, want, "goal {goal}");
+                assert!(matches!(by_astar, GridPath::Found(_)), "goal {goal}: {by_astar:?}");
+                within += 1;
+            } else if exact[goal].is_finite() {
+                assert_eq!(got, GridPath::BeyondLimit, "goal {goal} at {}", exact[goal]);
+                assert_eq!(by_astar, GridPath::BeyondLimit, "goal {goal} at {}", exact[goal]);
+                beyond += 1;
+            }
+        }
+        assert!(within > 100 && beyond > 100, "{within} within, {beyond} beyond");
+        for goal in (0..bounded.nx * bounded.ny).step_by(37) {
+            let resumed = bounded.grid_path(layer, start, goal, f64::INFINITY);
+            let want = complete.grid_path(&complete.layers[0], start, goal, f64::INFINITY);
+            assert_eq!(resumed, want, "goal {goal}");
+        }
     }
 }
