@@ -7,8 +7,8 @@
 //! - a flight spends at most [`model::spendable_energy_wh`] (the reserve and the model's
 //!   error band kept back), whatever its payload;
 //! - a drone never flies faster over the ground than its cruise speed (the trajectory's
-//!   rule), and never draws less than the least power of the empty drone in level
-//!   flight at any airspeed up to its top speed, whatever the wind: so no metre of
+//!   rule), and never draws less than the least power in level flight at any airspeed
+//!   up to its top speed and any payload it lifts, whatever the wind: so no metre of
 //!   ground track costs less than that least power over the cruise speed. Climbs,
 //!   descents, hovering at the drop and accelerations only add to the cost;
 //! - the ground track out and back is at least twice the straight line from the pad to
@@ -38,14 +38,18 @@ pub(super) fn reach_m(spec: &DroneSpec, mission: &Mission) -> f64 {
     let steps = (spec.max_speed_mps * STEPS_PER_MPS).ceil().max(1.0) as usize;
     let mut least_w = f64::INFINITY;
     // Air density changes the power a little over the cruise band: try its ends and
-    // the ground.
-    for alt_m in [0.0, policy.cruise_alt_min_m, policy.cruise_alt_max_m] {
-        for k in 0..=steps {
-            let airspeed = spec.max_speed_mps * k as f64 / steps as f64;
-            let velocity = Vector3::new(airspeed, 0.0, 0.0);
-            match model::power(spec, 0.0, velocity, alt_m, &calm) {
-                Ok(p) => least_w = least_w.min(p.electrical_w),
-                Err(_) => return f64::INFINITY,
+    // the ground. Payload raises the power, except near top speed where it tilts the
+    // drone less: try the empty and the full drone too.
+    let altitudes = [0.0, policy.cruise_alt_min_m, policy.cruise_alt_max_m];
+    for alt_m in altitudes {
+        for payload_kg in [0.0, spec.max_payload_kg] {
+            for k in 0..=steps {
+                let airspeed = spec.max_speed_mps * k as f64 / steps as f64;
+                let velocity = Vector3::new(airspeed, 0.0, 0.0);
+                match model::power(spec, payload_kg, velocity, alt_m, &calm) {
+                    Ok(p) => least_w = least_w.min(p.electrical_w),
+                    Err(_) => return f64::INFINITY,
+                }
             }
         }
     }
