@@ -126,18 +126,22 @@ impl<'w> Dispatcher<'w> {
             from_s: order.placed_at.seconds(),
             to_s: order.placed_at.seconds() + ORDER_HORIZON_S,
         };
-        let mut p = CityPlanner::new(
-            self.world,
-            self.area,
-            self.mission.policy.cruise_alt_min_m,
-            self.mission.policy.cruise_alt_max_m,
-            self.mission.airspace.clearance_margin_m,
-            span,
-            CityPlannerConfig::default(),
-        );
-        if let Some(base) = base {
-            p = p.with_base(base);
-        }
+        let over_base = base.clone().and_then(|b| CityPlanner::over_base(b, span));
+        let p = over_base.unwrap_or_else(|| {
+            let p = CityPlanner::new(
+                self.world,
+                self.area,
+                self.mission.policy.cruise_alt_min_m,
+                self.mission.policy.cruise_alt_max_m,
+                self.mission.airspace.clearance_margin_m,
+                span,
+                CityPlannerConfig::default(),
+            );
+            match base {
+                Some(base) => p.with_base(base),
+                None => p,
+            }
+        });
         let p = Arc::new(p);
         cache.push((sig, p.clone()));
         p

@@ -1,7 +1,7 @@
 //! Occupancy layers: the world rasterised at one cruise altitude ([`Layer::rasterise`]),
 //! with each cell's centre clearance and free square ([`free_reach`]).
 
-use crate::world::{Rect, TimeSpan, World};
+use crate::world::{Rect, TimeSpan, World, Zone};
 
 /// The grid every layer of a planner shares.
 pub(super) struct Grid {
@@ -49,56 +49,106 @@ impl Layer {
         inflate: f64,
         narrowest: f32,
     ) -> Layer {
-        let Grid { area, nx, ny, cell_m: cell } = *grid;
-        let mut blocked = vec![false; nx * ny];
+        let cells = grid.nx * grid.ny;
         // Free cells keep at least the blocking distance: their lower bound.
-        let mut centre_clearance = vec![inflate as f32; nx * ny];
-        let mut mark = |footprint: &crate::world::Polygon, base: f64, top: f64| {
-            let dz = if alt_m < base {
-                base - alt_m
-            } else if alt_m > top {
-                alt_m - top
-            } else {
-                0.0
-            };
-            if dz >= inflate {
-                return;
-            }
-            let reach = (inflate * inflate - dz * dz).sqrt();
-            let b = footprint.bounds();
-            let i0 = (((b.min[0] - reach - area.min[0]) / cell).floor().max(0.0)) as usize;
-            let j0 = (((b.min[1] - reach - area.min[1]) / cell).floor().max(0.0)) as usize;
-            let i1 = ((((b.max[0] + reach - area.min[0]) / cell).ceil()) as isize)
-                .clamp(0, nx as isize) as usize;
-            let j1 = ((((b.max[1] + reach - area.min[1]) / cell).ceil()) as isize)
-                .clamp(0, ny as isize) as usize;
-            for j in j0..j1 {
-                for i in i0..i1 {
-                    let k = j * nx + i;
-                    if centre_clearance[k] < narrowest {
-                        continue; // no use for any move already
-                    }
-                    let c = [
-                        area.min[0] + (i as f64 + 0.5) * cell,
-                        area.min[1] + (j as f64 + 0.5) * cell,
-                    ];
-                    let d = footprint.distance(c);
-                    if d < reach {
-                        blocked[k] = true;
-                        let clearance = d.hypot(dz) as f32;
-                        centre_clearance[k] = centre_clearance[k].min(clearance);
-                    }
-                }
-            }
+        let mut marks = Marks {
+            grid,
+            alt_m,
+            inflate,
+            narrowest,
+            blocked: vec![false; cells],
+            centre_clearance: vec![inflate as f32; cells],
         };
         for b in &world.buildings {
-            mark(&b.footprint, b.base_m, b.top_m);
+            marks.mark(&b.footprint, b.base_m, b.top_m);
         }
         for z in world.zones.iter().filter(|z| z.active_during(span)) {
-            mark(&z.footprint, z.floor_m, z.ceiling_m);
+            marks.mark(&z.footprint, z.floor_m, z.ceiling_m);
         }
-        let free_reach = free_reach(&blocked, nx, ny);
-        Layer { index, alt_m, blocked, centre_clearance, free_reach }
+        marks.finish(index)
+    }
+
+    /// This layer (of `grid`, rasterised with `inflate` and `narrowest`) with `zones`
+    /// marked too. When they come after every zone this layer holds in the world's
+    /// order, that is the very layer [`Layer::rasterise`] makes with them active: the
+    /// same marks in the same order.
+    pub fn with_zones(&self, zones: &[&Zone], grid: &Grid, inflate: f64, narrowest: f32) -> Layer {
+        let mut marks = Marks {
+            grid,
+            alt_m: self.alt_m,
+            inflate,
+            narrowest,
+            blocked: self.blocked.clone(),
+            centre_clearance: self.centre_clearance.clone(),
+        };
+        for z in zones {
+            marks.mark(&z.footprint, z.floor_m, z.ceiling_m);
+        }
+        marks.finish(self.index)
+    }
+}
+
+/// A layer being rasterised: obstacles marked one after the other.
+struct Marks<'g> {
+    grid: &'g Grid,
+    alt_m: f64,
+    inflate: f64,
+    narrowest: f32,
+    blocked: Vec<bool>,
+    centre_clearance: Vec<f32>,
+}
+
+impl Marks<'_> {
+    /// Blocks the cells whose centre is closer than the blocking distance to the prism
+    /// of `footprint` from `base` to `top` (m), and records their centre clearance.
+    fn mark(&mut self, footprint: &crate::world::Polygon, base: f64, top: f64) {
+        let Grid { area, nx, ny, cell_m: cell } = *self.grid;
+        let (alt_m, inflate) = (self.alt_m, self.inflate);
+        let dz = if alt_m < base {
+            base - alt_m
+        } else if alt_m > top {
+            alt_m - top
+        } else {
+            0.0
+        };
+        if dz >= inflate {
+            return;
+        }
+        let reach = (inflate * inflate - dz * dz).sqrt();
+        let b = footprint.bounds();
+        let i0 = (((b.min[0] - reach - area.min[0]) / cell).floor().max(0.0)) as usize;
+        let j0 = (((b.min[1] - reach - area.min[1]) / cell).floor().max(0.0)) as usize;
+        let i1 = ((((b.max[0] + reach - area.min[0]) / cell).ceil()) as isize).clamp(0, nx as isize)
+            as usize;
+        let j1 = ((((b.max[1] + reach - area.min[1]) / cell).ceil()) as isize).clamp(0, ny as isize)
+            as usize;
+        for j in j0..j1 {
+            for i in i0..i1 {
+                let k = j * nx + i;
+                if self.centre_clearance[k] < self.narrowest {
+                    continue; // no use for any move already
+                }
+                let c =
+                    [area.min[0] + (i as f64 + 0.5) * cell, area.min[1] + (j as f64 + 0.5) * cell];
+                let d = footprint.distance(c);
+                if d < reach {
+                    self.blocked[k] = true;
+                    let clearance = d.hypot(dz) as f32;
+                    self.centre_clearance[k] = self.centre_clearance[k].min(clearance);
+                }
+            }
+        }
+    }
+
+    fn finish(self, index: usize) -> Layer {
+        let free_reach = free_reach(&self.blocked, self.grid.nx, self.grid.ny);
+        Layer {
+            index,
+            alt_m: self.alt_m,
+            blocked: self.blocked,
+            centre_clearance: self.centre_clearance,
+            free_reach,
+        }
     }
 }
 
