@@ -69,15 +69,7 @@ mod tests {
     use crate::search::city::DeliveryPath;
 
     fn mission(wind_east_mps: f64) -> Mission {
-        let text = r#"Mission(
-            name: "reach",
-            origin: (lat_deg: 43.73, lon_deg: 7.42),
-            map: "none.osm.pbf",
-            depots: [(id: "nest", lat_deg: 43.73, lon_deg: 7.42, kind: Drone, pads: 1)],
-            fleet: (drones: [(model: Preset("dji-m100"), depot: "nest", count: 1)]),
-            orders: [(id: "o1", placed_at: "10:00", lat_deg: 43.731, lon_deg: 7.421, payload_kg: 0.5)],
-        )"#;
-        let mut m = Mission::from_ron_str(text, "unit.ron").unwrap();
+        let mut m = crate::mission::one_drone_mission(0.5);
         m.weather.wind_east_mps = wind_east_mps;
         m
     }

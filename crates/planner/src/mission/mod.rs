@@ -521,3 +521,20 @@ impl Mission {
         }
     }
 }
+
+/// A mission of one nest with one DJI M100 and one order 140 m away carrying
+/// `payload_kg`, no map: for unit tests of the rules that read a mission.
+#[cfg(test)]
+pub(crate) fn one_drone_mission(payload_kg: f64) -> Mission {
+    let text = format!(
+        r#"Mission(
+            name: "one drone",
+            origin: (lat_deg: 43.73, lon_deg: 7.42),
+            map: "none.osm.pbf",
+            depots: [(id: "nest", lat_deg: 43.73, lon_deg: 7.42, kind: Drone, pads: 1)],
+            fleet: (drones: [(model: Preset("dji-m100"), depot: "nest", count: 1)]),
+            orders: [(id: "o1", placed_at: "10:00", lat_deg: 43.731, lon_deg: 7.421, payload_kg: {payload_kg})],
+        )"#
+    );
+    Mission::from_ron_str(&text, "unit.ron").expect("a valid mission")
+}

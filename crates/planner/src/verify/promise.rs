@@ -93,15 +93,7 @@ mod tests {
     use crate::mission::{ClockTime, TimeWindow, VanGroup};
 
     fn mission() -> Mission {
-        let text = r#"Mission(
-            name: "promise",
-            origin: (lat_deg: 43.73, lon_deg: 7.42),
-            map: "none.osm.pbf",
-            depots: [(id: "nest", lat_deg: 43.73, lon_deg: 7.42, kind: Drone, pads: 1)],
-            fleet: (drones: [(model: Preset("dji-m100"), depot: "nest", count: 1)]),
-            orders: [(id: "o1", placed_at: "10:00", lat_deg: 43.731, lon_deg: 7.421, payload_kg: 1.0)],
-        )"#;
-        Mission::from_ron_str(text, "unit.ron").unwrap()
+        crate::mission::one_drone_mission(1.0)
     }
 
     /// One van working from 08:00 to `end_h` o'clock.
