@@ -119,6 +119,16 @@ pub(super) struct Booking {
     pub other_layer: bool,
 }
 
+/// A quote works out the next nest's options while it works out a nest's when the next
+/// nest's lower bound on delivery is within this of that nest's, s: the next nest is
+/// then likely to be needed (a booking delivers a minute or more after its nest's
+/// bound: climb, descent, detours, pads), and when it is, the quote waits for the
+/// slower of the two instead of both. A nest further behind is needed less often, and
+/// computing it anyway would make more quotes wait for it. On the Chicago day, the
+/// quotes that needed the second nest had it within 30 s (median) to 127 s (max); 60 s
+/// gave the lowest p99 of 60, 180 and no look-ahead (BENCHMARKS.md).
+const SPECULATE_WITHIN_S: f64 = 60.0;
+
 /// Why no drone at all could be tried.
 pub(super) fn no_drones() -> Reason {
     Reason::new(ReasonKind::NoDrones, "the fleet has no drones")
@@ -129,20 +139,43 @@ impl<'w> Dispatcher<'w> {
     /// [`Dispatcher::nest_lower_bound_s`]), and the search stops when the next nest could
     /// not deliver before the best booking found. The answer is the one every nest's
     /// options would give; only the nests that cannot matter are skipped.
+    ///
+    /// A nest's options (its path and flights, a slow quote's main cost) are worked out
+    /// while the nest before it is, when its lower bound is within
+    /// [`SPECULATE_WITHIN_S`] of that nest's: options depend on nothing booked, so this
+    /// changes only when they are ready, and a quote that needs two nests waits for the
+    /// slower one instead of both. Those of a nest the search then skips are dropped.
     pub(super) fn nearest_first(&self, order: &Order) -> Result<Booking, Reasons> {
         let dest = self.world.frame.to_local(order.lat_deg, order.lon_deg);
         let planner = self.planner_for(order);
         let mut nests: Vec<(f64, usize)> =
             self.nests.iter().map(|&n| (self.nest_lower_bound_s(order, n, dest), n)).collect();
         nests.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let nest_options =
+            |k: usize| nests.get(k).map(|&(_, n)| self.nest_options(order, n, &planner, dest));
         let mut options: Vec<TemplateOption> = Vec::new();
         let mut flown = PadFlights::default();
         let mut result = Err(Reasons::from(no_drones()));
-        for (bound_s, n) in nests {
+        let mut ahead: Option<Vec<TemplateOption>> = None;
+        for (k, &(bound_s, _)) in nests.iter().enumerate() {
             if result.as_ref().is_ok_and(|b: &Booking| bound_s >= b.delivered_s) {
                 break;
             }
-            options.extend(self.nest_options(order, n, &planner, dest));
+            let mine = match ahead.take() {
+                Some(mine) => mine,
+                None => {
+                    let close =
+                        nests.get(k + 1).is_some_and(|n| n.0 - bound_s <= SPECULATE_WITHIN_S);
+                    let (mine, next) = if close {
+                        rayon::join(|| nest_options(k), || nest_options(k + 1))
+                    } else {
+                        (nest_options(k), None)
+                    };
+                    ahead = next;
+                    mine.unwrap_or_default()
+                }
+            };
+            options.extend(mine);
             result = self.deconflicted(order, &options, &mut flown);
         }
         result
