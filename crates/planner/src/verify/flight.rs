@@ -486,9 +486,10 @@ fn simpson_energy_wh(
     atm: &model::Atmosphere,
     s: &[Sample],
 ) -> Result<Vec<f64>, crate::energy::EnergyError> {
-    let power = |v: Vector3<f64>, alt_m: f64, payload_kg: f64| {
-        model::power(spec, payload_kg, v, alt_m, atm).map(|p| p.electrical_w)
-    };
+    // The model's power, looked up when a condition repeats (a steady cruise does).
+    let mut powers = model::PowerCache::new(spec, atm)?;
+    let mut power =
+        |v: Vector3<f64>, alt_m: f64, payload_kg: f64| powers.electrical_w(payload_kg, v, alt_m);
     let mut out = Vec::with_capacity(s.len());
     let mut total_wh = 0.0;
     out.push(total_wh);
@@ -523,8 +524,10 @@ fn check_turn_back(
     let s = &c.flight.samples;
     let may_spend =
         usable_wh * (1.0 - m.policy.battery_reserve_fraction) / (1.0 + model::MODEL_ERROR_BAND);
-    let power = |v: Vector3<f64>, alt_m: f64, payload_kg: f64| {
-        model::power(spec, payload_kg, v, alt_m, atm).map(|p| p.electrical_w).unwrap_or(f64::NAN)
+    let mut powers = model::PowerCache::new(spec, atm).ok();
+    let mut power = |v: Vector3<f64>, alt_m: f64, payload_kg: f64| {
+        let p = powers.as_mut().map(|c| c.electrical_w(payload_kg, v, alt_m));
+        p.and_then(Result::ok).unwrap_or(f64::NAN)
     };
     let mut back_wh = 0.0;
     for (i, w) in s.windows(2).enumerate() {

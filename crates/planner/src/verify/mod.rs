@@ -34,6 +34,8 @@ mod promise;
 mod separation;
 mod vans;
 
+use rayon::prelude::*;
+
 use crate::ground::roads::RoadGraph;
 use crate::plan::Plan;
 use crate::world::World;
@@ -129,21 +131,53 @@ pub fn verify(plan: &Plan, world: &World) -> Vec<Violation> {
     promise::check_promises(plan, &mut out);
     let nests = pads::nest_pads(plan, world, &mut out);
     let fleet = fleet::drone_ids(&plan.mission);
-    for i in 0..plan.flights.len() {
-        flight::check_flight(plan, world, &fleet, &nests, i, &mut out);
-    }
+    // Flights, van routes and the fleet's pairs are independent checks: they run in
+    // parallel, and their violations are listed in the order a single thread gives.
+    let ((flights, separation), (graph, routes)) = rayon::join(
+        || {
+            rayon::join(
+                || {
+                    each(plan.flights.len(), |i, v| {
+                        flight::check_flight(plan, world, &fleet, &nests, i, v)
+                    })
+                },
+                || {
+                    let mut v = Vec::new();
+                    pads::check_pad_occupancy(plan, &nests, &mut v);
+                    separation::check_separation(plan, &nests, &mut v);
+                    v
+                },
+            )
+        },
+        || {
+            let graph = (!plan.van_routes.is_empty()).then(|| RoadGraph::from_roads(&world.roads));
+            let routes = graph.as_ref().map_or_else(Vec::new, |graph| {
+                each(plan.van_routes.len(), |i, v| vans::check_van_route(plan, world, graph, i, v))
+            });
+            (graph, routes)
+        },
+    );
+    out.extend(flights);
     accounting::check_vehicle_overlap(plan, &mut out);
     accounting::check_grounded_after_spot_landing(plan, &mut out);
-    pads::check_pad_occupancy(plan, &nests, &mut out);
-    separation::check_separation(plan, &nests, &mut out);
-    let graph = (!plan.van_routes.is_empty()).then(|| RoadGraph::from_roads(&world.roads));
-    if let Some(graph) = &graph {
-        for i in 0..plan.van_routes.len() {
-            vans::check_van_route(plan, world, graph, i, &mut out);
-        }
-    }
+    out.extend(separation);
+    out.extend(routes);
     lockers::check_lockers(plan, world, graph.as_ref(), &mut out);
     out
+}
+
+/// The violations `check(i, out)` finds for every `i` in `0..n`, checked in parallel and
+/// listed in order of `i`.
+fn each(n: usize, check: impl Fn(usize, &mut Vec<Violation>) + Sync) -> Vec<Violation> {
+    let per_item: Vec<Vec<Violation>> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let mut v = Vec::new();
+            check(i, &mut v);
+            v
+        })
+        .collect();
+    per_item.into_iter().flatten().collect()
 }
 
 /// Only the fleet rules of [`verify`]: every loss of separation between two of the plan's
