@@ -135,19 +135,34 @@ impl<'w> Dispatcher<'w> {
     /// they all grow first (same nest, same layer); grown here, the trees are those
     /// the options would have grown (a tree's path to a goal does not depend on when
     /// it grew), so the plan is the same, on any number of threads.
+    ///
+    /// A planner that searches first in a base planner walks the base's tree of the same
+    /// nest, so its job starts when the base's job for that nest is done: no job waits
+    /// on a tree another job is growing.
     pub(super) fn grow_trees_for(&self, orders: &[&Order]) {
-        let mut jobs: Vec<(Arc<CityPlanner<'w>>, usize, Vec<[f64; 2]>)> = Vec::new();
+        let mut jobs: Vec<TreeJob<'w>> = Vec::new();
         for order in orders {
             let planner = self.planner_for(order);
             let dest = self.world.frame.to_local(order.lat_deg, order.lon_deg);
             for &n in self.nests.iter().filter(|&&n| self.nest_lifts(n, order)) {
-                match jobs.iter_mut().find(|(p, m, _)| Arc::ptr_eq(p, &planner) && *m == n) {
-                    Some((_, _, dests)) => dests.push(dest),
-                    None => jobs.push((planner.clone(), n, vec![dest])),
+                match jobs.iter_mut().find(|j| Arc::ptr_eq(&j.planner, &planner) && j.nest == n) {
+                    Some(job) => job.dests.push(dest),
+                    None => {
+                        jobs.push(TreeJob { planner: planner.clone(), nest: n, dests: vec![dest] })
+                    }
                 }
             }
         }
-        jobs.par_iter().for_each(|(planner, n, dests)| {
+        let after = |k: usize| -> Vec<usize> {
+            let (base, n) = (&jobs[k].planner, jobs[k].nest);
+            (0..jobs.len())
+                .filter(|&j| jobs[j].nest == n && jobs[j].planner.searches_first_in(base))
+                .collect()
+        };
+        let waits: Vec<bool> =
+            (0..jobs.len()).map(|k| (0..jobs.len()).any(|j| after(j).contains(&k))).collect();
+        let work = |k: usize| {
+            let TreeJob { planner, nest: n, dests } = &jobs[k];
             for dest in dests {
                 // Only the trees it grows matter here; the options plan the path again.
                 let _ = planner.plan_delivery_within(
@@ -156,6 +171,13 @@ impl<'w> Dispatcher<'w> {
                     &self.rules,
                     self.reach_m[*n],
                 );
+            }
+            after(k)
+        };
+        rayon::scope(|s| {
+            for k in (0..jobs.len()).filter(|&k| !waits[k]) {
+                let work = &work;
+                s.spawn(move |s| run_then_spawn(s, k, work));
             }
         });
     }
@@ -171,5 +193,24 @@ impl<'w> Dispatcher<'w> {
         let slack = PAD_SEARCH_RADIUS_M + self.rules.drop_radius_m;
         let reach_m = (dist(self.depot_xy[n], dest) - slack).max(0.0);
         self.ready_s(order).max(free) + reach_m / speed.max(1e-9)
+    }
+}
+
+/// One job of [`Dispatcher::grow_trees_for`]: the paths from one nest to its orders'
+/// addresses, in one planner.
+struct TreeJob<'w> {
+    planner: Arc<CityPlanner<'w>>,
+    nest: usize,
+    dests: Vec<[f64; 2]>,
+}
+
+/// Runs job `k` in scope `s`, then spawns there the jobs `work` says were waiting for it.
+fn run_then_spawn<'s>(
+    s: &rayon::Scope<'s>,
+    k: usize,
+    work: &'s (dyn Fn(usize) -> Vec<usize> + Sync),
+) {
+    for next in work(k) {
+        s.spawn(move |s| run_then_spawn(s, next, work));
     }
 }

@@ -291,6 +291,12 @@ impl<'w> CityPlanner<'w> {
         self
     }
 
+    /// Whether this planner takes its paths from `base` first when it can
+    /// ([`CityPlanner::with_base`]): its queries walk `base`'s trees.
+    pub fn searches_first_in(&self, base: &Arc<CityPlanner<'w>>) -> bool {
+        self.base.as_ref().is_some_and(|b| Arc::ptr_eq(b, base))
+    }
+
     /// Cruise altitudes of the layers, m.
     pub fn layer_altitudes_m(&self) -> Vec<f64> {
         self.layers.iter().map(|l| l.alt_m).collect()
