@@ -239,16 +239,18 @@ struct WavePlan {
     later: Vec<(VanOrder, NodeId)>,
 }
 
-/// Up to `count` waves from `wave_start`, each taking the orders eligible then of those
-/// the waves before it leave, as if no wave deferred a customer.
+/// The waves from `wave_start` up to the `count`-th that has customers (a wave nobody is
+/// ready for costs nothing to solve, so it does not count), each taking the orders
+/// eligible then of those the waves before it leave, as if no wave deferred a customer.
 fn plan_waves(
     mut waiting: Vec<(VanOrder, NodeId)>,
     mut wave_start: f64,
     end: f64,
     count: usize,
 ) -> Vec<WavePlan> {
-    let mut plans = Vec::new();
-    while plans.len() < count.max(1) && wave_start < end && !waiting.is_empty() {
+    let mut plans: Vec<WavePlan> = Vec::new();
+    let mut with_customers = 0;
+    while with_customers < count.max(1) && wave_start < end && !waiting.is_empty() {
         let wave_end = (wave_start + WAVE_S).min(end);
         let wave_end = if wave_end + WAVE_S > end { end } else { wave_end };
         // Eligible: ready by departure, window open before the wave ends and not closed
@@ -258,6 +260,7 @@ fn plan_waves(
         });
         later.sort_by_key(|(o, _)| o.order);
         waiting = later.clone();
+        with_customers += usize::from(!now.is_empty());
         plans.push(WavePlan { start_s: wave_start, end_s: wave_end, now, later });
         wave_start = wave_end;
     }
