@@ -133,7 +133,7 @@ pub fn verify(plan: &Plan, world: &World) -> Vec<Violation> {
     let fleet = fleet::drone_ids(&plan.mission);
     // Flights, van routes and the fleet's pairs are independent checks: they run in
     // parallel, and their violations are listed in the order a single thread gives.
-    let ((flights, separation), (graph, routes)) = rayon::join(
+    let ((flights, pads_and_pairs), (graph, routes)) = rayon::join(
         || {
             rayon::join(
                 || {
@@ -160,7 +160,7 @@ pub fn verify(plan: &Plan, world: &World) -> Vec<Violation> {
     out.extend(flights);
     accounting::check_vehicle_overlap(plan, &mut out);
     accounting::check_grounded_after_spot_landing(plan, &mut out);
-    out.extend(separation);
+    out.extend(pads_and_pairs);
     out.extend(routes);
     lockers::check_lockers(plan, world, graph.as_ref(), &mut out);
     out

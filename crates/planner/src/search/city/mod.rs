@@ -228,12 +228,9 @@ impl<'w> CityPlanner<'w> {
         let active = |z: &&Zone, s: TimeSpan| z.active_during(s);
         let keeps_base = world.zones.iter().all(|z| !active(&z, base.span) || active(&z, span));
         let last_of_base = world.zones.iter().rposition(|z| active(&z, base.span));
-        let added: Vec<&Zone> = (world.zones.iter().enumerate())
-            .filter(|(_, z)| active(z, span) && !active(z, base.span))
-            .map(|(_, z)| z)
-            .collect();
-        let first_added =
-            (world.zones.iter()).position(|z| active(&z, span) && !active(&z, base.span));
+        let is_added = |z: &&Zone| active(z, span) && !active(z, base.span);
+        let added: Vec<&Zone> = world.zones.iter().filter(is_added).collect();
+        let first_added = world.zones.iter().position(|z| is_added(&z));
         let in_order = match (last_of_base, first_added) {
             (Some(last), Some(first)) => last < first,
             _ => true,
