@@ -14,7 +14,7 @@ use crate::ground::roads::RoadGraph;
 use crate::mission::{Mission, Order, Service};
 use crate::plan::{
     delivered_locker, promised_s, Flight, MapRef, OrderOutcome, Outcome, Plan, ReasonKind, Reasons,
-    Summary, VanRoute, PLAN_FORMAT,
+    Summary, VanRoute, VanWave, PLAN_FORMAT,
 };
 use crate::world::World;
 
@@ -55,8 +55,7 @@ pub fn plan_mission_with(
     drop(options);
     let (vans, van_of) = route_van_orders(&d, mission, world, &drones.flight_of);
     let (outcomes, flights) = collect_outcomes(&d, mission, drones, van_of);
-    let mut summary = summarise(&outcomes, &flights, &vans.routes, d.separation());
-    summary.van_waves = vans.waves;
+    let summary = summarise(&outcomes, &flights, &vans.routes, vans.waves, d.separation());
     let van_routes = vans.routes;
     Plan {
         format: PLAN_FORMAT.to_string(),
@@ -281,8 +280,7 @@ fn route_van_orders(
         for v in &van_orders {
             van_of[v.order] = Some(Err(Reasons::none()));
         }
-        let none = vans::VanPlan { routes: Vec::new(), outcomes: Vec::new(), waves: Vec::new() };
-        return (none, van_of);
+        return (vans::VanPlan::default(), van_of);
     }
     let graph = RoadGraph::from_roads(&world.roads);
     let mut plan = vans::route_vans(mission, &graph, &d.depot_xy, &dests, van_orders);
@@ -341,17 +339,19 @@ fn collect_outcomes(
     (outcomes, flights)
 }
 
-/// The plan's summary of `outcomes`, `flights` and `vans`, with what keeping the fleet
-/// apart changed (`sep`); an order is late when it is delivered after the promise its
-/// outcome records.
+/// The plan's summary of `outcomes`, `flights` and `vans`, with the van waves' reports
+/// and what keeping the fleet apart changed (`sep`); an order is late when it is
+/// delivered after the promise its outcome records.
 pub(crate) fn summarise(
     outcomes: &[OrderOutcome],
     flights: &[Flight],
     vans: &[VanRoute],
+    van_waves: Vec<VanWave>,
     sep: SeparationStats,
 ) -> Summary {
     let mut s = Summary {
         orders: outcomes.len(),
+        van_waves,
         separation_delays: sep.delayed,
         separation_delay_s: sep.delay_s,
         separation_other_layer: sep.other_layer,

@@ -74,6 +74,7 @@ pub(crate) type VanOutcome = (usize, Result<usize, Reason>);
 
 /// Every van order's routes and outcome, and each wave's search as the summary reports
 /// it.
+#[derive(Default)]
 pub(crate) struct VanPlan {
     /// The routes, in the order of their waves.
     pub routes: Vec<VanRoute>,

@@ -716,8 +716,8 @@ impl<'a, 'w> Day<'a, 'w> {
                 outcome,
             });
         }
-        let mut summary = summarise(&outcomes, &flights, &van_routes, self.d.separation());
-        summary.van_waves = self.van_waves.clone();
+        let waves = self.van_waves.clone();
+        let summary = summarise(&outcomes, &flights, &van_routes, waves, self.d.separation());
         Plan {
             format: PLAN_FORMAT.to_string(),
             mission: self.mission_flown(),

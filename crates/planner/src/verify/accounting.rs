@@ -96,10 +96,10 @@ fn check_van_waves(plan: &Plan, by_van: usize, out: &mut Vec<Violation>) {
         out.push(Violation::new(Rule::Accounting, format!("summary.van_waves[{k}]: {msg}")));
     };
     for (k, w) in waves.iter().enumerate() {
-        let is_van_depot = |d: &&crate::mission::Depot| {
+        let van_depot = |d: &crate::mission::Depot| {
             d.id == w.depot_id && d.kind == crate::mission::DepotKind::Van
         };
-        if !plan.mission.depots.iter().any(|d| is_van_depot(&d)) {
+        if !plan.mission.depots.iter().any(van_depot) {
             wrong(k, format!("depot_id {:?} is not a van depot of the mission", w.depot_id));
         }
         if !(0.0..=2.0 * 86_400.0).contains(&w.departs_s) {
