@@ -63,7 +63,16 @@ impl<'w> Dispatcher<'w> {
     /// (the occupancy layers, no trees yet), so that [`Dispatcher::planners`] can share
     /// them all; returns them.
     pub fn build_planners(&self) -> Vec<Arc<CityPlanner<'w>>> {
-        self.zone_sets().par_iter().map(|o| self.planner_for(o)).collect()
+        // The planners with windowed zones are built over the one without (its layers
+        // marked with their zones), which is built under the cache's lock: built first,
+        // its layers are rasterised in parallel, instead of on one thread while the
+        // others wait on the lock.
+        let sets = self.zone_sets();
+        let open = sets.iter().find(|o| !self.zone_signature(o).contains(&true));
+        if let Some(o) = open {
+            self.planner_for(o);
+        }
+        sets.par_iter().map(|o| self.planner_for(o)).collect()
     }
 
     /// The city planners built so far (one per set of active zones, each with the trees

@@ -28,6 +28,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::OutputError;
@@ -53,7 +54,7 @@ pub fn write_set(dir: &Path, files: &[(&str, String)]) -> Result<(), OutputError
 
 /// Calls `f` with `files` (name, contents) as [`SetFile`]s.
 fn with_set_files<R>(files: &[(&str, String)], f: impl FnOnce(&[SetFile]) -> R) -> R {
-    let makers: Vec<Box<dyn Fn() -> String + '_>> =
+    let makers: Vec<Box<dyn Fn() -> String + Sync + '_>> =
         files.iter().map(|(_, text)| Box::new(|| text.clone()) as _).collect();
     let set: Vec<SetFile> =
         files.iter().zip(&makers).map(|((name, _), make)| (*name, make.as_ref())).collect();
@@ -61,10 +62,11 @@ fn with_set_files<R>(files: &[(&str, String)], f: impl FnOnce(&[SetFile]) -> R) 
 }
 
 /// One file of a set for [`write_set_from`]: its name and what makes its text.
-pub type SetFile<'a> = (&'a str, &'a dyn Fn() -> String);
+pub type SetFile<'a> = (&'a str, &'a (dyn Fn() -> String + Sync));
 
 /// [`write_set`] with each file's text made just before it is written and dropped just
-/// after: a big day's texts are never all in memory at once.
+/// after: a big day's texts are never all in memory at once. The files are made and
+/// written in parallel, one per thread at a time, so at most one text per thread is held.
 pub fn write_set_from(dir: &Path, files: &[SetFile]) -> Result<(), OutputError> {
     let target = resolve_target(dir)?;
     let parent = target.parent().unwrap_or(Path::new("/")).to_path_buf();
@@ -263,12 +265,14 @@ fn stage(staging: &Path, target: &Path, files: &[SetFile]) -> std::io::Result<()
         f.write_all(text.as_bytes())?;
         f.sync_all()
     };
-    let mut written = Vec::with_capacity(files.len());
-    for (name, make) in files {
-        let text = make();
-        write(name, &text)?;
-        written.push((*name, text.len(), sha256_hex(text.as_bytes())));
-    }
+    let written = files
+        .par_iter()
+        .map(|(name, make)| {
+            let text = make();
+            write(name, &text)?;
+            Ok((*name, text.len(), sha256_hex(text.as_bytes())))
+        })
+        .collect::<std::io::Result<Vec<_>>>()?;
     write(MANIFEST_FILE, &manifest_text(&written))?;
     if let Ok(entries) = fs::read_dir(target) {
         for entry in entries.flatten() {
