@@ -111,6 +111,8 @@ struct SubPop {
     inds: Vec<Individual>,
     dist: Vec<Vec<f64>>,
     fitness: Vec<f64>,
+    /// Individuals were added since `fitness` was computed ([`SubPop::refresh`]).
+    stale: bool,
 }
 
 impl SubPop {
@@ -128,31 +130,56 @@ impl SubPop {
                 self.remove_worst(pen);
             }
         }
-        self.update_fitness(pen);
+        // Only a selection reads the fitness: it is computed then, once for the
+        // individuals added since (most are added in a row while the population starts).
+        self.stale = true;
     }
 
-    /// Mean distance to the [`NB_CLOSE`] closest others. Only those are sorted (after a
-    /// selection), so the sum adds the same values in the same order as a full sort.
+    /// Computes the biased fitness if individuals were added since it last was. The
+    /// penalties change only in `Search::adapt_penalties`, which recomputes the
+    /// infeasible sub-population's fitness, and a feasible individual's cost does not
+    /// depend on them: so the values are those an update after every addition gives.
+    fn refresh(&mut self, pen: &Penalties) {
+        if self.stale {
+            self.update_fitness(pen);
+        }
+    }
+
+    /// Mean distance to the [`NB_CLOSE`] closest others. They are kept in ascending
+    /// order as they are found, so the sum adds the same values in the same order as a
+    /// full sort would, without one (this runs for every individual on every update).
     fn avg_close(&self, i: usize) -> f64 {
-        let mut d: Vec<f64> =
-            self.dist[i].iter().enumerate().filter(|&(j, _)| j != i).map(|(_, &d)| d).collect();
-        let k = NB_CLOSE.min(d.len());
+        let mut close = [0.0; NB_CLOSE];
+        let mut k = 0;
+        for (j, &d) in self.dist[i].iter().enumerate() {
+            if j == i || k == NB_CLOSE && d >= close[NB_CLOSE - 1] {
+                continue;
+            }
+            // Insert `d` after the equal and smaller values, dropping the largest if full.
+            let mut at = k.min(NB_CLOSE - 1);
+            while at > 0 && close[at - 1] > d {
+                close[at] = close[at - 1];
+                at -= 1;
+            }
+            close[at] = d;
+            k = (k + 1).min(NB_CLOSE);
+        }
         if k == 0 {
             return 0.0;
         }
-        d.select_nth_unstable_by(k - 1, f64::total_cmp);
-        d[..k].sort_by(f64::total_cmp);
-        d[..k].iter().sum::<f64>() / k as f64
+        close[..k].iter().sum::<f64>() / k as f64
     }
 
     fn update_fitness(&mut self, pen: &Penalties) {
         let n = self.inds.len();
+        self.stale = false;
         self.fitness = vec![0.0; n];
         if n <= 1 {
             return;
         }
+        let cost: Vec<f64> = self.inds.iter().map(|ind| ind.cost(pen)).collect();
         let mut by_cost: Vec<usize> = (0..n).collect();
-        by_cost.sort_by(|&a, &b| self.inds[a].cost(pen).total_cmp(&self.inds[b].cost(pen)));
+        by_cost.sort_by(|&a, &b| cost[a].total_cmp(&cost[b]));
         let div: Vec<f64> = (0..n).map(|i| self.avg_close(i)).collect();
         let mut by_div: Vec<usize> = (0..n).collect();
         by_div.sort_by(|&a, &b| div[b].total_cmp(&div[a]));
@@ -408,6 +435,8 @@ pub(crate) fn solve(p: &VrptwProblem, opts: &SolverOptions) -> Solution {
         while !out_of_budget(iterations) {
             iterations += 1;
             since_improvement += 1;
+            search.feas.refresh(&search.pen);
+            search.infeas.refresh(&search.pen);
             let pa = select(&search.feas, &search.infeas, &mut search.rng);
             let pb = select(&search.feas, &search.infeas, &mut search.rng);
             let child = crossover(&pa.tour, &pb.tour, &mut search.rng, n + 1);
@@ -640,5 +669,31 @@ mod tests {
         let mut all = out.concat();
         all.sort();
         assert_eq!(all, (1..=8).collect::<Vec<_>>());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+        /// The close-neighbour mean is that of a full sort of the distances: the same
+        /// value to the bit, ties and small populations included.
+        #[test]
+        fn avg_close_is_the_mean_of_the_sorted_closest(
+            values in proptest::collection::vec(0u8..8, 0..40),
+        ) {
+            let n = (values.len() as f64).sqrt() as usize;
+            let dist: Vec<Vec<f64>> = (0..n)
+                .map(|i| (0..n).map(|j| if i == j { 0.0 } else { f64::from(values[i * n + j]) / 7.0 }).collect())
+                .collect();
+            let pop = SubPop { dist: dist.clone(), ..SubPop::default() };
+            for (i, row) in dist.iter().enumerate() {
+                let mut others: Vec<f64> =
+                    row.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, &d)| d).collect();
+                others.sort_by(f64::total_cmp);
+                let k = NB_CLOSE.min(others.len());
+                let expected =
+                    if k == 0 { 0.0 } else { others[..k].iter().sum::<f64>() / k as f64 };
+                proptest::prop_assert_eq!(pop.avg_close(i).to_bits(), expected.to_bits());
+            }
+        }
     }
 }
