@@ -17,6 +17,7 @@
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use super::writers::LazyArray;
 use super::Plan;
 use crate::geo::LocalFrame;
 use crate::mission::Separation;
@@ -65,9 +66,9 @@ struct IntentsDocument<'a> {
     standard: &'static str,
 }
 
-/// The intents of a plan's flights, serialised one flight at a time: a day's intents as
-/// one JSON value took several times the memory of the whole plan (700 MB at 2,000
-/// orders), while one flight's is small.
+/// The intents of a plan's flights, serialised a few flights at a time ([`LazyArray`]): a
+/// day's intents as one JSON value took several times the memory of the whole plan
+/// (700 MB at 2,000 orders), while one flight's is small.
 struct Intents<'a> {
     plan: &'a Plan,
     midnight_utc_s: f64,
@@ -77,12 +78,9 @@ struct Intents<'a> {
 
 impl serde::Serialize for Intents<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
-        let mut seq = serializer.serialize_seq(Some(self.plan.flights.len()))?;
-        for f in &self.plan.flights {
-            seq.serialize_element(&self.intent(f))?;
-        }
-        seq.end()
+        let flights = &self.plan.flights;
+        let intents = LazyArray { len: flights.len(), make: |i| self.intent(&flights[i]) };
+        serde::Serialize::serialize(&intents, serializer)
     }
 }
 

@@ -91,7 +91,10 @@ pub fn tracking_json(plan: &Plan) -> String {
     let doc = TrackingDocument {
         format: TRACKING_FORMAT,
         mission: &m.name,
-        orders: LazyArray(|| plan.outcomes.iter().map(|o| order_tracking(plan, &frame, o))),
+        orders: LazyArray {
+            len: plan.outcomes.len(),
+            make: |i| order_tracking(plan, &frame, &plan.outcomes[i]),
+        },
         position_interval_s: POSITION_INTERVAL_S,
     };
     json_line(&doc)

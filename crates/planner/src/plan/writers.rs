@@ -49,10 +49,13 @@ fn round(v: f64, digits: i32) -> f64 {
 pub fn geojson_string(plan: &Plan) -> String {
     let frame = plan.frame();
     let doc = FeatureCollection {
-        features: LazyArray(|| {
-            let flights = plan.flights.iter().map(|f| flight_feature(plan, &frame, f));
-            flights.chain(plan.van_routes.iter().map(|r| van_feature(plan, &frame, r)))
-        }),
+        features: LazyArray {
+            len: plan.flights.len() + plan.van_routes.len(),
+            make: |i| match plan.flights.get(i) {
+                Some(f) => flight_feature(plan, &frame, f),
+                None => van_feature(plan, &frame, &plan.van_routes[i - plan.flights.len()]),
+            },
+        },
         kind: "FeatureCollection",
     };
     json_line(&doc)
@@ -76,17 +79,39 @@ struct FeatureCollection<A> {
     kind: &'static str,
 }
 
-/// A JSON array whose elements are made one at a time while it is written: a day's
-/// elements held as one value take several times the memory of the plan itself.
-pub(super) struct LazyArray<F>(pub F);
+/// A JSON array of `len` elements, element `i` made by `make(i)` while it is written: a
+/// day's elements held as one value take several times the memory of the plan itself.
+/// They are made and turned into text [`LAZY_ARRAY_CHUNK`] at a time, in parallel, and
+/// the texts written in order: the same bytes as writing the elements one by one.
+pub(super) struct LazyArray<F> {
+    /// Number of elements.
+    pub len: usize,
+    /// Element `i`.
+    pub make: F,
+}
 
-impl<F, I> serde::Serialize for LazyArray<F>
+/// Elements of a [`LazyArray`] made at once: enough to keep every core busy, few enough
+/// that their texts stay small beside the document's.
+const LAZY_ARRAY_CHUNK: usize = 256;
+
+impl<F> serde::Serialize for LazyArray<F>
 where
-    F: Fn() -> I,
-    I: Iterator<Item = Value>,
+    F: Fn(usize) -> Value + Sync,
 {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq((self.0)())
+        use rayon::prelude::*;
+        use serde::ser::{Error, SerializeSeq};
+        let mut seq = serializer.serialize_seq(Some(self.len))?;
+        for from in (0..self.len).step_by(LAZY_ARRAY_CHUNK) {
+            let texts: Vec<_> = (from..(from + LAZY_ARRAY_CHUNK).min(self.len))
+                .into_par_iter()
+                .map(|i| serde_json::value::to_raw_value(&(self.make)(i)))
+                .collect();
+            for text in texts {
+                seq.serialize_element(&text.map_err(S::Error::custom)?)?;
+            }
+        }
+        seq.end()
     }
 }
 
@@ -260,4 +285,26 @@ fn turned_back(plan: &Plan, order_id: &str) -> Option<String> {
         .filter_map(|f| f.diversion.as_ref().map(|d| d.cause.as_str()))
         .collect();
     (!causes.is_empty()).then(|| format!("turned back: {}", causes.join(", ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Made in parallel chunks, the array's text is that of the elements written one by
+    /// one, in order, across chunk boundaries and for the empty array.
+    #[test]
+    fn a_lazy_array_writes_what_the_elements_write_in_order() {
+        #[derive(serde::Serialize)]
+        struct Doc<A> {
+            a: A,
+            z: u8,
+        }
+        let element = |i: usize| json!({"i": i, "half": i as f64 / 2.0, "name": format!("n{i}")});
+        for len in [0, 1, LAZY_ARRAY_CHUNK - 1, LAZY_ARRAY_CHUNK, 2 * LAZY_ARRAY_CHUNK + 7] {
+            let lazy = json_line(&Doc { a: LazyArray { len, make: element }, z: 1 });
+            let whole: Vec<Value> = (0..len).map(element).collect();
+            assert_eq!(lazy, json_line(&json!({"a": whole, "z": 1})), "len {len}");
+        }
+    }
 }
