@@ -63,10 +63,8 @@ impl<'w> Dispatcher<'w> {
     /// (the occupancy layers, no trees yet), so that [`Dispatcher::planners`] can share
     /// them all; returns them.
     pub fn build_planners(&self) -> Vec<Arc<CityPlanner<'w>>> {
-        // The planners with windowed zones are built over the one without (its layers
-        // marked with their zones), which is built under the cache's lock: built first,
-        // its layers are rasterised in parallel, instead of on one thread while the
-        // others wait on the lock.
+        // The planners with windowed zones are built over the one without: built
+        // first, it is built once, not by each of them at the same time.
         let sets = self.zone_sets();
         let open = sets.iter().find(|o| !self.zone_signature(o).contains(&true));
         if let Some(o) = open {
@@ -115,11 +113,12 @@ impl<'w> Dispatcher<'w> {
     /// the mission that meets none (when there is one): see [`CityPlanner::with_base`].
     pub(super) fn planner_for(&self, order: &Order) -> Arc<CityPlanner<'w>> {
         let sig = self.zone_signature(order);
-        {
+        let cached = |sig: &[bool]| {
             let cache = self.planners.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some((_, p)) = cache.iter().find(|(s, _)| *s == sig) {
-                return p.clone();
-            }
+            cache.iter().find(|(s, _)| *s == sig).map(|(_, p)| p.clone())
+        };
+        if let Some(p) = cached(&sig) {
+            return p;
         }
         let base = if sig.contains(&true) {
             let open = self.mission.orders.iter().find(|o| !self.zone_signature(o).contains(&true));
@@ -127,16 +126,28 @@ impl<'w> Dispatcher<'w> {
         } else {
             None
         };
+        // Built without holding the cache's lock: a thread waiting on a lock does no
+        // other work, so another planner's layers (or this one's, rasterised in
+        // parallel) would wait for it. Two threads asking for the same planner at once
+        // may both build it; planners are pure functions of the world, the area and
+        // the zones, so the first one stored serves both.
+        let p = Arc::new(self.build_planner(order, base));
         let mut cache = self.planners.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((_, p)) = cache.iter().find(|(s, _)| *s == sig) {
-            return p.clone();
+        if let Some((_, q)) = cache.iter().find(|(s, _)| *s == sig) {
+            return q.clone();
         }
+        cache.push((sig, p.clone()));
+        p
+    }
+
+    /// The planner for the zones active around `order`, over `base` when given.
+    fn build_planner(&self, order: &Order, base: Option<Arc<CityPlanner<'w>>>) -> CityPlanner<'w> {
         let span = TimeSpan {
             from_s: order.placed_at.seconds(),
             to_s: order.placed_at.seconds() + ORDER_HORIZON_S,
         };
         let over_base = base.clone().and_then(|b| CityPlanner::over_base(b, span));
-        let p = over_base.unwrap_or_else(|| {
+        over_base.unwrap_or_else(|| {
             let p = CityPlanner::new(
                 self.world,
                 self.area,
@@ -150,9 +161,6 @@ impl<'w> Dispatcher<'w> {
                 Some(base) => p.with_base(base),
                 None => p,
             }
-        });
-        let p = Arc::new(p);
-        cache.push((sig, p.clone()));
-        p
+        })
     }
 }

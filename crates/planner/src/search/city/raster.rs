@@ -18,7 +18,9 @@ pub(super) struct Layer {
     /// Per cell, the clearance of its centre (m) where that is below the blocking
     /// distance, the blocking distance elsewhere (a lower bound): blocked cells, closed
     /// to moves that cross them, may still be joined by short moves whose ends are clear
-    /// enough (see [`CityPlanner::step`]).
+    /// enough (see [`CityPlanner::step`]). 0 where it is below the least clearance any
+    /// move asks for: no move can use that centre, and so the layer is the same
+    /// whatever the order its obstacles are marked in.
     pub centre_clearance: Vec<f32>,
     /// Per cell, the largest r such that the (2r + 1)² square around it is free and in
     /// the grid (capped at 255): a move reaching no further than that from the cell is
@@ -69,9 +71,8 @@ impl Layer {
     }
 
     /// This layer (of `grid`, rasterised with `inflate` and `narrowest`) with `zones`
-    /// marked too. When they come after every zone this layer holds in the world's
-    /// order, that is the very layer [`Layer::rasterise`] makes with them active: the
-    /// same marks in the same order.
+    /// marked too: the very layer [`Layer::rasterise`] makes with them active as well,
+    /// since a layer does not depend on the order of its marks.
     pub fn with_zones(&self, zones: &[&Zone], grid: &Grid, inflate: f64, narrowest: f32) -> Layer {
         let mut marks = Marks {
             grid,
@@ -140,7 +141,13 @@ impl Marks<'_> {
         }
     }
 
-    fn finish(self, index: usize) -> Layer {
+    /// The layer marked so far. Blocking is an "or" and a centre's clearance a
+    /// minimum of the marks, both independent of their order, except that
+    /// [`Marks::mark`] stops lowering a clearance once it is below `narrowest`: those
+    /// are all set to 0 here.
+    fn finish(mut self, index: usize) -> Layer {
+        let narrowest = self.narrowest;
+        self.centre_clearance.iter_mut().filter(|c| **c < narrowest).for_each(|c| *c = 0.0);
         let free_reach = free_reach(&self.blocked, self.grid.nx, self.grid.ny);
         Layer {
             index,
