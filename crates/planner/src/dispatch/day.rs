@@ -53,6 +53,7 @@ pub fn plan_mission_with(
     let mut options = FlightOptions::new(&d, mission, progress);
     let drones = assign_drones(&mut d, mission, &mut options);
     drop(options);
+    d.paths_ahead.clear();
     let (vans, van_of) = route_van_orders(&d, mission, world, &drones.flight_of);
     let (outcomes, flights) = collect_outcomes(&d, mission, drones, van_of);
     let summary = summarise(&outcomes, &flights, &vans.routes, vans.waves, d.separation());

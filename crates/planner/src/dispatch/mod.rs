@@ -72,6 +72,7 @@ pub use faults::{DivertMode, Diverted, FleetDrone, DIVERT_RETRY_S, REST_OF_DAY_S
 pub use planners::Planners;
 
 use flight::{instantiate, FlownBy};
+use options::PathsAhead;
 
 /// Why a same-day or windowed order is not flown (the day plan and the quotes alike).
 fn service_by_van() -> Reasons {
@@ -160,6 +161,9 @@ pub struct Dispatcher<'w> {
     drones: Vec<Drone>,
     area: Rect,
     planners: Mutex<Vec<(Vec<bool>, Arc<CityPlanner<'w>>)>>,
+    /// Paths worked out while the trees grew ([`Dispatcher::grow_trees_for`]), taken
+    /// by the options that need them.
+    paths_ahead: PathsAhead,
     now_s: f64,
     flights: Vec<Flight>,
     van_queue: Vec<String>,
@@ -267,6 +271,7 @@ impl<'w> Dispatcher<'w> {
             drones,
             area,
             planners: Mutex::new(Vec::new()),
+            paths_ahead: PathsAhead::default(),
             now_s: 0.0,
             flights: Vec::new(),
             van_queue: Vec::new(),

@@ -2,7 +2,8 @@
 //! from the nest point (path, trajectory, energy, contingency) or the reason it cannot
 //! be flown. Computed once per order and shifted in time when a drone is assigned.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
@@ -73,7 +74,10 @@ impl<'w> Dispatcher<'w> {
         if let Some(why) = lockers::kind_refuses(&self.mission, order, true) {
             return kinds.iter().map(|k| option(k, Err(why.clone()))).collect();
         }
-        let path = self.nest_path(order, n, planner, dest);
+        let path = self
+            .paths_ahead
+            .take(order, n, planner)
+            .unwrap_or_else(|| self.nest_path(order, n, planner, dest));
         kinds
             .par_iter()
             .map(|spec| {
@@ -140,16 +144,17 @@ impl<'w> Dispatcher<'w> {
     /// nest, so its job starts when the base's job for that nest is done: no job waits
     /// on a tree another job is growing.
     pub(super) fn grow_trees_for(&self, orders: &[&Order]) {
-        let mut jobs: Vec<TreeJob<'w>> = Vec::new();
-        for order in orders {
+        let mut jobs: Vec<TreeJob<'w, '_>> = Vec::new();
+        for &order in orders {
             let planner = self.planner_for(order);
-            let dest = self.world.frame.to_local(order.lat_deg, order.lon_deg);
             for &n in self.nests.iter().filter(|&&n| self.nest_lifts(n, order)) {
                 match jobs.iter_mut().find(|j| Arc::ptr_eq(&j.planner, &planner) && j.nest == n) {
-                    Some(job) => job.dests.push(dest),
-                    None => {
-                        jobs.push(TreeJob { planner: planner.clone(), nest: n, dests: vec![dest] })
-                    }
+                    Some(job) => job.orders.push(order),
+                    None => jobs.push(TreeJob {
+                        planner: planner.clone(),
+                        nest: n,
+                        orders: vec![order],
+                    }),
                 }
             }
         }
@@ -162,15 +167,11 @@ impl<'w> Dispatcher<'w> {
         let waits: Vec<bool> =
             (0..jobs.len()).map(|k| (0..jobs.len()).any(|j| after(j).contains(&k))).collect();
         let work = |k: usize| {
-            let TreeJob { planner, nest: n, dests } = &jobs[k];
-            for dest in dests {
-                // Only the trees it grows matter here; the options plan the path again.
-                let _ = planner.plan_delivery_within(
-                    self.depot_xy[*n],
-                    *dest,
-                    &self.rules,
-                    self.reach_m[*n],
-                );
+            let TreeJob { planner, nest: n, orders } = &jobs[k];
+            for &order in orders {
+                let dest = self.world.frame.to_local(order.lat_deg, order.lon_deg);
+                let path = self.nest_path(order, *n, planner, dest);
+                self.paths_ahead.put(order, *n, planner, path);
             }
             after(k)
         };
@@ -198,11 +199,61 @@ impl<'w> Dispatcher<'w> {
 
 /// One job of [`Dispatcher::grow_trees_for`]: the paths from one nest to its orders'
 /// addresses, in one planner.
-struct TreeJob<'w> {
+struct TreeJob<'w, 'o> {
     planner: Arc<CityPlanner<'w>>,
     nest: usize,
-    dests: Vec<[f64; 2]>,
+    orders: Vec<&'o Order>,
 }
+
+/// Delivery paths worked out ahead of the options that fly them
+/// ([`Dispatcher::nest_path`] of an order, nest and planner): a path is a pure function
+/// of those (a tree's path to a goal does not depend on when it grew), so the options
+/// take it instead of searching and smoothing it again. Each is taken once, so the map
+/// holds only the paths not yet flown.
+#[derive(Default)]
+pub(super) struct PathsAhead(Mutex<HashMap<PathKey, PathResult>>);
+
+/// What a [`PathsAhead`] path depends on: the order (its id, and its address and
+/// whether it goes to a locker, which shape the search), the nest and the planner (by
+/// its address, fixed while the dispatcher holds it).
+#[derive(PartialEq, Eq, Hash)]
+struct PathKey {
+    order_id: String,
+    address_bits: [u64; 2],
+    locker: bool,
+    nest: usize,
+    planner: usize,
+}
+
+impl PathsAhead {
+    fn key(order: &Order, nest: usize, planner: &CityPlanner<'_>) -> PathKey {
+        PathKey {
+            order_id: order.id.clone(),
+            address_bits: [order.lat_deg.to_bits(), order.lon_deg.to_bits()],
+            locker: order.locker.is_some(),
+            nest,
+            planner: std::ptr::from_ref(planner) as usize,
+        }
+    }
+
+    fn put(&self, order: &Order, n: usize, planner: &CityPlanner<'_>, path: PathResult) {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        map.insert(Self::key(order, n, planner), path);
+    }
+
+    fn take(&self, order: &Order, n: usize, planner: &CityPlanner<'_>) -> Option<PathResult> {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        map.remove(&Self::key(order, n, planner))
+    }
+
+    /// Forgets every path not taken (the day's drones are assigned).
+    pub(super) fn clear(&self) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}
+
+/// What [`Dispatcher::nest_path`] answers.
+type PathResult = Result<DeliveryPath, NoPath>;
 
 /// Runs job `k` in scope `s`, then spawns there the jobs `work` says were waiting for it.
 fn run_then_spawn<'s>(
