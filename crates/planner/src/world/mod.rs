@@ -579,9 +579,12 @@ impl World {
                 continue;
             }
             let footprint = self.footprint(prism.obstacle);
-            let dxy =
-                if vertical { footprint.distance(a2) } else { footprint.segment_distance(a2, b2) };
-            if near(dxy) {
+            let too_near = if vertical {
+                near(footprint.distance(a2))
+            } else {
+                footprint.segment_within(a2, b2, clear_m, near)
+            };
+            if too_near {
                 return false;
             }
         }

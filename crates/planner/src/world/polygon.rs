@@ -148,6 +148,53 @@ impl Polygon {
         best2.sqrt()
     }
 
+    /// `within(self.segment_distance(a, b))`, for a `within` that holds for every
+    /// distance below one where it holds and for none above `reach_m`, without
+    /// measuring every edge: the first edge found within answers, and edges whose box
+    /// is further than `reach_m` from the segment's on either axis are not measured.
+    /// The line-of-sight test asks only this, for many segments near buildings.
+    pub fn segment_within(
+        &self,
+        a: [f64; 2],
+        b: [f64; 2],
+        reach_m: f64,
+        within: impl Fn(f64) -> bool,
+    ) -> bool {
+        // Widened so that no rounding makes an edge just within look out of reach.
+        let pad = reach_m * (1.0 + 1e-6) + 1e-9;
+        let (lo, hi) = (
+            [a[0].min(b[0]) - pad, a[1].min(b[1]) - pad],
+            [a[0].max(b[0]) + pad, a[1].max(b[1]) + pad],
+        );
+        for ring in std::iter::once(&self.outer).chain(self.holes.iter()) {
+            let n = ring.len();
+            for i in 0..n {
+                let (c, d) = (ring[i], ring[(i + 1) % n]);
+                if c[0].max(d[0]) < lo[0]
+                    || c[0].min(d[0]) > hi[0]
+                    || c[1].max(d[1]) < lo[1]
+                    || c[1].min(d[1]) > hi[1]
+                {
+                    continue;
+                }
+                if segments_cross(a, b, c, d) {
+                    return within(0.0);
+                }
+                let e2 = segment_point_distance2(a, b, c)
+                    .min(segment_point_distance2(a, b, d))
+                    .min(segment_point_distance2(c, d, a))
+                    .min(segment_point_distance2(c, d, b));
+                // `within` of the least distance is `within` of some edge's: it holds
+                // below wherever it holds, and sqrt keeps the order.
+                if within(e2.sqrt()) {
+                    return true;
+                }
+            }
+        }
+        // No edge within: the distance is 0 only with an end inside.
+        (self.contains(a) || self.contains(b)) && within(0.0)
+    }
+
     /// Area of the outer ring minus holes, m^2.
     pub fn area_m2(&self) -> f64 {
         ring_area(&self.outer).abs() - self.holes.iter().map(|h| ring_area(h).abs()).sum::<f64>()
@@ -302,6 +349,29 @@ mod tests {
             let lower = poly.bounds().segment_distance(a, b);
             proptest::prop_assert!(lower <= poly.segment_distance(a, b) + 1e-9);
             proptest::prop_assert!(poly.bounds().distance(a) <= poly.distance(a) + 1e-9);
+        }
+
+        /// `segment_within` answers what the threshold says of `segment_distance`, bit
+        /// for bit, for thresholds of every size (the line of sight's among them).
+        #[test]
+        fn segment_within_is_the_threshold_of_the_distance(
+            pts in proptest::collection::vec((-50.0..50.0f64, -50.0..50.0f64), 3..9),
+            a in (-120.0..120.0f64, -120.0..120.0f64),
+            b in (-120.0..120.0f64, -120.0..120.0f64),
+            clear in 0.0..40.0f64,
+            dz in 0.0..40.0f64,
+        ) {
+            let poly = Polygon::new(pts.iter().map(|&(x, y)| [x, y]).collect());
+            let (a, b) = ([a.0, a.1], [b.0, b.1]);
+            let near = |d: f64| (d * d + dz * dz).sqrt() < clear;
+            proptest::prop_assert_eq!(
+                poly.segment_within(a, b, clear, near),
+                near(poly.segment_distance(a, b))
+            );
+            // At the distance itself, where rounding decides.
+            let d = poly.segment_distance(a, b);
+            let at = |x: f64| x < d.next_up();
+            proptest::prop_assert_eq!(poly.segment_within(a, b, d, at), at(d));
         }
     }
 
