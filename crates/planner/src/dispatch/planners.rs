@@ -65,12 +65,10 @@ impl<'w> Dispatcher<'w> {
     pub fn build_planners(&self) -> Vec<Arc<CityPlanner<'w>>> {
         // The planners with windowed zones are built over the one without: built
         // first, it is built once, not by each of them at the same time.
-        let sets = self.zone_sets();
-        let open = sets.iter().find(|o| !self.zone_signature(o).contains(&true));
-        if let Some(o) = open {
+        if let Some(o) = self.first_order_without_windowed_zones() {
             self.planner_for(o);
         }
-        sets.par_iter().map(|o| self.planner_for(o)).collect()
+        self.zone_sets().par_iter().map(|o| self.planner_for(o)).collect()
     }
 
     /// The city planners built so far (one per set of active zones, each with the trees
@@ -121,8 +119,7 @@ impl<'w> Dispatcher<'w> {
             return p;
         }
         let base = if sig.contains(&true) {
-            let open = self.mission.orders.iter().find(|o| !self.zone_signature(o).contains(&true));
-            open.map(|o| self.planner_for(o))
+            self.first_order_without_windowed_zones().map(|o| self.planner_for(o))
         } else {
             None
         };
@@ -138,6 +135,12 @@ impl<'w> Dispatcher<'w> {
         }
         cache.push((sig, p.clone()));
         p
+    }
+
+    /// The mission's first order that meets no time-windowed zone: its planner is the
+    /// base the others search first in.
+    fn first_order_without_windowed_zones(&self) -> Option<&Order> {
+        self.mission.orders.iter().find(|o| !self.zone_signature(o).contains(&true))
     }
 
     /// The planner for the zones active around `order`, over `base` when given.
