@@ -469,6 +469,7 @@ fn dist(a: [f64; 2], b: [f64; 2]) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    use super::grid::MOVE_REACH;
     use super::raster::free_reach;
     use super::*;
     use crate::geo::LocalFrame;
@@ -537,11 +538,26 @@ mod tests {
 
     #[test]
     fn free_reach_matches_a_direct_check() {
-        let (nx, ny) = (23, 17);
-        let blocked: Vec<bool> = (0..nx * ny)
-            .map(|i| (i as u64).wrapping_mul(2_654_435_761).is_multiple_of(41))
-            .collect();
-        let reach = free_reach(&blocked, nx, ny);
+        // Dense and sparse blocking, and a grid one row high.
+        for (nx, ny, every) in [(23, 17, 41), (61, 37, 997), (3, 1, 2)] {
+            let blocked: Vec<bool> = (0..nx * ny)
+                .map(|i| (i as u64).wrapping_mul(2_654_435_761).is_multiple_of(every))
+                .collect();
+            check_free_reach(&blocked, nx, ny);
+        }
+        // Nothing blocked: the distance to the grid's edge, up to the cap.
+        let (nx, ny) = (600, 560);
+        let reach = free_reach(&vec![false; nx * ny], nx, ny);
+        for (i, &r) in reach.iter().enumerate() {
+            let (x, y) = (i % nx, i / nx);
+            let edge = x.min(y).min(nx - 1 - x).min(ny - 1 - y).min(MOVE_REACH as usize);
+            assert_eq!(usize::from(r), edge, "({x}, {y})");
+        }
+    }
+
+    fn check_free_reach(blocked: &[bool], nx: usize, ny: usize) {
+        let reach = free_reach(blocked, nx, ny);
+        assert_eq!(reach.len(), nx * ny);
         let square_free = |x: isize, y: isize, r: isize| {
             (-r..=r).all(|dy| {
                 (-r..=r).all(|dx| {
@@ -561,11 +577,13 @@ mod tests {
                 assert_eq!(free, square_free(x, y, 0), "({x}, {y})");
                 if free {
                     assert!(square_free(x, y, r), "({x}, {y}) reach {r}");
-                    assert!(!square_free(x, y, r + 1), "({x}, {y}) reach {r} not maximal");
+                    assert!(
+                        r == MOVE_REACH || !square_free(x, y, r + 1),
+                        "({x}, {y}) reach {r} not maximal"
+                    );
                 }
             }
         }
-        assert!(reach.iter().any(|&r| r >= 2));
     }
 
     #[test]
