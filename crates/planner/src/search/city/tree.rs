@@ -16,13 +16,13 @@ use crate::search::buckets::BucketQueue;
 /// [`TREE_BYTES_PER_CELL`]): a city with many nests keeps every nest's trees on every
 /// layer, a huge map fewer.
 const TREE_BUDGET_BYTES: usize = 3 << 30;
-/// Memory of a tree per grid cell while it grows, bytes: parent (4), distance (8), last
-/// move (1) and the settled bit; a complete tree keeps only the parents.
-const TREE_BYTES_PER_CELL: usize = 14;
+/// Memory of a tree per grid cell while it grows, bytes: distance (8), last move (1) and
+/// the settled bit; a complete tree keeps only the last moves.
+const TREE_BYTES_PER_CELL: usize = 10;
 /// Trees kept whatever the grid size.
 const MIN_TREES: usize = 8;
-/// `parent` value of a cell the tree does not reach.
-const UNREACHED: u32 = u32::MAX;
+/// [`Tree::via`] of a cell the tree does not reach (and of the start).
+const UNREACHED: u8 = u8::MAX;
 
 /// Shortest-path trees kept per (layer, start cell): depots are few and fixed, so every
 /// query from a depot walks up its tree, which grows only as far as the queries need.
@@ -35,9 +35,11 @@ pub(super) type TreeCache = Mutex<HashMap<(usize, usize), Arc<Mutex<Tree>>>>;
 /// whatever the order of the queries.
 pub(super) struct Tree {
     start: usize,
-    /// Parent of each cell on its shortest path from `start`, [`UNREACHED`] where
-    /// none is known yet (or, once complete, none exists).
-    parent: Vec<u32>,
+    /// Index in [`grid_moves`] of the move from each cell's parent on its shortest path
+    /// from `start` (its last move), [`UNREACHED`] where none is known yet (or, once
+    /// complete, none exists). The move gives the parent: a parent per cell would take
+    /// four times the memory.
+    via: Vec<u8>,
     /// The search state while cells remain to settle; `None` once the tree is complete.
     growth: Option<Growth>,
 }
@@ -46,8 +48,6 @@ pub(super) struct Tree {
 struct Growth {
     /// Best distance found so far, cells.
     g: Vec<f64>,
-    /// Index in [`grid_moves`] of the move from each cell's parent (its last move).
-    via: Vec<u8>,
     /// One bit per cell: popped with its final distance.
     settled: Vec<u64>,
     /// Open cells by g, in buckets of [`TREE_BUCKETS_PER_CELL`].
@@ -59,12 +59,11 @@ impl Growth {
     /// A function the compiler inlines: a closure called from the two move loops was
     /// not, and the call cost a third of the tree's time.
     #[inline(always)]
-    fn relax(&mut self, parent: &mut [u32], cell: usize, g_cell: f64, n: usize, mv: &GridMove) {
+    fn relax(&mut self, via: &mut [u8], g_cell: f64, n: usize, mv: &GridMove) {
         let g2 = g_cell + mv.cost;
         if g2 < self.g[n] {
             self.g[n] = g2;
-            parent[n] = cell as u32;
-            self.via[n] = mv.index as u8;
+            via[n] = mv.index as u8;
             self.open.push(g2, n as u32);
         }
     }
@@ -77,15 +76,13 @@ impl Growth {
 impl Tree {
     fn new(start: usize, cells: usize) -> Tree {
         let mut g = vec![f64::INFINITY; cells];
-        let mut parent = vec![UNREACHED; cells];
         let longest = grid_moves().iter().map(|mv| mv.cost).fold(0.0, f64::max);
         let mut open = BucketQueue::new(TREE_BUCKETS_PER_CELL, longest);
         g[start] = 0.0;
-        parent[start] = start as u32;
         open.push(0.0, start as u32);
         let settled = vec![0; cells.div_ceil(64)];
-        let via = vec![0; cells];
-        Tree { start, parent, growth: Some(Growth { g, via, settled, open }) }
+        let via = vec![UNREACHED; cells];
+        Tree { start, via, growth: Some(Growth { g, settled, open }) }
     }
 
     /// Whether `goal`'s path from the start is final (or known not to exist).
@@ -94,15 +91,16 @@ impl Tree {
     }
 
     /// The cells from the start to `goal` (both included), `None` when the complete
-    /// tree does not reach it. Call only when [`Tree::knows`] `goal`.
-    fn path_to(&self, goal: usize) -> Option<Vec<usize>> {
-        if self.parent[goal] == UNREACHED {
+    /// tree does not reach it, with `move_offsets` the index steps of [`grid_moves`].
+    /// Call only when [`Tree::knows`] `goal`.
+    fn path_to(&self, goal: usize, move_offsets: &[isize]) -> Option<Vec<usize>> {
+        if goal != self.start && self.via[goal] == UNREACHED {
             return None;
         }
         let mut out = vec![goal];
         let mut c = goal;
         while c != self.start {
-            c = self.parent[c] as usize;
+            c = c.wrapping_add_signed(-move_offsets[usize::from(self.via[c])]);
             out.push(c);
         }
         out.reverse();
@@ -152,7 +150,7 @@ impl CityPlanner<'_> {
         if !self.grow(&mut tree, layer, Some(goal), limit) {
             return GridPath::BeyondLimit;
         }
-        tree.path_to(goal).map_or(GridPath::None, GridPath::Found)
+        tree.path_to(goal, &self.move_offsets).map_or(GridPath::None, GridPath::Found)
     }
 
     /// Whether every step of the cell path `path` is a legal grid move on `layer`.
@@ -207,7 +205,7 @@ impl CityPlanner<'_> {
             return true;
         }
         let Some(s) = tree.growth.as_mut() else { return true };
-        let parent = &mut tree.parent;
+        let via = &mut tree.via;
         let moves = grid_moves();
         let fans = straight_on_moves();
         loop {
@@ -231,20 +229,20 @@ impl CityPlanner<'_> {
                 // Open air, reached by a move: a shortest path goes straight on or turns
                 // by one direction step (`straight_on_moves`), so the other 77 moves
                 // cannot improve any distance.
-                for &k in &fans[usize::from(s.via[cell])] {
+                for &k in &fans[usize::from(via[cell])] {
                     let n = cell.wrapping_add_signed(self.move_offsets[k]);
-                    s.relax(parent, cell, gc, n, &moves[k]);
+                    s.relax(via, gc, n, &moves[k]);
                 }
             } else if open_air {
                 // Every move stays in the free square, so all are legal.
                 for (mv, &offset) in moves.iter().zip(&self.move_offsets) {
-                    s.relax(parent, cell, gc, cell.wrapping_add_signed(offset), mv);
+                    s.relax(via, gc, cell.wrapping_add_signed(offset), mv);
                 }
             } else {
                 let (x, y) = ((cell % self.nx) as isize, (cell / self.nx) as isize);
                 for mv in moves {
                     if let Some(n) = self.step(layer, x, y, mv) {
-                        s.relax(parent, cell, gc, n, mv);
+                        s.relax(via, gc, n, mv);
                     }
                 }
             }
