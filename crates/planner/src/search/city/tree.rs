@@ -16,9 +16,9 @@ use crate::search::buckets::BucketQueue;
 /// [`TREE_BYTES_PER_CELL`]): a city with many nests keeps every nest's trees on every
 /// layer, a huge map fewer.
 const TREE_BUDGET_BYTES: usize = 3 << 30;
-/// Memory of a tree per grid cell while it grows, bytes: distance (8), last move (1) and
-/// the settled bit; a complete tree keeps only the last moves.
-const TREE_BYTES_PER_CELL: usize = 10;
+/// Memory of a tree per grid cell while it grows, bytes: distance (8) and last move (1);
+/// a complete tree keeps only the last moves.
+const TREE_BYTES_PER_CELL: usize = 9;
 /// Trees kept whatever the grid size.
 const MIN_TREES: usize = 8;
 /// [`Tree::via`] of a cell the tree does not reach (and of the start).
@@ -46,10 +46,12 @@ pub(super) struct Tree {
 
 /// The resumable part of a [`Tree`]'s Dijkstra search.
 struct Growth {
-    /// Best distance found so far, cells.
+    /// Best distance found so far, cells; negated once the cell is settled (popped with
+    /// its final distance). Distances are never negative, and no relaxation can lower a
+    /// negated one, so the sign is the settled flag: kept in the distance's own cache
+    /// line, which settling a cell reads anyway (a separate bit array cost a second line
+    /// per pop).
     g: Vec<f64>,
-    /// One bit per cell: popped with its final distance.
-    settled: Vec<u64>,
     /// Open cells by g, in buckets of [`TREE_BUCKETS_PER_CELL`].
     open: BucketQueue,
 }
@@ -69,7 +71,7 @@ impl Growth {
     }
 
     fn is_settled(&self, cell: usize) -> bool {
-        self.settled[cell / 64] >> (cell % 64) & 1 == 1
+        self.g[cell].is_sign_negative()
     }
 }
 
@@ -80,9 +82,8 @@ impl Tree {
         let mut open = BucketQueue::new(TREE_BUCKETS_PER_CELL, longest);
         g[start] = 0.0;
         open.push(0.0, start as u32);
-        let settled = vec![0; cells.div_ceil(64)];
         let via = vec![UNREACHED; cells];
-        Tree { start, via, growth: Some(Growth { g, settled, open }) }
+        Tree { start, via, growth: Some(Growth { g, open }) }
     }
 
     /// Whether `goal`'s path from the start is final (or known not to exist).
@@ -214,16 +215,16 @@ impl CityPlanner<'_> {
                 return true;
             };
             let cell = cell as usize;
-            if s.is_settled(cell) {
+            let gc = s.g[cell];
+            if gc.is_sign_negative() {
                 continue; // a stale entry: the cell was reached more cheaply since
             }
-            let gc = s.g[cell];
             if gc > limit {
                 // Back on top of the bucket it came from: the next pop takes it again.
                 s.open.push(gc, cell as u32);
                 return false;
             }
-            s.settled[cell / 64] |= 1 << (cell % 64);
+            s.g[cell] = -gc;
             let open_air = isize::from(layer.free_reach[cell]) >= MOVE_REACH;
             if open_air && cell != tree.start {
                 // Open air, reached by a move: a shortest path goes straight on or turns
