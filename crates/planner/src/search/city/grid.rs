@@ -56,15 +56,13 @@ impl CityPlanner<'_> {
         if isize::from(layer.free_reach[from]) >= mv.dx.abs().max(mv.dy.abs()) {
             return Some(to);
         }
-        self.step_near_obstacles(layer, x, y, mv, from, to)
+        self.step_near_obstacles(layer, mv, from, to)
     }
 
     /// [`Self::step`] for a move that leaves its start cell's free square.
     fn step_near_obstacles(
         &self,
         layer: &Layer,
-        x: isize,
-        y: isize,
         mv: &GridMove,
         from: usize,
         to: usize,
@@ -78,10 +76,9 @@ impl CityPlanner<'_> {
             // the start cell, whose corners may lack the margin.
             return None;
         }
-        // Every touched cell lies in the bounding box of start and target.
-        let nx = self.nx as isize;
-        let free =
-            mv.cells.iter().all(|&(cx, cy)| !layer.blocked[((y + cy) * nx + x + cx) as usize]);
+        // Every touched cell lies in the bounding box of start and target, in the grid.
+        let cells = &self.move_cell_offsets[mv.index];
+        let free = cells.iter().all(|&offset| !layer.blocked[from.wrapping_add_signed(offset)]);
         free.then_some(to)
     }
 }

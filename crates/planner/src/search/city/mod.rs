@@ -155,6 +155,10 @@ pub struct CityPlanner<'w> {
     endpoint_clearance_m: Vec<f32>,
     /// Per grid move (the order of [`grid_moves`]): the change of cell index it makes.
     move_offsets: Vec<isize>,
+    /// Per grid move (the order of [`grid_moves`]): the change of cell index to each
+    /// cell its segment touches ([`grid::GridMove::cells`]), so that checking them is a load
+    /// per cell.
+    move_cell_offsets: Vec<Vec<isize>>,
     trees: TreeCache,
     /// A planner over the same grid and layers that blocks a subset of what this one
     /// blocks (fewer zones active): its grid paths are tried first
@@ -211,6 +215,10 @@ impl<'w> CityPlanner<'w> {
             layers,
             endpoint_clearance_m,
             move_offsets: grid_moves().iter().map(|mv| mv.dy * nx as isize + mv.dx).collect(),
+            move_cell_offsets: grid_moves()
+                .iter()
+                .map(|mv| mv.cells.iter().map(|&(dx, dy)| dy * nx as isize + dx).collect())
+                .collect(),
             trees: Mutex::new(HashMap::new()),
             base: None,
         }
@@ -250,6 +258,7 @@ impl<'w> CityPlanner<'w> {
             layers,
             endpoint_clearance_m: base.endpoint_clearance_m.clone(),
             move_offsets: base.move_offsets.clone(),
+            move_cell_offsets: base.move_cell_offsets.clone(),
             trees: Mutex::new(HashMap::new()),
             // Marks only block more cells and lower clearances: every cell `base`
             // blocks is blocked here, so `with_base`'s check holds by construction.

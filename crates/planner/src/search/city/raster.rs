@@ -19,7 +19,7 @@ pub(super) struct Layer {
     /// Per cell, the clearance of its centre (m) where that is below the blocking
     /// distance, the blocking distance elsewhere (a lower bound): blocked cells, closed
     /// to moves that cross them, may still be joined by short moves whose ends are clear
-    /// enough (see [`CityPlanner::step`]). 0 where it is below the least clearance any
+    /// enough (see [`super::CityPlanner::step`]). 0 where it is below the least clearance any
     /// move asks for: no move can use that centre, and so the layer is the same
     /// whatever the order its obstacles are marked in.
     pub centre_clearance: Vec<f32>,
