@@ -53,7 +53,7 @@ impl CityPlanner<'_> {
             return None;
         }
         let (from, to) = ((y * nx + x) as usize, (y2 * nx + x2) as usize);
-        if isize::from(layer.free_reach[from]) >= mv.dx.abs().max(mv.dy.abs()) {
+        if layer.free_reach[from] >= mv.reach {
             return Some(to);
         }
         self.step_near_obstacles(layer, mv, from, to)
@@ -100,6 +100,9 @@ pub(super) struct GridMove {
     pub cost: f64,
     /// The cells the segment touches, relative to the start (the target last).
     pub cells: Vec<(isize, isize)>,
+    /// Chebyshev length, cells: a move is legal without checks from a cell whose free
+    /// square ([`Layer::free_reach`]) reaches this far.
+    pub reach: u8,
 }
 
 /// The 80 moves with coordinate steps up to [`MOVE_REACH`] in lowest terms (8 straight
@@ -149,7 +152,8 @@ pub(super) fn grid_moves() -> &'static [GridMove] {
                 // Target last: callers rely on it for the bounds check.
                 cells.retain(|&c| c != (dx, dy));
                 cells.push((dx, dy));
-                out.push(GridMove { index: out.len(), dx, dy, cost: len, cells });
+                let reach = dx.abs().max(dy.abs()) as u8;
+                out.push(GridMove { index: out.len(), dx, dy, cost: len, cells, reach });
             }
         }
         out

@@ -240,9 +240,17 @@ impl CityPlanner<'_> {
                     s.relax(via, gc, cell.wrapping_add_signed(offset), mv);
                 }
             } else {
+                // Near obstacles: the moves within the cell's free square need no check
+                // (`step` would say so after its bounds test), the others do.
                 let (x, y) = ((cell % self.nx) as isize, (cell / self.nx) as isize);
-                for mv in moves {
-                    if let Some(n) = self.step(layer, x, y, mv) {
+                let free = layer.free_reach[cell];
+                for (mv, &offset) in moves.iter().zip(&self.move_offsets) {
+                    let n = if mv.reach <= free {
+                        Some(cell.wrapping_add_signed(offset))
+                    } else {
+                        self.step(layer, x, y, mv)
+                    };
+                    if let Some(n) = n {
                         s.relax(via, gc, n, mv);
                     }
                 }
