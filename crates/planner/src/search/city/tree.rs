@@ -427,12 +427,9 @@ mod tests {
         g
     }
 
-    /// The tree relaxes only the moves a shortest path can take from each cell
-    /// (`straight_on_moves` in open air); a plain Dijkstra relaxes every legal move. Both
-    /// must find the same grid distance to every cell, among towers of every size and
-    /// spacing.
-    #[test]
-    fn trees_find_the_distances_of_a_search_over_every_move() {
+    /// `count` towers of `min_m` to `min_m + span_m` a side at seeded places over the
+    /// planner's area.
+    fn scattered_towers(count: i64, min_m: f64, span_m: f64) -> World {
         let mut seed = 0x2545_f491_4f6c_dd1du64;
         let mut next = move || {
             seed ^= seed << 13;
@@ -440,19 +437,26 @@ mod tests {
             seed ^= seed << 17;
             (seed >> 11) as f64 / (1u64 << 53) as f64
         };
-        let towers = (0..70)
+        let towers = (0..count)
             .map(|i| {
                 let (x, y) = (-280.0 + 560.0 * next(), -280.0 + 560.0 * next());
-                let (w, h) = (2.0 + 40.0 * next(), 2.0 + 40.0 * next());
+                let (w, h) = (min_m + span_m * next(), min_m + span_m * next());
                 tall_box(i, [x, y], [x + w, y + h])
             })
             .collect();
-        let world = world_of(towers);
-        let planner = tower_planner(&world);
+        world_of(towers)
+    }
+
+    /// Checks the complete tree's path to every `step`-th cell against `exact` grid
+    /// distances; returns how many were compared and how many are unreachable.
+    fn check_tree_distances(
+        planner: &CityPlanner,
+        start: usize,
+        exact: &[f64],
+        step: usize,
+    ) -> (usize, usize) {
         let layer = &planner.layers[0];
-        let start = (0..planner.nx * planner.ny).find(|&c| !layer.blocked[c]).unwrap();
         planner.complete_tree(layer, start, f64::INFINITY);
-        let exact = distances_over_every_move(&planner, layer, start);
         let cost = |path: &[usize]| -> f64 {
             path.windows(2)
                 .map(|w| {
@@ -462,7 +466,7 @@ mod tests {
                 .sum()
         };
         let (mut compared, mut unreachable) = (0, 0);
-        for goal in (0..planner.nx * planner.ny).step_by(37) {
+        for goal in (0..planner.nx * planner.ny).step_by(step) {
             match planner.grid_path(layer, start, goal, f64::INFINITY) {
                 GridPath::Found(path) => {
                     let got = cost(&path);
@@ -480,11 +484,40 @@ mod tests {
                 GridPath::BeyondLimit => panic!("goal {goal}: no limit was set"),
             }
         }
+        (compared, unreachable)
+    }
+
+    /// The tree relaxes only the moves a shortest path can take from each cell
+    /// (`straight_on_moves` in open air); a plain Dijkstra relaxes every legal move. Both
+    /// must find the same grid distance to every cell, among towers of every size and
+    /// spacing.
+    #[test]
+    fn trees_find_the_distances_of_a_search_over_every_move() {
+        let world = scattered_towers(70, 2.0, 40.0);
+        let planner = tower_planner(&world);
+        let layer = &planner.layers[0];
+        let start = (0..planner.nx * planner.ny).find(|&c| !layer.blocked[c]).unwrap();
+        let exact = distances_over_every_move(&planner, layer, start);
+        let (compared, unreachable) = check_tree_distances(&planner, start, &exact, 37);
         assert!(
             compared > 1000 && unreachable > 0,
             "{compared} compared, {unreachable} unreachable"
         );
         limited_searches_agree_with_the_complete_tree(&world, &planner, start, &exact);
+    }
+
+    /// As above among many small towers: most cells are near an obstacle, with small
+    /// free squares, and are reached by moves longer than their square: the cells where
+    /// a rule for skipping moves is easiest to get wrong.
+    #[test]
+    fn trees_find_exact_distances_among_small_towers() {
+        let world = scattered_towers(600, 1.0, 6.0);
+        let planner = tower_planner(&world);
+        let layer = &planner.layers[0];
+        let start = (0..planner.nx * planner.ny).find(|&c| !layer.blocked[c]).unwrap();
+        let exact = distances_over_every_move(&planner, layer, start);
+        let (compared, unreachable) = check_tree_distances(&planner, start, &exact, 3);
+        assert!(compared > 10_000, "{compared} compared, {unreachable} unreachable");
     }
 
     /// A tree stopped at a limit answers the goals within it with the complete tree's
