@@ -156,8 +156,8 @@ pub struct CityPlanner<'w> {
     /// Per grid move (the order of [`grid_moves`]): the change of cell index it makes.
     move_offsets: Vec<isize>,
     /// Per grid move (the order of [`grid_moves`]): the change of cell index to each
-    /// cell its segment touches ([`grid::GridMove::cells`]), so that checking them is a load
-    /// per cell.
+    /// cell its segment touches ([`grid::GridMove::cells`]), so that checking them is
+    /// a load per cell.
     move_cell_offsets: Vec<Vec<isize>>,
     trees: TreeCache,
     /// A planner over the same grid and layers that blocks a subset of what this one

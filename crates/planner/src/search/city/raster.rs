@@ -19,9 +19,9 @@ pub(super) struct Layer {
     /// Per cell, the clearance of its centre (m) where that is below the blocking
     /// distance, the blocking distance elsewhere (a lower bound): blocked cells, closed
     /// to moves that cross them, may still be joined by short moves whose ends are clear
-    /// enough (see [`super::CityPlanner::step`]). 0 where it is below the least clearance any
-    /// move asks for: no move can use that centre, and so the layer is the same
-    /// whatever the order its obstacles are marked in.
+    /// enough (see [`super::CityPlanner::step`]). 0 where it is below the least
+    /// clearance any move asks for: no move can use that centre, and so the layer is
+    /// the same whatever the order its obstacles are marked in.
     pub centre_clearance: Vec<f32>,
     /// Per cell, the largest r up to [`MOVE_REACH`] (no test asks for more) such that the
     /// (2r + 1)² square around it is free and in the grid: a move reaching no further
@@ -167,9 +167,9 @@ impl Marks<'_> {
 /// By erosion: a cell's square of radius k is free when the squares of radius k − 1 of
 /// it and its eight neighbours are, so [`MOVE_REACH`] rounds of a 3 × 3 erosion (a row
 /// pass, then a column pass) mark the cells of every radius. Each round is a few
-/// element-wise passes over whole rows, which the compiler vectorises: the distance
-/// transform this replaces carried a dependency from each cell to the next and took
-/// about 5 % of a day plan's time, over millions of cells per layer of every planner.
+/// element-wise passes over whole rows, which the compiler vectorises, where a distance
+/// transform's passes wait on each cell before the next: this runs over millions of
+/// cells for every layer of every planner.
 pub(super) fn free_reach(blocked: &[bool], nx: usize, ny: usize) -> Vec<u8> {
     let mut square: Vec<u8> = blocked.iter().map(|&b| u8::from(!b)).collect();
     let mut reach = vec![0u8; nx * ny];
