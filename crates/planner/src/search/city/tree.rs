@@ -447,15 +447,17 @@ mod tests {
         world_of(towers)
     }
 
-    /// Checks the complete tree's path to every `step`-th cell against `exact` grid
-    /// distances; returns how many were compared and how many are unreachable.
-    fn check_tree_distances(
+    /// Grows `planner`'s complete tree on its first layer from its first free cell and
+    /// checks the path to every `step`-th cell against a search over every move. Returns
+    /// the start, the exact grid distances, and how many cells were compared and how many
+    /// are unreachable.
+    fn check_tree_against_every_move(
         planner: &CityPlanner,
-        start: usize,
-        exact: &[f64],
         step: usize,
-    ) -> (usize, usize) {
+    ) -> (usize, Vec<f64>, usize, usize) {
         let layer = &planner.layers[0];
+        let start = (0..planner.nx * planner.ny).find(|&c| !layer.blocked[c]).unwrap();
+        let exact = distances_over_every_move(planner, layer, start);
         planner.complete_tree(layer, start, f64::INFINITY);
         let cost = |path: &[usize]| -> f64 {
             path.windows(2)
@@ -484,7 +486,7 @@ mod tests {
                 GridPath::BeyondLimit => panic!("goal {goal}: no limit was set"),
             }
         }
-        (compared, unreachable)
+        (start, exact, compared, unreachable)
     }
 
     /// The tree relaxes only the moves a shortest path can take from each cell
@@ -495,10 +497,7 @@ mod tests {
     fn trees_find_the_distances_of_a_search_over_every_move() {
         let world = scattered_towers(70, 2.0, 40.0);
         let planner = tower_planner(&world);
-        let layer = &planner.layers[0];
-        let start = (0..planner.nx * planner.ny).find(|&c| !layer.blocked[c]).unwrap();
-        let exact = distances_over_every_move(&planner, layer, start);
-        let (compared, unreachable) = check_tree_distances(&planner, start, &exact, 37);
+        let (start, exact, compared, unreachable) = check_tree_against_every_move(&planner, 37);
         assert!(
             compared > 1000 && unreachable > 0,
             "{compared} compared, {unreachable} unreachable"
@@ -513,10 +512,7 @@ mod tests {
     fn trees_find_exact_distances_among_small_towers() {
         let world = scattered_towers(600, 1.0, 6.0);
         let planner = tower_planner(&world);
-        let layer = &planner.layers[0];
-        let start = (0..planner.nx * planner.ny).find(|&c| !layer.blocked[c]).unwrap();
-        let exact = distances_over_every_move(&planner, layer, start);
-        let (compared, unreachable) = check_tree_distances(&planner, start, &exact, 3);
+        let (_, _, compared, unreachable) = check_tree_against_every_move(&planner, 3);
         assert!(compared > 10_000, "{compared} compared, {unreachable} unreachable");
     }
 
