@@ -133,8 +133,9 @@ impl<'w> Dispatcher<'w> {
     }
 
     /// Grows now, in parallel, the shortest-path trees that [`Dispatcher::options`] of
-    /// `orders` will walk: one job per (planner, nest), which plans that nest's paths
-    /// to its orders one after the other. The options themselves are searched order by
+    /// `orders` will walk (the corner graphs of each planner first, then one job per
+    /// (planner, nest), which plans that nest's paths to its orders one after the
+    /// other). The options themselves are searched order by
     /// order in parallel, and those searches would queue on the lock of the one tree
     /// they all grow first (same nest, same layer); grown here, the trees are those
     /// the options would have grown (a tree's path to a goal does not depend on when
@@ -164,6 +165,15 @@ impl<'w> Dispatcher<'w> {
                 .filter(|&j| jobs[j].nest == n && jobs[j].planner.searches_first_in(base))
                 .collect()
         };
+        // The graphs every job of a planner walks first, built before the jobs start: a
+        // job would otherwise build them while the others wait or build them too.
+        let mut planners: Vec<&Arc<CityPlanner<'w>>> = Vec::new();
+        for job in &jobs {
+            if !planners.iter().any(|p| Arc::ptr_eq(p, &job.planner)) {
+                planners.push(&job.planner);
+            }
+        }
+        planners.par_iter().for_each(|p| p.prepare_layers());
         let waits: Vec<bool> =
             (0..jobs.len()).map(|k| (0..jobs.len()).any(|j| after(j).contains(&k))).collect();
         let work = |k: usize| {

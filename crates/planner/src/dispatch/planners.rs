@@ -48,15 +48,15 @@ impl<'w> Dispatcher<'w> {
     }
 
     /// Builds now what the first quotes would otherwise build: the planner of every set
-    /// of time-windowed zones the mission's orders meet, and each nest's shortest-path
-    /// trees on every cruise layer of each. A live dispatcher calls it once before its
+    /// of time-windowed zones the mission's orders meet, and on every cruise layer of
+    /// each its corner graph and each nest's shortest distances over it
+    /// ([`CityPlanner::prepare_depot`]). A live dispatcher calls it once before its
     /// first quote, so that quotes pay for searches only.
     pub fn warm_up(&self) {
         let planners = self.build_planners();
         let jobs: Vec<(&Arc<CityPlanner<'w>>, usize)> =
             planners.iter().flat_map(|p| self.nests.iter().map(move |&n| (p, n))).collect();
-        jobs.par_iter()
-            .for_each(|&(p, n)| p.prepare_depot_within(self.depot_xy[n], self.reach_m[n]));
+        jobs.par_iter().for_each(|&(p, n)| p.prepare_depot(self.depot_xy[n]));
     }
 
     /// Builds the planner of every set of time-windowed zones the mission's orders meet

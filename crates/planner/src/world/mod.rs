@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 
 use parry3d_f64::bounding_volume::Aabb;
 use parry3d_f64::math::Vector;
-use parry3d_f64::partitioning::{Bvh, BvhBuildStrategy};
+use parry3d_f64::partitioning::{Bvh, BvhBuildStrategy, BvhNode};
 use serde::{Deserialize, Serialize};
 
 use crate::airspace::{ZoneFile, ZoneFileError, ZoneSettings, ZoneUse};
@@ -547,7 +547,19 @@ impl World {
         let (z0, z1) = (a[2].min(b[2]), a[2].max(b[2]));
         let vertical = a[2] != b[2];
         let (a2, b2) = ([a[0], a[1]], [b[0], b[1]]);
-        for leaf in self.bvh.intersect_aabb(&query) {
+        // A node of the hierarchy whose box the segment misses by `clear_m` on either axis
+        // holds only prisms that the box test below skips: a long diagonal segment's
+        // query box holds most of a city, its neighbourhood a small part.
+        let query_node = BvhNode::leaf(query, 0);
+        let near_segment = |node: &BvhNode| {
+            if !node.intersects(&query_node) {
+                return false;
+            }
+            let (lo, hi) = (node.mins(), node.maxs());
+            let rect = Rect { min: [lo[0], lo[1]], max: [hi[0], hi[1]] };
+            vertical || !rect.segment_misses_grown(a2, b2, clear_m * (1.0 + 1e-6) + 1e-6)
+        };
+        for leaf in self.bvh.leaves(near_segment) {
             let prism = &self.prisms[leaf as usize];
             if let ObstacleRef::Zone(z) = prism.obstacle {
                 if !self.zones[z].active_during(span) {
@@ -568,6 +580,10 @@ impl World {
                 continue;
             }
             let near = |dxy: f64| (dxy * dxy + dz * dz).sqrt() < clear_m;
+            if !vertical && prism.bounds.segment_misses_grown(a2, b2, clear_m * (1.0 + 1e-6) + 1e-6)
+            {
+                continue;
+            }
             let box_dxy = if vertical {
                 prism.bounds.distance(a2)
             } else {

@@ -48,6 +48,34 @@ impl Rect {
         dx.hypot(dy)
     }
 
+    /// Whether the segment `a`-`b` keeps out of the rectangle grown by `r_m` on every
+    /// side (slab clipping), which makes it further than `r_m` from the rectangle: a
+    /// test of a few products that rules out most of the rectangles a long segment's
+    /// bounding box holds before [`Rect::segment_distance`] measures them.
+    pub fn segment_misses_grown(&self, a: [f64; 2], b: [f64; 2], r_m: f64) -> bool {
+        let (mut t0, mut t1) = (0.0_f64, 1.0_f64);
+        for axis in 0..2 {
+            let (lo, hi) = (self.min[axis] - r_m, self.max[axis] + r_m);
+            let d = b[axis] - a[axis];
+            if d == 0.0 {
+                if a[axis] < lo || a[axis] > hi {
+                    return true;
+                }
+                continue;
+            }
+            let (mut u0, mut u1) = ((lo - a[axis]) / d, (hi - a[axis]) / d);
+            if u0 > u1 {
+                std::mem::swap(&mut u0, &mut u1);
+            }
+            t0 = t0.max(u0);
+            t1 = t1.min(u1);
+            if t0 > t1 {
+                return true;
+            }
+        }
+        false
+    }
+
     /// Distance from the segment `a`-`b` to the rectangle: 0 when it touches or crosses
     /// it. A lower bound, a few times cheaper, of [`Polygon::segment_distance`] for any
     /// polygon inside the rectangle.

@@ -168,8 +168,8 @@ impl CityPlanner<'_> {
     }
 
     /// Grows the tree from `start` on `layer` to completion, or as far as `limit` cells
-    /// of distance (a live dispatcher warms up before its first quote); nothing when the
-    /// cache is full.
+    /// of distance; nothing when the cache is full.
+    #[cfg(test)]
     pub(super) fn complete_tree(&self, layer: &Layer, start: usize, limit: f64) {
         if let Some(slot) = self.tree_slot(layer, start) {
             let mut tree = slot.lock().unwrap_or_else(|p| p.into_inner());
