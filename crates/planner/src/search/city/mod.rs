@@ -572,6 +572,40 @@ mod tests {
         World::new(LocalFrame::new(43.7, 7.4), buildings, vec![], vec![], 120.0, bounds)
     }
 
+    /// A generator of uniform numbers in [0, 1) from `seed` (xorshift).
+    pub(super) fn xorshift(mut seed: u64) -> impl FnMut() -> f64 {
+        move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
+    /// `count` towers of many sizes, turned by any angle (so that their corners are not
+    /// the grid's directions), over ±220 m.
+    pub(super) fn rotated_towers(count: i64, next: &mut impl FnMut() -> f64) -> World {
+        let towers = (0..count)
+            .map(|k| {
+                let (cx, cy) = (-220.0 + 440.0 * next(), -220.0 + 440.0 * next());
+                let (hw, hh, a) = (4.0 + 20.0 * next(), 4.0 + 20.0 * next(), next() * 3.0);
+                let corner = |sx: f64, sy: f64| {
+                    let (x, y) = (sx * hw, sy * hh);
+                    [cx + x * a.cos() - y * a.sin(), cy + x * a.sin() + y * a.cos()]
+                };
+                let mut b = tall_box(k, [0.0; 2], [1.0; 2]);
+                b.footprint = Polygon::new(vec![
+                    corner(-1.0, -1.0),
+                    corner(1.0, -1.0),
+                    corner(1.0, 1.0),
+                    corner(-1.0, 1.0),
+                ]);
+                b
+            })
+            .collect();
+        world_of(towers)
+    }
+
     /// A 300 m tower (far above the 120 m ceiling) right between depot and customer.
     fn tower_world() -> World {
         world_of(vec![tall_box(7, [-20.0, -20.0], [20.0, 20.0])])
@@ -811,32 +845,8 @@ mod tests {
     /// two ways whose lengths differ by less than that about as the grid does).
     #[test]
     fn corner_paths_are_as_short_as_grid_paths() {
-        let mut rng = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = move || {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            (rng >> 11) as f64 / (1u64 << 53) as f64
-        };
-        let towers = (0..40)
-            .map(|k| {
-                let (cx, cy) = (-220.0 + 440.0 * next(), -220.0 + 440.0 * next());
-                let (hw, hh, a) = (4.0 + 20.0 * next(), 4.0 + 20.0 * next(), next() * 3.0);
-                let corner = |sx: f64, sy: f64| {
-                    let (x, y) = (sx * hw, sy * hh);
-                    [cx + x * a.cos() - y * a.sin(), cy + x * a.sin() + y * a.cos()]
-                };
-                let mut b = tall_box(k, [0.0; 2], [1.0; 2]);
-                b.footprint = Polygon::new(vec![
-                    corner(-1.0, -1.0),
-                    corner(1.0, -1.0),
-                    corner(1.0, 1.0),
-                    corner(-1.0, 1.0),
-                ]);
-                b
-            })
-            .collect();
-        let world = world_of(towers);
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
+        let world = rotated_towers(40, &mut next);
         let planner = tower_planner(&world);
         let layer = &planner.layers[0];
         let depot = [-280.0, -280.0];
