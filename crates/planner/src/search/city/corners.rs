@@ -231,12 +231,12 @@ impl CityPlanner<'_> {
     ) -> CornerPath {
         let graph = self.corner_graph(layer);
         let tree = self.corner_tree(layer, depot_m);
-        let mut order: Vec<(f64, u32)> = (0..graph.nodes.len())
+        // A heap, not a sort: the first few nodes usually end the scan.
+        let mut order: BinaryHeap<Open> = (0..graph.nodes.len())
             .filter(|&i| tree.dist_m[i].is_finite())
-            .map(|i| (tree.dist_m[i] + dist(graph.nodes[i], goal_m), i as u32))
+            .map(|i| Open(tree.dist_m[i] + dist(graph.nodes[i], goal_m), i as u32))
             .collect();
-        order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        for (bound, i) in order {
+        while let Some(Open(bound, i)) = order.pop() {
             if bound > limit_m {
                 return CornerPath::BeyondLimit;
             }
@@ -327,8 +327,8 @@ impl CornerGraph {
     }
 }
 
-/// An open node of [`CornerGraph::dijkstra`], ordered for a min-heap by distance, then
-/// node (so the search does not depend on the heap's ties).
+/// An open node of [`CornerGraph::dijkstra`] (or of a query's scan), ordered for a
+/// min-heap by distance, then node (so the order does not depend on the heap's ties).
 struct Open(f64, u32);
 
 impl PartialEq for Open {
@@ -391,7 +391,9 @@ struct Solid {
     cell_m: f64,
     nx: usize,
     ny: usize,
-    cells: Vec<bool>,
+    /// Per cell, how many cells away the nearest solid cell is on either axis (0 for a
+    /// solid cell), up to 255: a walk along a segment skips that far less one.
+    reach: Vec<u8>,
 }
 
 impl Solid {
@@ -429,14 +431,16 @@ impl Solid {
                 }
             }
         }
-        let mut cells = vec![false; nx * ny];
+        let mut reach = vec![u8::MAX; nx * ny];
         for j in 1..ny.saturating_sub(1) {
             for i in 1..nx - 1 {
-                cells[j * nx + i] =
-                    (j - 1..=j + 1).all(|jj| (i - 1..=i + 1).all(|ii| inside[jj * nx + ii]));
+                if (j - 1..=j + 1).all(|jj| (i - 1..=i + 1).all(|ii| inside[jj * nx + ii])) {
+                    reach[j * nx + i] = 0;
+                }
             }
         }
-        Solid { min, cell_m, nx, ny, cells }
+        chebyshev_reach(&mut reach, nx, ny);
+        Solid { min, cell_m, nx, ny, reach }
     }
 
     /// Whether the segment `a`-`b` passes through a solid cell, looked at every cell
@@ -455,18 +459,51 @@ impl Solid {
         let d = [gb[0] - ga[0], gb[1] - ga[1]];
         let steps = d[0].abs().max(d[1].abs()).ceil().max(1.0);
         let step = [d[0] / steps, d[1] / steps];
+        let mut left = steps as usize;
         let mut g = ga;
-        for _ in 0..=steps as usize {
+        loop {
             // Both ends are in the grid, and so is every point between: the casts
-            // truncate non-negative values, which is `floor` (and the last look, rounded,
-            // may land on the grid's far edge).
+            // truncate non-negative values, which is `floor` (and a look, rounded, may
+            // land on the grid's far edge).
             let (x, y) = ((g[0] as usize).min(self.nx - 1), (g[1] as usize).min(self.ny - 1));
-            if self.cells[y * self.nx + x] {
+            let reach = self.reach[y * self.nx + x];
+            if reach == 0 {
                 return true;
             }
-            g = [g[0] + step[0], g[1] + step[1]];
+            if left == 0 {
+                return false;
+            }
+            // k steps move a point at most k cells on either axis, so its cell stays
+            // within `reach` - 1 of this one: none of those is solid.
+            let skip = usize::from(reach).saturating_sub(1).clamp(1, left);
+            left -= skip;
+            let done = steps - left as f64;
+            g = [ga[0] + step[0] * done, ga[1] + step[1] * done];
         }
-        false
+    }
+}
+
+/// Sets each cell of `reach` (0 where solid, 255 elsewhere) to its distance in cells to
+/// the nearest solid cell on either axis (the Chebyshev distance), up to 255: two
+/// passes over the 8 neighbours, exact for that distance.
+fn chebyshev_reach(reach: &mut [u8], nx: usize, ny: usize) {
+    let (w, h) = (nx as isize, ny as isize);
+    for pass in [1isize, -1] {
+        for jj in 0..h {
+            let j = if pass == 1 { jj } else { h - 1 - jj };
+            for ii in 0..w {
+                let i = if pass == 1 { ii } else { w - 1 - ii };
+                let k = (j * w + i) as usize;
+                // The neighbours this pass has already visited.
+                for (di, dj) in [(-pass, 0), (-pass, -pass), (0, -pass), (pass, -pass)] {
+                    let (i2, j2) = (i + di, j + dj);
+                    if i2 >= 0 && j2 >= 0 && i2 < w && j2 < h {
+                        let n = reach[(j2 * w + i2) as usize];
+                        reach[k] = reach[k].min(n.saturating_add(1));
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -502,6 +539,26 @@ fn ring_area2(ring: &[[f64; 2]]) -> f64 {
 mod tests {
     use super::super::tests::{rotated_towers, tower_planner, xorshift};
     use super::*;
+
+    #[test]
+    fn chebyshev_reach_is_the_distance_to_the_nearest_solid_cell() {
+        let (nx, ny) = (37, 23);
+        let solid = |k: usize| (k as u64).wrapping_mul(2_654_435_761).is_multiple_of(97);
+        let mut reach: Vec<u8> = (0..nx * ny).map(|k| if solid(k) { 0 } else { 255 }).collect();
+        chebyshev_reach(&mut reach, nx, ny);
+        for (k, &r) in reach.iter().enumerate() {
+            let (x, y) = ((k % nx) as isize, (k / nx) as isize);
+            let nearest = (0..nx * ny)
+                .filter(|&q| solid(q))
+                .map(|q| {
+                    let (qx, qy) = ((q % nx) as isize, (q / nx) as isize);
+                    (qx - x).abs().max((qy - y).abs())
+                })
+                .min()
+                .unwrap();
+            assert_eq!(isize::from(r), nearest.min(255), "cell ({x}, {y})");
+        }
+    }
 
     /// The solid cells only ever turn away segments that the exact test turns away too
     /// (boxes have no notches), and they turn away most segments that cross a tower.
