@@ -305,8 +305,8 @@ fn coverage_of(
         .map(|(nest, g)| group_mission(mission, world, &cov, nest, g, config))
         .collect();
     // Every group's planning area is the whole grid (see `group_mission`), so all share
-    // the first dispatcher's planners: the layers are rasterised once, and groups at the
-    // same nest share its trees.
+    // the first dispatcher's planners: the layers are rasterised and their corner graphs
+    // built once, and groups at the same nest share its distances over them.
     let dispatchers: Vec<Dispatcher> = match group_missions.split_first() {
         Some((first, rest)) => {
             let lead = Dispatcher::new(first, world);

@@ -222,7 +222,8 @@ pub struct SkylaneResult {
     /// Length of `path_m`, m.
     pub length_m: Option<f64>,
     /// Wall-clock time of [`CityPlanner::plan_delivery`], ms (the whole query: drop
-    /// point, layers, search; the first queries from a depot also build its trees).
+    /// point, layers, search; the first queries also build the corner graphs and the
+    /// depot's distances over them).
     pub time_ms: f64,
 }
 

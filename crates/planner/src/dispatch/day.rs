@@ -88,8 +88,8 @@ struct FlightOptions<'p> {
 
 impl<'p> FlightOptions<'p> {
     /// No options yet; the planners (one per set of active windowed zones) are built
-    /// first, in parallel, then the trees the express orders' options will walk
-    /// ([`Dispatcher::grow_trees_for`]).
+    /// first, in parallel, then the paths the express orders' options will take
+    /// ([`Dispatcher::work_out_paths_for`]).
     fn new(
         d: &Dispatcher<'_>,
         mission: &Mission,
@@ -100,7 +100,7 @@ impl<'p> FlightOptions<'p> {
         });
         let express: Vec<&Order> =
             mission.orders.iter().filter(|o| matches!(o.service, Service::Express)).collect();
-        d.grow_trees_for(&express);
+        d.work_out_paths_for(&express);
         FlightOptions {
             by_order: mission.orders.iter().map(|_| None).collect(),
             progress,

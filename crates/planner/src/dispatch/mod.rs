@@ -161,7 +161,7 @@ pub struct Dispatcher<'w> {
     drones: Vec<Drone>,
     area: Rect,
     planners: Mutex<Vec<(Vec<bool>, Arc<CityPlanner<'w>>)>>,
-    /// Paths worked out while the trees grew ([`Dispatcher::grow_trees_for`]), taken
+    /// Paths worked out ahead ([`Dispatcher::work_out_paths_for`]), taken
     /// by the options that need them.
     paths_ahead: PathsAhead,
     now_s: f64,

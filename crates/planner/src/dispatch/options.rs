@@ -132,26 +132,25 @@ impl<'w> Dispatcher<'w> {
         !kinds.is_empty() && order.payload_kg <= heaviest
     }
 
-    /// Grows now, in parallel, the shortest-path trees that [`Dispatcher::options`] of
-    /// `orders` will walk (the corner graphs of each planner first, then one job per
-    /// (planner, nest), which plans that nest's paths to its orders one after the
-    /// other). The options themselves are searched order by
-    /// order in parallel, and those searches would queue on the lock of the one tree
-    /// they all grow first (same nest, same layer); grown here, the trees are those
-    /// the options would have grown (a tree's path to a goal does not depend on when
-    /// it grew), so the plan is the same, on any number of threads.
+    /// Works out now, in parallel, the paths that [`Dispatcher::options`] of `orders`
+    /// will take: the corner graphs of each planner first (built once, by all threads,
+    /// rather than by the first jobs at once), then one job per (planner, nest), which
+    /// plans that nest's paths to its orders one after the other. The options
+    /// themselves are searched order by order in parallel and take these paths
+    /// ([`PathsAhead`]). A path does not depend on when or on which thread it was worked
+    /// out, so the plan is the same on any number of threads.
     ///
-    /// A planner that searches first in a base planner walks the base's tree of the same
-    /// nest, so its job starts when the base's job for that nest is done: no job waits
-    /// on a tree another job is growing.
-    pub(super) fn grow_trees_for(&self, orders: &[&Order]) {
-        let mut jobs: Vec<TreeJob<'w, '_>> = Vec::new();
+    /// A planner that searches first in a base planner walks the base's graph (or grid
+    /// tree) from the same nest, so its job starts when the base's job for that nest is
+    /// done: no job waits on, or builds again, what another job is building.
+    pub(super) fn work_out_paths_for(&self, orders: &[&Order]) {
+        let mut jobs: Vec<PathJob<'w, '_>> = Vec::new();
         for &order in orders {
             let planner = self.planner_for(order);
             for &n in self.nests.iter().filter(|&&n| self.nest_lifts(n, order)) {
                 match jobs.iter_mut().find(|j| Arc::ptr_eq(&j.planner, &planner) && j.nest == n) {
                     Some(job) => job.orders.push(order),
-                    None => jobs.push(TreeJob {
+                    None => jobs.push(PathJob {
                         planner: planner.clone(),
                         nest: n,
                         orders: vec![order],
@@ -177,7 +176,7 @@ impl<'w> Dispatcher<'w> {
         let waits: Vec<bool> =
             (0..jobs.len()).map(|k| (0..jobs.len()).any(|j| after(j).contains(&k))).collect();
         let work = |k: usize| {
-            let TreeJob { planner, nest: n, orders } = &jobs[k];
+            let PathJob { planner, nest: n, orders } = &jobs[k];
             for &order in orders {
                 let dest = self.world.frame.to_local(order.lat_deg, order.lon_deg);
                 let path = self.nest_path(order, *n, planner, dest);
@@ -207,9 +206,9 @@ impl<'w> Dispatcher<'w> {
     }
 }
 
-/// One job of [`Dispatcher::grow_trees_for`]: the paths from one nest to its orders'
+/// One job of [`Dispatcher::work_out_paths_for`]: the paths from one nest to its orders'
 /// addresses, in one planner.
-struct TreeJob<'w, 'o> {
+struct PathJob<'w, 'o> {
     planner: Arc<CityPlanner<'w>>,
     nest: usize,
     orders: Vec<&'o Order>,

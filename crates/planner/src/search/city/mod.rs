@@ -283,10 +283,10 @@ impl<'w> CityPlanner<'w> {
 
     /// This planner, searching first in `base`: a planner of the same world over the
     /// same area, layers and margin with fewer zones active (a day's planner without
-    /// its time-windowed zones). Every move legal here is legal there, so `base`'s
-    /// shortest grid path, when its every move is legal here too, is a shortest grid
-    /// path here as well, and a goal `base` cannot reach cannot be reached here; only
-    /// paths that cross what this planner adds need its own trees. Planners of a day
+    /// its time-windowed zones). Every path clear here is clear there, so `base`'s
+    /// shortest path (over its corner graph, or its grid), when it is clear here too, is
+    /// a shortest path here as well, and a goal `base` cannot reach cannot be reached
+    /// here; only paths that cross what this planner adds need its own graph or trees. Planners of a day
     /// that differ by a small zone thus share most of their search. `base` is ignored
     /// unless its grid and layers match and its cells block nothing this planner
     /// leaves free (checked here, once).
