@@ -174,6 +174,11 @@ impl CityPlanner<'_> {
                 wedges.push(w);
             }
         }
+        if nodes.len() > self.config.max_corner_nodes {
+            // No graph: every query of the layer goes to the grid.
+            nodes.clear();
+            wedges.clear();
+        }
         let edges: Vec<Vec<(u32, f64)>> = (0..nodes.len())
             .into_par_iter()
             .map(|i| {
@@ -230,6 +235,9 @@ impl CityPlanner<'_> {
         limit_m: f64,
     ) -> CornerPath {
         let graph = self.corner_graph(layer);
+        if graph.is_empty() {
+            return CornerPath::None;
+        }
         let tree = self.corner_tree(layer, depot_m);
         // A heap, not a sort: the first few nodes usually end the scan.
         let mut order: BinaryHeap<Open> = (0..graph.nodes.len())
@@ -261,6 +269,12 @@ impl CityPlanner<'_> {
 }
 
 impl CornerGraph {
+    /// Whether the graph has no node (a layer without obstacles' corners, or over
+    /// [`super::CityPlannerConfig::max_corner_nodes`]).
+    pub(super) fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
     /// The graph of `nodes` with the edges `edges[i]` lists to later nodes, both ways.
     fn from_edges(
         nodes: Vec<[f64; 2]>,

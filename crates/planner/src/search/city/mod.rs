@@ -61,11 +61,22 @@ pub struct CityPlannerConfig {
     pub buffer_m: f64,
     /// Vertical spacing of cruise layers, m.
     pub layer_step_m: f64,
+    /// Most nodes a layer's corner graph may have: its build checks every pair, so a
+    /// layer with more (a map of many tens of thousands of buildings) is searched on the
+    /// grid alone, whose cost grows with the area instead.
+    pub max_corner_nodes: usize,
 }
 
 impl Default for CityPlannerConfig {
     fn default() -> Self {
-        CityPlannerConfig { cell_m: 2.0, buffer_m: 0.25, layer_step_m: 20.0 }
+        CityPlannerConfig {
+            cell_m: 2.0,
+            buffer_m: 0.25,
+            layer_step_m: 20.0,
+            // About 8 times the pairs of the Chicago Loop's lowest layer (4,257 nodes,
+            // about 0.3 s): a few seconds per layer at most.
+            max_corner_nodes: 12_000,
+        }
     }
 }
 
@@ -891,6 +902,40 @@ mod tests {
         }
         assert!(compared >= 30, "only {compared} queries needed a search");
         assert!(corner_total <= grid_total * 1.0001, "{corner_total} m against {grid_total} m");
+    }
+
+    /// A layer with more corners than the graph may hold is searched on the grid: the
+    /// paths are still found, clear, and about as short.
+    #[test]
+    fn a_layer_over_the_corner_limit_is_searched_on_the_grid() {
+        let mut next = xorshift(11);
+        let world = rotated_towers(40, &mut next);
+        let area = Rect { min: [-300.0; 2], max: [300.0; 2] };
+        let make = |max_corner_nodes| {
+            let config = CityPlannerConfig { max_corner_nodes, ..CityPlannerConfig::default() };
+            CityPlanner::new(&world, area, 40.0, 100.0, 5.0, TimeSpan::always(), config)
+        };
+        let (graph, grid) = (make(CityPlannerConfig::default().max_corner_nodes), make(0));
+        let depot = [-280.0, -280.0];
+        let mut searched = 0;
+        for _ in 0..30 {
+            let dest = [-250.0 + 530.0 * next(), -250.0 + 530.0 * next()];
+            let (Ok(a), Ok(b)) = (
+                graph.plan_delivery(depot, dest, &rules()),
+                grid.plan_delivery(depot, dest, &rules()),
+            ) else {
+                continue;
+            };
+            assert_keeps_margin(&world, &b);
+            let (a_len, b_len) = (
+                a.cruise_length_m + 2.0 * a.cruise_alt_m,
+                b.cruise_length_m + 2.0 * b.cruise_alt_m,
+            );
+            assert!((a_len - b_len).abs() <= 0.005 * b_len, "{a_len} m against {b_len} m");
+            searched += usize::from(b.cruise_path_m.len() > 2);
+        }
+        assert!(searched >= 10, "only {searched} paths needed a search");
+        assert!(grid.corner_graph(&grid.layers[0]).is_empty());
     }
 
     #[test]
