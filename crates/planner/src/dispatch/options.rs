@@ -165,9 +165,11 @@ impl<'w> Dispatcher<'w> {
                 .collect()
         };
         // The graphs every job of a planner walks first, built before the jobs start: a
-        // job would otherwise build them while the others wait or build them too.
+        // job would otherwise build them while the others wait or build them too. A
+        // planner over a base walks the base's graphs first and needs its own for few
+        // paths: built on first use.
         let mut planners: Vec<&Arc<CityPlanner<'w>>> = Vec::new();
-        for job in &jobs {
+        for job in jobs.iter().filter(|j| !j.planner.searches_in_a_base()) {
             if !planners.iter().any(|p| Arc::ptr_eq(p, &job.planner)) {
                 planners.push(&job.planner);
             }

@@ -54,6 +54,8 @@ impl<'w> Dispatcher<'w> {
     /// first quote, so that quotes pay for searches only.
     pub fn warm_up(&self) {
         let planners = self.build_planners();
+        // Each planner's graphs first, once: the nests' jobs would build them together.
+        planners.par_iter().for_each(|p| p.prepare_layers());
         let jobs: Vec<(&Arc<CityPlanner<'w>>, usize)> =
             planners.iter().flat_map(|p| self.nests.iter().map(move |&n| (p, n))).collect();
         jobs.par_iter().for_each(|&(p, n)| p.prepare_depot(self.depot_xy[n]));

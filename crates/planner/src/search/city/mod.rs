@@ -429,15 +429,18 @@ impl<'w> CityPlanner<'w> {
         });
     }
 
-    /// Builds the corner graph of every cruise layer now, in parallel, when this planner
-    /// searches in no base planner (a planner over a base needs its own graphs only for
-    /// the paths its added zones cut, and builds them on first use).
+    /// Builds the corner graph of every cruise layer now, in parallel (they are built on
+    /// first use otherwise).
     pub fn prepare_layers(&self) {
-        if self.base.is_none() {
-            self.layers.par_iter().for_each(|layer| {
-                self.corner_graph(layer);
-            });
-        }
+        self.layers.par_iter().for_each(|layer| {
+            self.corner_graph(layer);
+        });
+    }
+
+    /// Whether this planner searches first in a base planner ([`CityPlanner::with_base`]):
+    /// it then needs its own graphs only for the paths its added zones cut.
+    pub fn searches_in_a_base(&self) -> bool {
+        self.base.is_some()
     }
 
     /// The delivery path on `layer`, searched no further than `reach_m` from the depot:
