@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use approx::assert_relative_eq;
 use skylane_planner::ground::vrptw::{
-    check_feasibility, solve, Matrix, Node, SolomonInstance, Solution, SolverOptions, VehicleType,
-    Violation, VrptwProblem,
+    check_feasibility, insert_cheapest, polish, solve, Matrix, Node, SolomonInstance, Solution,
+    SolverOptions, VehicleType, Violation, VrptwProblem,
 };
 
 fn solomon(name: &str) -> SolomonInstance {
@@ -310,4 +310,56 @@ fn checker_uses_each_vehicles_capacity_and_shift() {
     // Vehicle 1 starts at 50, too late for customer 1 (due 15).
     let errs = check_feasibility(&mixed, &sol(&mixed, vec![vec![2], vec![1]])).unwrap_err();
     assert!(errs.iter().any(|v| matches!(v, Violation::Late { route: 1, customer: 1, .. })));
+}
+
+#[test]
+fn polish_untangles_a_route_that_doubles_back() {
+    // Customers on a line at 10, 20, 30 and 40 from the depot, visited 3, 1, 4, 2: 120
+    // units where going out and back once is 80.
+    let x: [f64; 5] = [0.0, 10.0, 20.0, 30.0, 40.0];
+    let d = Matrix::from_fn(5, |i, j| (x[i] - x[j]).abs());
+    let c = Node { demand: [1.0, 0.1], ready: 0.0, due: 1000.0, service: 1.0 };
+    let mut nodes = vec![Node { demand: [0.0; 2], ready: 0.0, due: 1000.0, service: 0.0 }];
+    nodes.extend([c.clone(), c.clone(), c.clone(), c]);
+    let p = VrptwProblem::new(nodes, d.clone(), d, 1, [10.0, 1.0]).unwrap();
+    let start = vec![vec![3, 1, 4, 2]];
+    assert_relative_eq!(p.routes_distance(&start), 120.0, epsilon = 1e-9);
+    let s = polish(&p, &start, 1);
+    let stats = check_feasibility(&p, &s).unwrap();
+    assert_relative_eq!(stats.distance, 80.0, epsilon = 1e-9);
+    assert_relative_eq!(s.distance, 80.0, epsilon = 1e-9);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(100))]
+    /// Polishing routes that insertion built (so feasible) keeps them feasible, serves the
+    /// same customers, and never makes them longer: the promise the van waves rely on
+    /// when they polish instead of searching again.
+    #[test]
+    fn polish_keeps_feasible_routes_feasible_and_no_longer(
+        seed in 0u64..1_000_000,
+        n in 2usize..16,
+        count in 1usize..4,
+    ) {
+        let p = random_instance(seed, n, vec![vans(count, 20.0, 1.2, (0.0, 1000.0))]);
+        let mut routes = Vec::new();
+        insert_cheapest(&p, &mut routes, &(1..=n).collect::<Vec<_>>());
+        let served: Vec<usize> = routes.iter().flatten().copied().collect();
+        proptest::prop_assume!(!served.is_empty());
+        // The problem cut down to the customers insertion served, numbered in route order.
+        let sub = p.restricted_to(&served);
+        let mut next = 0;
+        let start: Vec<Vec<usize>> = routes
+            .iter()
+            .map(|r| r.iter().map(|_| { next += 1; next }).collect())
+            .collect();
+        let before = sub.routes_distance(&start);
+        let s = polish(&sub, &start, seed);
+        let checked = check_feasibility(&sub, &s);
+        proptest::prop_assert!(checked.is_ok(), "{:?}", checked);
+        proptest::prop_assert!(s.distance <= before + 1e-9, "{} > {before}", s.distance);
+        let mut seen: Vec<usize> = s.routes.iter().flatten().copied().collect();
+        seen.sort_unstable();
+        proptest::prop_assert_eq!(seen, (1..=served.len()).collect::<Vec<_>>());
+    }
 }

@@ -11,7 +11,8 @@
 //! When a wave area holds more customers than its vans can serve, the vans take as many
 //! as fit and the rest move to the next wave: cheapest feasible insertion
 //! ([`vrptw::insert_cheapest`]) picks them, those whose window closes in this wave first,
-//! and the search then shortens the routes of those picked (`route_what_fits`). An area
+//! and the search then shortens the routes of those picked, its local search alone once
+//! more after the customers left out are offered again (`route_what_fits`). An area
 //! that insertion nearly fits is first searched for routes that serve everyone.
 //!
 //! A wave of more than [`MAX_AREA_CUSTOMERS`] customers is cut into sectors by bearing
@@ -49,8 +50,9 @@ const SOLVER_ITERATIONS: u64 = 400;
 pub const MAX_AREA_CUSTOMERS: usize = 60;
 /// Wall-clock budget of a wave's solves per customer, s (see `wave_budget`).
 const WAVE_S_PER_CUSTOMER: f64 = 0.5;
-/// Searches of an overfull wave area, each followed by inserting customers left out
-/// (see `route_what_fits`).
+/// Rounds of an overfull wave area, each shortening its routes and then inserting
+/// customers left out (see `route_what_fits`): the full search in the first, the
+/// local search alone after.
 const ROUNDS_AFTER_INSERTION: usize = 2;
 /// A wave area is searched for routes that serve every customer when insertion leaves
 /// out at most this fraction (numerator, denominator) of them: the search finds routes
@@ -441,8 +443,9 @@ fn insert_by_urgency(
 /// from `routes` that [`insert_by_urgency`] built, and defers the rest (`left`) to a
 /// later wave. The search shortens the chosen customers' routes (its routes are kept
 /// only if feasible and shorter), which can leave room for more, so the customers left
-/// out are offered again; when some of them fit, the search runs once more (at most
-/// [`ROUNDS_AFTER_INSERTION`] searches).
+/// out are offered again; when some of them fit, the routes are shortened once more by
+/// the local search alone ([`vrptw::polish`]; at most [`ROUNDS_AFTER_INSERTION`]
+/// rounds).
 ///
 /// This replaces searching for routes that serve everyone and moving out whoever breaks
 /// them, one solve per round: on a day far over its vans' capacity that took most of the
@@ -455,13 +458,20 @@ fn route_what_fits(
 ) -> AreaSolve {
     let problem = &area.problem;
     let mut budget_ran_out = false;
-    for _round in 0..ROUNDS_AFTER_INSERTION {
+    for round in 0..ROUNDS_AFTER_INSERTION {
         let chosen: Vec<usize> = routes.iter().flatten().copied().collect();
         if chosen.is_empty() {
             break;
         }
         let sub = problem.restricted_to(&chosen);
-        let solution = search(&sub, deadline, &mut budget_ran_out);
+        // The full search once; after that only its local search, from the routes as
+        // insertion left them: a second full search cost a third of a 5,000-order
+        // day's van time for about 1 % of its van km (BENCHMARKS.md, "Any city, fast").
+        let solution = if round == 0 {
+            search(&sub, deadline, &mut budget_ran_out)
+        } else {
+            vrptw::polish(&sub, &numbered_in_route_order(&routes), 1)
+        };
         let shorter = solution.distance < problem.routes_distance(&routes);
         if shorter && check_feasibility(&sub, &solution).is_ok() {
             routes = solution
@@ -478,6 +488,21 @@ fn route_what_fits(
     }
     routes.retain(|r| !r.is_empty());
     AreaSolve { budget_ran_out, ..keep_served(area, &routes) }
+}
+
+/// `routes` with their customers numbered 1, 2, ... in route order, as
+/// [`VrptwProblem::restricted_to`] numbers them when given the routes' customers in that
+/// order.
+fn numbered_in_route_order(routes: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    let mut last = 0;
+    routes
+        .iter()
+        .map(|r| {
+            let first = last + 1;
+            last += r.len();
+            (first..=last).collect()
+        })
+        .collect()
 }
 
 /// The area's problem cut down to the customers `routes` serve (renumbered in route

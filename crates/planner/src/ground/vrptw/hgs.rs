@@ -457,6 +457,30 @@ pub(crate) fn solve(p: &VrptwProblem, opts: &SolverOptions) -> Solution {
     search.into_solution(p, iterations)
 }
 
+/// Penalty weight scale of [`polish`]: a move that trades any measurable excess or time
+/// warp for distance never pays, so feasible routes stay feasible.
+const POLISH_PENALTY_SCALE: f64 = 1e6;
+
+/// Runs the local search once on `routes` (customer sequences by vehicle slot); see
+/// [`super::polish`].
+pub(crate) fn polish(p: &VrptwProblem, routes: &[Vec<usize>], seed: u64) -> Solution {
+    let data = Data::new(p);
+    let mut ls = LocalSearch::new(&data, granular_neighbours(p));
+    let pen = initial_penalties(p).scaled(POLISH_PENALTY_SCALE);
+    let ind = Individual::new(&data, ls.run(routes, pen, &mut Rng::new(seed)));
+    let feasible = ind.feasible();
+    let mut routes = ind.routes;
+    if data.homogeneous {
+        routes.retain(|r| !r.is_empty());
+    } else {
+        while routes.last().is_some_and(|r| r.is_empty()) {
+            routes.pop();
+        }
+    }
+    let distance = p.routes_distance(&routes);
+    Solution { routes, distance, iterations: 1, feasible }
+}
+
 /// Initial penalties: a unit of excess load costs about the longest edge per unit of
 /// the largest demand, so penalties start on the scale of the objective.
 fn initial_penalties(p: &VrptwProblem) -> Penalties {

@@ -111,3 +111,12 @@ pub struct Solution {
 pub fn solve(problem: &VrptwProblem, options: &SolverOptions) -> Solution {
     hgs::solve(problem, options)
 }
+
+/// Improves the given `routes` (customer sequences; with a mixed fleet, route `k` is
+/// vehicle `k`) by one run of the solver's local search, no population: a few
+/// milliseconds where [`solve`] takes its whole budget. Moves that break capacity or a
+/// window are priced far above any distance they save, so feasible routes come back
+/// feasible and no longer; confirm with [`check_feasibility`] as for [`solve`].
+pub fn polish(problem: &VrptwProblem, routes: &[Vec<usize>], seed: u64) -> Solution {
+    hgs::polish(problem, routes, seed)
+}
