@@ -469,7 +469,14 @@ pub(crate) fn polish(p: &VrptwProblem, routes: &[Vec<usize>], seed: u64) -> Solu
     let pen = initial_penalties(p).scaled(POLISH_PENALTY_SCALE);
     let ind = Individual::new(&data, ls.run(routes, pen, &mut Rng::new(seed)));
     let feasible = ind.feasible();
-    let mut routes = ind.routes;
+    let routes = listed(&data, ind.routes);
+    let distance = p.routes_distance(&routes);
+    Solution { routes, distance, iterations: 1, feasible }
+}
+
+/// Routes by vehicle slot as a [`Solution`] lists them: interchangeable vehicles, the
+/// used ones only; a mixed fleet, route `k` for vehicle `k`, trailing unused ones dropped.
+fn listed(data: &Data, mut routes: Vec<Vec<usize>>) -> Vec<Vec<usize>> {
     if data.homogeneous {
         routes.retain(|r| !r.is_empty());
     } else {
@@ -477,8 +484,7 @@ pub(crate) fn polish(p: &VrptwProblem, routes: &[Vec<usize>], seed: u64) -> Solu
             routes.pop();
         }
     }
-    let distance = p.routes_distance(&routes);
-    Solution { routes, distance, iterations: 1, feasible }
+    routes
 }
 
 /// Initial penalties: a unit of excess load costs about the longest edge per unit of
@@ -589,16 +595,7 @@ impl Search<'_, '_> {
                 (Individual::new(self.data, routes), false)
             }
         };
-        let mut routes = ind.routes;
-        if self.data.homogeneous {
-            // Interchangeable vehicles: list the used ones first.
-            routes.retain(|r| !r.is_empty());
-        } else {
-            // Route k belongs to vehicle k; only trailing unused vehicles can be dropped.
-            while routes.last().is_some_and(|r| r.is_empty()) {
-                routes.pop();
-            }
-        }
+        let routes = listed(self.data, ind.routes);
         let distance = p.routes_distance(&routes);
         Solution { routes, distance, iterations, feasible }
     }
