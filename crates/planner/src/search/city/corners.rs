@@ -591,20 +591,23 @@ mod tests {
         let scattered = |k: usize| (k as u64).wrapping_mul(2_654_435_761).is_multiple_of(97);
         // Scattered cells; a single column and a single row; one solid cell in a row
         // too long for a byte (the distance caps at 255); no solid cell at all.
-        let grids: [(usize, usize, &dyn Fn(usize) -> bool); 5] = [
-            (37, 23, &scattered),
-            (1, 40, &|k| k == 7),
-            (40, 1, &|k| k == 33),
-            (300, 2, &|k| k == 1),
-            (5, 4, &|_| false),
+        let grid = |nx: usize, ny: usize, solid: &dyn Fn(usize) -> bool| {
+            (nx, ny, (0..nx * ny).map(solid).collect::<Vec<bool>>())
+        };
+        let grids = [
+            grid(37, 23, &scattered),
+            grid(1, 40, &|k| k == 7),
+            grid(40, 1, &|k| k == 33),
+            grid(300, 2, &|k| k == 1),
+            grid(5, 4, &|_| false),
         ];
         for (nx, ny, solid) in grids {
-            let mut reach: Vec<u8> = (0..nx * ny).map(|k| if solid(k) { 0 } else { 255 }).collect();
+            let mut reach: Vec<u8> = solid.iter().map(|&s| if s { 0 } else { 255 }).collect();
             chebyshev_reach(&mut reach, nx, ny);
             for (k, &r) in reach.iter().enumerate() {
                 let (x, y) = ((k % nx) as isize, (k / nx) as isize);
                 let nearest = (0..nx * ny)
-                    .filter(|&q| solid(q))
+                    .filter(|&q| solid[q])
                     .map(|q| {
                         let (qx, qy) = ((q % nx) as isize, (q / nx) as isize);
                         (qx - x).abs().max((qy - y).abs())
