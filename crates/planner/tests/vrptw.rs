@@ -324,7 +324,7 @@ fn polish_untangles_a_route_that_doubles_back() {
     let p = VrptwProblem::new(nodes, d.clone(), d, 1, [10.0, 1.0]).unwrap();
     let start = vec![vec![3, 1, 4, 2]];
     assert_relative_eq!(p.routes_distance(&start), 120.0, epsilon = 1e-9);
-    let s = polish(&p, &start, 1);
+    let s = polish(&p, &start, 1).expect("every customer once");
     let stats = check_feasibility(&p, &s).unwrap();
     assert_relative_eq!(stats.distance, 80.0, epsilon = 1e-9);
     assert_relative_eq!(s.distance, 80.0, epsilon = 1e-9);
@@ -354,12 +354,29 @@ proptest::proptest! {
             .map(|r| r.iter().map(|_| { next += 1; next }).collect())
             .collect();
         let before = sub.routes_distance(&start);
-        let s = polish(&sub, &start, seed);
+        let s = polish(&sub, &start, seed).expect("insertion routes hold every customer once");
         let checked = check_feasibility(&sub, &s);
         proptest::prop_assert!(checked.is_ok(), "{:?}", checked);
         proptest::prop_assert!(s.distance <= before + 1e-9, "{} > {before}", s.distance);
         let mut seen: Vec<usize> = s.routes.iter().flatten().copied().collect();
         seen.sort_unstable();
         proptest::prop_assert_eq!(seen, (1..=served.len()).collect::<Vec<_>>());
+    }
+}
+
+#[test]
+fn polish_refuses_routes_that_are_not_every_customer_once() {
+    let p = square();
+    assert!(polish(&p, &[vec![1, 2], vec![3, 4]], 1).is_some());
+    // Customer 4 missing; 2 twice; an index past the customers; the depot; three
+    // routes for two vans.
+    for routes in [
+        vec![vec![1, 2], vec![3]],
+        vec![vec![1, 2], vec![2, 3, 4]],
+        vec![vec![1, 2], vec![3, 4, 5]],
+        vec![vec![0, 1, 2], vec![3, 4]],
+        vec![vec![1], vec![2], vec![3, 4]],
+    ] {
+        assert!(polish(&p, &routes, 1).is_none(), "{routes:?}");
     }
 }

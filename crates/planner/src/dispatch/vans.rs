@@ -468,12 +468,14 @@ fn route_what_fits(
         // insertion left them: a second full search cost a third of a 5,000-order
         // day's van time for about 1 % of its van km (BENCHMARKS.md, "Any city, fast").
         let solution = if round == 0 {
-            search(&sub, deadline, &mut budget_ran_out)
+            Some(search(&sub, deadline, &mut budget_ran_out))
         } else {
             vrptw::polish(&sub, &numbered_in_route_order(&routes), 1)
         };
-        let shorter = solution.distance < problem.routes_distance(&routes);
-        if shorter && check_feasibility(&sub, &solution).is_ok() {
+        let better = solution.filter(|s| {
+            s.distance < problem.routes_distance(&routes) && check_feasibility(&sub, s).is_ok()
+        });
+        if let Some(solution) = better {
             routes = solution
                 .routes
                 .iter()
@@ -490,13 +492,14 @@ fn route_what_fits(
     AreaSolve { budget_ran_out, ..keep_served(area, &routes) }
 }
 
-/// `routes` with their customers numbered 1, 2, ... in route order, as
-/// [`VrptwProblem::restricted_to`] numbers them when given the routes' customers in that
-/// order.
+/// `routes`, the empty ones left out, with their customers numbered 1, 2, ... in route
+/// order, as [`VrptwProblem::restricted_to`] numbers them when given the routes'
+/// customers in that order.
 fn numbered_in_route_order(routes: &[Vec<usize>]) -> Vec<Vec<usize>> {
     let mut last = 0;
     routes
         .iter()
+        .filter(|r| !r.is_empty())
         .map(|r| {
             let first = last + 1;
             last += r.len();

@@ -462,16 +462,32 @@ pub(crate) fn solve(p: &VrptwProblem, opts: &SolverOptions) -> Solution {
 const POLISH_PENALTY_SCALE: f64 = 1e6;
 
 /// Runs the local search once on `routes` (customer sequences by vehicle slot); see
-/// [`super::polish`].
-pub(crate) fn polish(p: &VrptwProblem, routes: &[Vec<usize>], seed: u64) -> Solution {
+/// [`super::polish`]. `None` unless the routes hold every customer exactly once in
+/// the problem's vehicle slots: the local search keeps its own positions of every
+/// customer and must start from a complete, consistent set.
+pub(crate) fn polish(p: &VrptwProblem, routes: &[Vec<usize>], seed: u64) -> Option<Solution> {
     let data = Data::new(p);
+    let mut seen = vec![false; p.customers() + 1];
+    for (slot, route) in routes.iter().enumerate() {
+        if !route.is_empty() && slot >= data.slots.len() {
+            return None;
+        }
+        for &c in route {
+            if c == 0 || c > p.customers() || std::mem::replace(&mut seen[c], true) {
+                return None;
+            }
+        }
+    }
+    if seen.iter().skip(1).any(|&s| !s) {
+        return None;
+    }
     let mut ls = LocalSearch::new(&data, granular_neighbours(p));
     let pen = initial_penalties(p).scaled(POLISH_PENALTY_SCALE);
     let ind = Individual::new(&data, ls.run(routes, pen, &mut Rng::new(seed)));
     let feasible = ind.feasible();
     let routes = listed(&data, ind.routes);
     let distance = p.routes_distance(&routes);
-    Solution { routes, distance, iterations: 1, feasible }
+    Some(Solution { routes, distance, iterations: 1, feasible })
 }
 
 /// Routes by vehicle slot as a [`Solution`] lists them: interchangeable vehicles, the

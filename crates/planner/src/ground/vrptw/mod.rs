@@ -117,6 +117,10 @@ pub fn solve(problem: &VrptwProblem, options: &SolverOptions) -> Solution {
 /// milliseconds where [`solve`] takes its whole budget. Moves that break capacity or a
 /// window are priced far above any distance they save, so feasible routes come back
 /// feasible and no longer; confirm with [`check_feasibility`] as for [`solve`].
-pub fn polish(problem: &VrptwProblem, routes: &[Vec<usize>], seed: u64) -> Solution {
+///
+/// `None` when `routes` do not hold every customer of the problem exactly once (indices
+/// `1..=problem.customers()`) in at most as many non-empty routes as the fleet can
+/// drive.
+pub fn polish(problem: &VrptwProblem, routes: &[Vec<usize>], seed: u64) -> Option<Solution> {
     hgs::polish(problem, routes, seed)
 }
