@@ -513,7 +513,6 @@ fn numbered_in_route_order(routes: &[Vec<usize>]) -> Vec<Vec<usize>> {
 fn keep_served(area: Unsolved, routes: &[Vec<usize>]) -> AreaSolve {
     let Unsolved { now, problem, stops, customers } = area;
     let served: Vec<usize> = routes.iter().flatten().copied().collect();
-    let mut renumber = vec![0; customers.len() + 1];
     let mut orders: Vec<Option<(VanOrder, NodeId)>> = now.into_iter().map(Some).collect();
     let mut kept = RoutedArea {
         now: Vec::new(),
@@ -527,8 +526,7 @@ fn keep_served(area: Unsolved, routes: &[Vec<usize>]) -> AreaSolve {
             feasible: true,
         },
     };
-    for (k, &c) in served.iter().enumerate() {
-        renumber[c] = k + 1;
+    for &c in &served {
         let mut members = Vec::new();
         for &m in &customers[c - 1].members {
             if let Some(order) = orders[m].take() {
@@ -539,8 +537,7 @@ fn keep_served(area: Unsolved, routes: &[Vec<usize>]) -> AreaSolve {
         kept.customers.push(Customer { members, node: customers[c - 1].node.clone() });
         kept.stops.push(stops[c]);
     }
-    kept.solution.routes =
-        routes.iter().map(|r| r.iter().map(|&c| renumber[c]).collect()).collect();
+    kept.solution.routes = numbered_in_route_order(routes);
     kept.solution.distance = kept.problem.routes_distance(&kept.solution.routes);
     let mut deferred: Vec<(VanOrder, NodeId)> = orders.into_iter().flatten().collect();
     let routed = if served.is_empty() {
